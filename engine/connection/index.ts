@@ -1,0 +1,34 @@
+/**
+ * Picks a transport from a host's variables, as Ansible does with
+ * `ansible_connection` (default `ssh`; `local` for the implicit localhost).
+ */
+import type { Connection } from "./types.ts";
+import { LocalConnection } from "./local.ts";
+import { InputError } from "../errors.ts";
+import type { SshOptions } from "./ssh.ts";
+
+export type Vars = Record<string, unknown>;
+
+export interface ConnectOptions {
+  ssh: Omit<SshOptions, "host" | "address" | "port" | "user" | "privateKeyFile" | "password" | "knownHostsFile">;
+}
+
+/** Open (or describe how to open) the connection for `host`. */
+export async function openConnection(host: string, vars: Vars, options: ConnectOptions): Promise<Connection> {
+  const kind = String(vars.ansible_connection ?? "ssh");
+  if (kind === "local") return new LocalConnection(host);
+  if (kind === "ssh" || kind === "paramiko" || kind === "smart") {
+    const { SshConnection } = await import("./ssh.ts");
+    return SshConnection.open({
+      ...options.ssh,
+      host,
+      address: vars.ansible_host !== undefined ? String(vars.ansible_host) : undefined,
+      port: vars.ansible_port !== undefined ? Number(vars.ansible_port) : undefined,
+      user: vars.ansible_user !== undefined ? String(vars.ansible_user) : undefined,
+      privateKeyFile: vars.ansible_ssh_private_key_file !== undefined ? String(vars.ansible_ssh_private_key_file) : undefined,
+      password: (vars.ansible_password ?? vars.ansible_ssh_pass) !== undefined ? String(vars.ansible_password ?? vars.ansible_ssh_pass) : undefined,
+      knownHostsFile: vars.hoist_known_hosts !== undefined ? String(vars.hoist_known_hosts) : undefined,
+    });
+  }
+  throw new InputError(`host ${host}: unknown ansible_connection '${kind}' (hoist knows local and ssh)`);
+}

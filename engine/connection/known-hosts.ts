@@ -1,0 +1,68 @@
+/**
+ * Host key verification against OpenSSH known_hosts files, plain and hashed
+ * entries alike. Unknown keys are refused unless the user asked to accept new
+ * keys; changed keys are always refused.
+ */
+import { createHash, createHmac } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** How OpenSSH names a host in known_hosts: `host`, or `[host]:port` off port 22. */
+export function knownHostsName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/** SHA256 fingerprint as `ssh-keygen -l` prints it. */
+export function fingerprint(key: Buffer): string {
+  return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
+}
+
+function nameMatches(field: string, name: string): boolean {
+  if (field.startsWith("|1|")) {
+    const [, , salt, hash] = field.split("|");
+    return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
+  }
+  return field.split(",").some((n) => n === name);
+}
+
+function keyType(key: Buffer): string {
+  const len = key.readUInt32BE(0);
+  return key.subarray(4, 4 + len).toString();
+}
+
+export type Verdict = { ok: true; added?: boolean } | { ok: false; reason: string };
+
+/**
+ * Check `key` (the raw public key blob) for `name` against `files`.
+ *
+ * @example
+ * verifyHostKey(["/root/.ssh/known_hosts"], "[10.0.0.5]:22", key, { acceptNew: false })
+ */
+export function verifyHostKey(files: string[], name: string, key: Buffer, options: { acceptNew: boolean; recordIn: string }): Verdict {
+  const type = keyType(key);
+  const encoded = key.toString("base64");
+  let sawOtherKeyOfType = false;
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    for (const raw of readFileSync(file, "utf8").split("\n")) {
+      const line = raw.trim();
+      if (!line || line.startsWith("#")) continue;
+      const parts = line.split(/\s+/);
+      const marker = parts[0].startsWith("@") ? parts.shift() : undefined;
+      const [names, lineType, lineKey] = parts;
+      if (!names || !nameMatches(names, name)) continue;
+      if (marker === "@revoked" && lineKey === encoded) return { ok: false, reason: `host key for ${name} is marked @revoked in ${file}` };
+      if (lineType === type && lineKey === encoded) return { ok: true };
+      if (lineType === type) sawOtherKeyOfType = true;
+    }
+  }
+  if (sawOtherKeyOfType) {
+    return { ok: false, reason: `HOST KEY CHANGED for ${name}: the server offers ${type} ${fingerprint(key)}, which differs from known_hosts. Refusing to connect (possible man-in-the-middle). Remove the old key if the change is expected.` };
+  }
+  if (!options.acceptNew) {
+    return { ok: false, reason: `host key for ${name} is not known (${type} ${fingerprint(key)}). Add it to ${files.join(" or ")} or run with --accept-new-host-keys.` };
+  }
+  mkdirSync(dirname(options.recordIn), { recursive: true });
+  appendFileSync(options.recordIn, `${name} ${type} ${encoded}\n`, { mode: 0o600 });
+  return { ok: true, added: true };
+}

@@ -1,0 +1,29 @@
+/**
+ * The local connection: commands run on the control machine through zx.
+ */
+import { userInfo } from "node:os";
+import type { Connection, ExecOptions } from "./types.ts";
+import type { RunResult } from "../module.ts";
+import { wrapBecome } from "./become.ts";
+
+type Zx = typeof import("zx");
+let zx: Promise<Zx> | undefined;
+
+export class LocalConnection implements Connection {
+  private readonly uid = userInfo().uid;
+  private readonly user = userInfo().username;
+  constructor(readonly host: string) {}
+
+  async exec(command: string, options: ExecOptions = {}): Promise<RunResult> {
+    let stdin = options.stdin;
+    // Already the requested user: sudo would only add a dependency and a delay.
+    if (options.become && !(options.become.user === this.user || (options.become.user === "root" && this.uid === 0))) {
+      ({ command, stdin } = wrapBecome(command, stdin, options.become));
+    }
+    const { $ } = await (zx ??= import("zx"));
+    const p = await $({ input: stdin ?? "", nothrow: true, quiet: true, verbose: false })`sh -c ${command}`;
+    return { code: p.exitCode ?? 1, stdout: p.stdout, stderr: p.stderr };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,73 @@
+/**
+ * Errors that carry where in the user's input they come from, and the
+ * "did you mean" helper every validator shares.
+ */
+
+/** A position in a file the user wrote; 1-based like editors show. */
+export interface Where {
+  file: string;
+  line?: number;
+  col?: number;
+}
+
+/**
+ * Bad input (playbook, inventory, arguments). The CLI exits 4 on it before any
+ * host is touched.
+ *
+ * @example
+ * throw new InputError("unknown module 'fiel' (did you mean 'file'?)", { file: "site.yaml", line: 4, col: 7 });
+ */
+export class InputError extends Error {
+  readonly where?: Where;
+  constructor(message: string, where?: Where) {
+    super(where ? `${formatWhere(where)}: ${message}` : message);
+    this.name = "InputError";
+    this.where = where;
+  }
+}
+
+export function formatWhere(w: Where): string {
+  if (w.line === undefined) return w.file;
+  return `${w.file}:${w.line}:${w.col ?? 1}`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/**
+ * The candidate closest to `word`, if it is close enough to be a likely typo.
+ *
+ * @example
+ * nearest("fiel", ["file", "command"]) // "file"
+ */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= limit ? best : undefined;
+}
+
+/** " (did you mean 'x'?)" or "" — appended to messages about misspelt names. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const n = nearest(word, candidates);
+  return n ? ` (did you mean '${n}'?)` : "";
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

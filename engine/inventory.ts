@@ -1,0 +1,350 @@
+/**
+ * Ansible inventories, read unchanged: INI and YAML files, a directory of
+ * them, `group_vars/` and `host_vars/` beside them, host ranges.
+ *
+ * Variable precedence (low to high), as Ansible's for inventories:
+ * group vars written in inventory files (`all` first, then parents before
+ * children, alphabetical among equals) < `group_vars/` files (same order) <
+ * host vars in inventory files < `host_vars/` files.
+ * Simplified: INI values are read as YAML scalars (`port=22` is a number,
+ * `flag=true` a boolean) in host lines and `[g:vars]` alike; Ansible reads
+ * the latter as strings.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, dirname, basename } from "node:path";
+import { load as loadYamlValue } from "js-yaml";
+import { InputError } from "./errors.ts";
+import { parseYaml, type Located } from "./yaml.ts";
+import { validateSchema } from "./validate.ts";
+
+export type Vars = Record<string, unknown>;
+
+export interface Group {
+  name: string;
+  hosts: string[];
+  children: string[];
+  vars: Vars;
+}
+
+export interface Inventory {
+  /** Host names in the order they were first seen. */
+  hosts: string[];
+  groups: Map<string, Group>;
+  hostVars: Map<string, Vars>;
+  /** Variables from group_vars/ and host_vars/ files. */
+  groupVarsFiles: Map<string, Vars>;
+  hostVarsFiles: Map<string, Vars>;
+}
+
+export function emptyInventory(): Inventory {
+  const inv: Inventory = { hosts: [], groups: new Map(), hostVars: new Map(), groupVarsFiles: new Map(), hostVarsFiles: new Map() };
+  group(inv, "all");
+  group(inv, "ungrouped");
+  return inv;
+}
+
+function group(inv: Inventory, name: string): Group {
+  let g = inv.groups.get(name);
+  if (!g) {
+    g = { name, hosts: [], children: [], vars: {} };
+    inv.groups.set(name, g);
+  }
+  return g;
+}
+
+function addHost(inv: Inventory, name: string, groupName: string, vars: Vars): void {
+  if (!inv.hostVars.has(name)) {
+    inv.hosts.push(name);
+    inv.hostVars.set(name, {});
+  }
+  Object.assign(inv.hostVars.get(name)!, vars);
+  const g = group(inv, groupName);
+  if (!g.hosts.includes(name)) g.hosts.push(name);
+}
+
+/**
+ * Expand Ansible host ranges: `node[1:3]`, `web[01:10:2]`, `db-[a:c]`.
+ *
+ * @example
+ * expandHostRange("node[1:3]") // ["node1", "node2", "node3"]
+ */
+export function expandHostRange(pattern: string): string[] {
+  const m = /^(.*?)\[([0-9a-zA-Z]+):([0-9a-zA-Z]+)(?::(\d+))?\](.*)$/.exec(pattern);
+  if (!m) return [pattern];
+  const [, head, start, end, stepText, tail] = m;
+  const step = Number(stepText ?? 1);
+  const items: string[] = [];
+  if (/^\d+$/.test(start) && /^\d+$/.test(end)) {
+    const width = start.startsWith("0") ? start.length : 0;
+    for (let i = Number(start); i <= Number(end); i += step) items.push(String(i).padStart(width, "0"));
+  } else if (/^[a-zA-Z]$/.test(start) && /^[a-zA-Z]$/.test(end)) {
+    for (let c = start.charCodeAt(0); c <= end.charCodeAt(0); c += step) items.push(String.fromCharCode(c));
+  } else {
+    throw new Error(`invalid host range '[${start}:${end}]' in '${pattern}'`);
+  }
+  return items.flatMap((i) => expandHostRange(`${head}${i}${tail}`));
+}
+
+function scalar(text: string): unknown {
+  try {
+    return loadYamlValue(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `a=1 b="two words" c='x'` into vars; quotes as a shell would split them. */
+function parseKeyValues(text: string, where: () => { file: string; line: number; col: number }): Vars {
+  const vars: Vars = {};
+  const re = /\s*([^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/y;
+  let rest = text.trim();
+  while (rest) {
+    re.lastIndex = 0;
+    const m = re.exec(rest);
+    if (!m) throw new InputError(`expected key=value, got '${rest.split(/\s+/)[0]}'`, where());
+    const raw = m[2];
+    vars[m[1]] = raw.startsWith('"') ? JSON.parse(raw) : raw.startsWith("'") ? raw.slice(1, -1) : scalar(raw);
+    rest = rest.slice(m[0].length).trim();
+  }
+  return vars;
+}
+
+/** Parse Ansible's INI inventory format into `inv`. */
+export function parseIniInventory(text: string, file: string, inv: Inventory = emptyInventory()): Inventory {
+  let section = "ungrouped";
+  let kind: "hosts" | "vars" | "children" = "hosts";
+  const lines = text.split(/\r?\n/);
+  const explicitHosts = new Set<string>();
+  lines.forEach((raw, index) => {
+    const line = raw.replace(/^\s+/, "");
+    const where = () => ({ file, line: index + 1, col: raw.length - line.length + 1 });
+    if (!line || line.startsWith("#") || line.startsWith(";")) return;
+    const header = /^\[([^\]:]+)(?::(\w+))?\]\s*$/.exec(line);
+    if (header) {
+      section = header[1];
+      const k = header[2] ?? "hosts";
+      if (!["hosts", "vars", "children"].includes(k)) {
+        throw new InputError(`unknown section kind ':${k}' (expected :vars or :children)`, where());
+      }
+      kind = k as typeof kind;
+      group(inv, section);
+      return;
+    }
+    if (kind === "vars") {
+      const eq = line.indexOf("=");
+      if (eq < 1) throw new InputError(`expected key=value in [${section}:vars]`, where());
+      group(inv, section).vars[line.slice(0, eq).trim()] = scalar(line.slice(eq + 1).trim());
+    } else if (kind === "children") {
+      const child = line.split(/\s+/)[0];
+      group(inv, child);
+      const g = group(inv, section);
+      if (!g.children.includes(child)) g.children.push(child);
+    } else {
+      const [name, ...rest] = line.split(/\s+/);
+      const vars = parseKeyValues(rest.join(" ").replace(/\s#.*$/, ""), where);
+      let names: string[];
+      try {
+        names = expandHostRange(name);
+      } catch (e) {
+        throw new InputError((e as Error).message, where());
+      }
+      for (const h of names) {
+        addHost(inv, h, section, vars);
+        explicitHosts.add(h);
+      }
+    }
+  });
+  return inv;
+}
+
+const groupSchema = {
+  $id: "hoist:inventory-group",
+  type: ["object", "null"],
+  properties: {
+    hosts: { type: ["object", "null"], additionalProperties: { type: ["object", "null"] } },
+    children: { type: ["object", "null"], additionalProperties: { $ref: "hoist:inventory-group" } },
+    vars: { type: ["object", "null"] },
+  },
+  additionalProperties: false,
+};
+const yamlInventorySchema = { type: "object", additionalProperties: { $ref: "hoist:inventory-group" }, definitions: { g: groupSchema } };
+
+/** Parse Ansible's YAML inventory format (`all: {hosts, children, vars}`) into `inv`. */
+export function parseYamlInventory(doc: Located, inv: Inventory = emptyInventory()): Inventory {
+  validateSchema(yamlInventorySchema, doc.value ?? {}, { located: doc, what: "inventory group" });
+  const walk = (name: string, body: Record<string, any> | null, parent?: string) => {
+    const g = group(inv, name);
+    if (parent && parent !== name) {
+      const p = group(inv, parent);
+      if (!p.children.includes(name)) p.children.push(name);
+    }
+    for (const [pattern, vars] of Object.entries(body?.hosts ?? {})) {
+      for (const h of expandHostRange(pattern)) addHost(inv, h, name, (vars as Vars) ?? {});
+    }
+    Object.assign(g.vars, body?.vars ?? {});
+    for (const [child, childBody] of Object.entries(body?.children ?? {})) walk(child, childBody as Record<string, any>, name);
+  };
+  for (const [name, body] of Object.entries((doc.value as Record<string, any>) ?? {})) walk(name, body, "all");
+  return inv;
+}
+
+function looksLikeYaml(file: string, text: string): boolean {
+  if (/\.(ya?ml|json)$/.test(file)) return true;
+  if (/\.(ini|cfg)$/.test(file)) return false;
+  return !/^\s*\[/m.test(text) && /^[\w.-]+:\s*$/m.test(text);
+}
+
+/** Variables of a group_vars/ or host_vars/ entry: a file (`web.yaml`, `web`) or a directory of files. */
+function readVarsEntry(dir: string, name: string): Vars | undefined {
+  const candidates = [name, `${name}.yaml`, `${name}.yml`, `${name}.json`].map((n) => join(dir, n));
+  let found: Vars | undefined;
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    const files = statSync(path).isDirectory() ? readdirSync(path).sort().map((f) => join(path, f)) : [path];
+    for (const f of files) {
+      if (statSync(f).isDirectory()) continue;
+      const doc = parseYaml<Vars>(readFileSync(f, "utf8"), f);
+      if (doc.value !== null && (typeof doc.value !== "object" || Array.isArray(doc.value))) {
+        throw new InputError("variables file must hold a mapping", doc.at([]));
+      }
+      found = { ...found, ...(doc.value ?? {}) };
+    }
+  }
+  return found;
+}
+
+function readVarsDirs(inv: Inventory, baseDir: string): void {
+  for (const [kind, names, target] of [
+    ["group_vars", [...inv.groups.keys()], inv.groupVarsFiles],
+    ["host_vars", inv.hosts, inv.hostVarsFiles],
+  ] as const) {
+    const dir = join(baseDir, kind);
+    if (!existsSync(dir)) continue;
+    for (const n of names) {
+      const vars = readVarsEntry(dir, n);
+      if (vars) target.set(n, { ...target.get(n), ...vars });
+    }
+  }
+}
+
+function parseInventoryFile(file: string, inv: Inventory): void {
+  const text = readFileSync(file, "utf8");
+  if (looksLikeYaml(file, text)) parseYamlInventory(parseYaml(text, file), inv);
+  else parseIniInventory(text, file, inv);
+}
+
+function finish(inv: Inventory): Inventory {
+  const all = group(inv, "all");
+  const grouped = new Set<string>();
+  for (const g of inv.groups.values()) if (g.name !== "all" && g.name !== "ungrouped") g.hosts.forEach((h) => grouped.add(h));
+  const ungrouped = group(inv, "ungrouped");
+  ungrouped.hosts = inv.hosts.filter((h) => !grouped.has(h));
+  all.hosts = [...inv.hosts];
+  for (const g of inv.groups.values()) {
+    if (g.name !== "all" && !isChildOfSomething(inv, g.name) && !all.children.includes(g.name)) all.children.push(g.name);
+  }
+  detectGroupCycles(inv);
+  return inv;
+}
+
+function isChildOfSomething(inv: Inventory, name: string): boolean {
+  for (const g of inv.groups.values()) if (g.name !== "all" && g.children.includes(name)) return true;
+  return false;
+}
+
+function detectGroupCycles(inv: Inventory): void {
+  const state = new Map<string, 1 | 2>();
+  const visit = (name: string, trail: string[]) => {
+    if (state.get(name) === 2) return;
+    if (state.get(name) === 1) throw new InputError(`inventory groups form a cycle: ${[...trail, name].join(" -> ")}`);
+    state.set(name, 1);
+    for (const c of inv.groups.get(name)?.children ?? []) visit(c, [...trail, name]);
+    state.set(name, 2);
+  };
+  for (const name of inv.groups.keys()) visit(name, []);
+}
+
+/**
+ * Load an inventory file or directory (as `-i` takes it).
+ *
+ * @example
+ * const inv = loadInventory("inventories/lab/hosts.ini");
+ * hostVariables(inv, "node1").ansible_host
+ */
+export function loadInventory(path: string): Inventory {
+  const inv = emptyInventory();
+  if (!existsSync(path)) throw new InputError("inventory not found", { file: path });
+  let baseDir: string;
+  if (statSync(path).isDirectory()) {
+    baseDir = path;
+    const files = readdirSync(path)
+      .filter((f) => !f.startsWith(".") && !["group_vars", "host_vars"].includes(f) && !/(~|\.md|\.orig|\.bak|\.retry)$/.test(f))
+      .map((f) => join(path, f))
+      .filter((f) => statSync(f).isFile())
+      .sort();
+    for (const f of files) parseInventoryFile(f, inv);
+  } else {
+    baseDir = dirname(path);
+    parseInventoryFile(path, inv);
+  }
+  finish(inv);
+  readVarsDirs(inv, baseDir);
+  return inv;
+}
+
+/** The implicit inventory when no `-i` is given: `localhost` on the local connection. */
+export function implicitInventory(): Inventory {
+  const inv = emptyInventory();
+  addHost(inv, "localhost", "ungrouped", { ansible_connection: "local" });
+  return finish(inv);
+}
+
+/** Groups a host belongs to, ancestors first (`all` first), each once. */
+export function groupsOf(inv: Inventory, host: string): string[] {
+  const depth = new Map<string, number>();
+  const visit = (name: string, d: number) => {
+    if ((depth.get(name) ?? -1) >= d) return;
+    depth.set(name, d);
+    for (const c of inv.groups.get(name)?.children ?? []) visit(c, d + 1);
+  };
+  visit("all", 0);
+  const member = (name: string, seen = new Set<string>()): boolean => {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const g = inv.groups.get(name)!;
+    return g.hosts.includes(host) || g.children.some((c) => member(c, seen));
+  };
+  return [...inv.groups.keys()]
+    .filter((g) => member(g))
+    .sort((a, b) => (depth.get(a) ?? 0) - (depth.get(b) ?? 0) || (a === "all" ? -1 : b === "all" ? 1 : a.localeCompare(b)));
+}
+
+/** A host's inventory variables with Ansible's precedence (see the file comment). */
+export function hostVariables(inv: Inventory, host: string): Vars {
+  const groups = groupsOf(inv, host);
+  const vars: Vars = {};
+  for (const g of groups) Object.assign(vars, inv.groups.get(g)!.vars);
+  for (const g of groups) Object.assign(vars, inv.groupVarsFiles.get(g));
+  Object.assign(vars, inv.hostVars.get(host), inv.hostVarsFiles.get(host));
+  return vars;
+}
+
+/** `groups` as templates see it: every group's hosts, recursively, in inventory order. */
+export function groupsMap(inv: Inventory): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const name of inv.groups.keys()) {
+    const members = new Set<string>();
+    const visit = (n: string, seen: Set<string>) => {
+      if (seen.has(n)) return;
+      seen.add(n);
+      const g = inv.groups.get(n)!;
+      g.hosts.forEach((h) => members.add(h));
+      g.children.forEach((c) => visit(c, seen));
+    };
+    visit(name, new Set());
+    out[name] = inv.hosts.filter((h) => members.has(h));
+  }
+  return out;
+}
+
+export const inventoryName = (path: string) => basename(path);

@@ -1,0 +1,166 @@
+/**
+ * The module contract. A module is one file in `modules/` (or a user's
+ * `--modules DIR`) whose default export satisfies `Module`. `plan` only reads
+ * the host, through `Probe`, and returns the plan as data; the engine alone
+ * executes steps. Check mode is therefore the same plan without the steps.
+ *
+ * @example
+ * export default defineModule({
+ *   name: "motd",
+ *   description: "Manage /etc/motd.",
+ *   schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false },
+ *   examples: "- motd: { text: hello }",
+ *   async plan(args, probe) {
+ *     const before = await probe.readFile("/etc/motd");
+ *     if (before === args.text) return { changes: [], steps: [], reason: "content matches" };
+ *     return { changes: [{ field: "content", path: "/etc/motd", before, after: args.text }], steps: [{ write: "/etc/motd", content: args.text }] };
+ *   },
+ * });
+ */
+
+/** What a read-only command printed. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** What `stat` reports; `null` from `Probe.stat` means the path does not exist. */
+export interface Stat {
+  type: "file" | "directory" | "link" | "other";
+  /** Octal permission bits, four digits ("0644"). */
+  mode: string;
+  owner: string;
+  group: string;
+  size: number;
+  /** Link target, for links. */
+  target?: string;
+}
+
+/**
+ * Read-only access to one host. Answers are memoised per host and forgotten
+ * once anything is applied to that host. In check mode, reads see the state
+ * that earlier planned (but not applied) changes would have produced.
+ */
+export interface Probe {
+  readonly host: string;
+  readonly check: boolean;
+  /** Run a command that does not change the host. */
+  run(argv: string[], options?: { stdin?: string; become?: boolean }): Promise<RunResult>;
+  /** File content as UTF-8, or null when absent. */
+  readFile(path: string): Promise<string | null>;
+  stat(path: string): Promise<Stat | null>;
+  /** Several stats in one round trip. */
+  statMany(paths: string[]): Promise<Map<string, Stat | null>>;
+  /** A fact an earlier planned change declared it would produce (check mode only; undefined otherwise). */
+  assumed(key: string): unknown;
+  /** Human summaries of changes planned earlier on this host but not applied (check mode). */
+  pending(): string[];
+}
+
+/** One field a plan changes: what `--diff` prints and JSON output carries. */
+export interface Change {
+  field: string;
+  before: unknown;
+  after: unknown;
+  /** For file contents: the path, so the diff is printed as a unified diff of that file. */
+  path?: string;
+}
+
+/** Run an argv on the host. */
+export interface RunStep {
+  run: string[];
+  stdin?: string;
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: number[];
+  /** Human description, used in output and check-mode results. */
+  describe?: string;
+}
+
+/** Write a file atomically: temporary file, fsync, rename. */
+export interface WriteStep {
+  write: string;
+  content: string;
+  /** Content is base64 of binary data. */
+  base64?: boolean;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Command run on the new content before it replaces the old; `%s` is the temporary file. */
+  validate?: string[];
+  /** Keep a timestamped copy of the old file. */
+  backup?: boolean;
+  describe?: string;
+}
+
+export type Step = RunStep | WriteStep;
+
+/** What a step produced, given to `Plan.next`. */
+export interface StepOutput extends RunResult {
+  step: Step;
+}
+
+/** The plan as data. An empty `changes` with `steps` empty means "ok, nothing to do". */
+export interface Plan {
+  changes: Change[];
+  steps: Step[];
+  /** Why nothing needs doing, or a short note on what would be done. */
+  reason?: string;
+  /** Facts the changes would produce, for later plans in check mode (`Probe.assumed`). */
+  assume?: Record<string, unknown>;
+  /** Values added to the registered result (`register:`). */
+  result?: Record<string, unknown>;
+  /** Variables set on the host for later tasks (as `set_fact`). */
+  facts?: Record<string, unknown>;
+  /** The module decided the task fails, with this message. */
+  fail?: string;
+  /**
+   * The effect of the steps cannot be known before they run (a shell command):
+   * check mode reports the task skipped with this reason, as Ansible does.
+   */
+  unpredictable?: string;
+  /** When the steps' own output decides what comes next (a join token): called after they ran, never in check mode. */
+  next?: (outputs: StepOutput[], probe: Probe) => Promise<Plan>;
+  /** Count the task as changed even without listed changes (a command that ran). */
+  changed?: boolean;
+}
+
+/** What the engine tells a module besides its arguments. */
+export interface PlanContext {
+  /** Render a string through the templater with the task's variables (for `template: true`). */
+  render(text: string): string;
+  /** The directory of the playbook, to resolve relative `src` paths on the control machine. */
+  playbookDir: string;
+  /** Read a file on the control machine. */
+  readLocal(path: string): Promise<Buffer>;
+  /** Variables of the host as the task sees them. */
+  vars: Record<string, unknown>;
+  /** Evaluate a condition as `when:` does. */
+  test(expression: string): boolean;
+}
+
+export interface Module<A = any> {
+  name: string;
+  /** One paragraph; the first sentence is shown by `hoist modules`. */
+  description: string;
+  /** JSON Schema of the arguments (ajv, draft-07 + defaults). */
+  schema: Record<string, unknown>;
+  /** A YAML example of tasks using the module. */
+  examples: string;
+  /** Where the module differs from the Ansible module of the same name. */
+  notes?: string;
+  /** The argument a free-form string fills (`command: ls -l` means `{ cmd: "ls -l" }`). */
+  freeForm?: string;
+  /** Other names users know the module by (`ansible.builtin.copy`). */
+  aliases?: string[];
+  plan(args: A, probe: Probe, context: PlanContext): Promise<Plan>;
+}
+
+/** Identity helper that gives a module file its types. */
+export function defineModule<A>(module: Module<A>): Module<A> {
+  return module;
+}
+
+export function isWrite(step: Step): step is WriteStep {
+  return (step as WriteStep).write !== undefined;
+}

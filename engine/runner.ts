@@ -1,0 +1,267 @@
+/**
+ * Runs one task on one host: `when`, `loop`, rendering and validating
+ * arguments, planning through the probe, then either projecting the plan
+ * (check mode) or executing its steps (a real run), and `changed_when`,
+ * `failed_when`, `until`/`retries`, `register` and `notify`.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Task } from "./playbook.ts";
+import type { Change, Module, Plan, Probe, StepOutput } from "./module.ts";
+import { isWrite } from "./module.ts";
+import type { Connection, Become } from "./connection/types.ts";
+import { UnreachableError } from "./connection/types.ts";
+import { HostState, createProbe } from "./probe.ts";
+import { atomicWrite } from "./remote.ts";
+import { commandLine } from "./shell.ts";
+import { condition, renderDeep, renderText, render } from "./template.ts";
+import { validateSchema } from "./validate.ts";
+import { scope, type Vars } from "./vars.ts";
+import { errorMessage } from "./errors.ts";
+
+export type Status = "ok" | "changed" | "skipped" | "failed" | "unreachable";
+
+export interface TaskResult {
+  status: Status;
+  changed: boolean;
+  msg?: string;
+  changes: Change[];
+  /** Failure was ignored (`ignore_errors`). */
+  ignored?: boolean;
+  item?: unknown;
+  label?: string;
+  results?: TaskResult[];
+  /** Module-specific values (rc, stdout, …) that `register` exposes. */
+  values: Vars;
+  durationMs: number;
+}
+
+/** One host as the scheduler tracks it. */
+export interface HostRun {
+  name: string;
+  state: HostState;
+  connect(): Promise<Connection>;
+  /** Registered results and set facts, above play vars. */
+  facts: Vars;
+  notified: Set<string>;
+  failed: boolean;
+  unreachable: boolean;
+}
+
+export interface TaskEnvironment {
+  module?: Module;
+  check: boolean;
+  diff: boolean;
+  playbookDir: string;
+  /** Variables of `host` for this task, before loop variables. */
+  vars(host: HostRun, extra?: Vars): Vars;
+  hosts: Map<string, HostRun>;
+  become(task: Task, host: HostRun, vars: Vars): Become | undefined;
+  /** When set, the task runs in this mode regardless of --check. */
+  inheritedWhen: unknown[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function registeredValue(r: TaskResult): Vars {
+  const v: Vars = {
+    ...r.values,
+    changed: r.changed,
+    failed: r.status === "failed",
+    skipped: r.status === "skipped",
+    msg: r.msg,
+    diff: r.changes,
+  };
+  if (r.results) v.results = r.results.map((x) => ({ ...registeredValue(x), item: x.item }));
+  if (typeof v.stdout === "string") v.stdout_lines = (v.stdout as string).split("\n").filter((l, i, a) => i < a.length - 1 || l !== "");
+  if (typeof v.stderr === "string") v.stderr_lines = (v.stderr as string).split("\n").filter((l, i, a) => i < a.length - 1 || l !== "");
+  return v;
+}
+
+function summarize(plan: Plan): string {
+  return [...new Set(plan.changes.map((c) => c.path ?? c.field))].join(", ") || plan.reason || "changes";
+}
+
+function describeStep(step: Plan["steps"][number]): string {
+  return step.describe ?? (isWrite(step) ? `write ${step.write}` : commandLine(step.run));
+}
+
+/** Execute a plan's steps in order; throws with command, exit code and stderr on failure. */
+async function applyPlan(plan: Plan, conn: Connection, state: HostState, probe: Probe, become?: Become): Promise<{ plan: Plan; outputs: StepOutput[] }> {
+  const outputs: StepOutput[] = [];
+  let current = plan;
+  for (;;) {
+    const batch: StepOutput[] = [];
+    for (const step of current.steps) {
+      const r = isWrite(step) ? await atomicWrite(conn, step, become) : await conn.exec(commandLine(step.run), { stdin: step.stdin, become });
+      state.forget();
+      const ok = isWrite(step) ? r.code === 0 : (step.okCodes ?? [0]).includes(r.code);
+      batch.push({ ...r, step });
+      if (!ok) {
+        const err = new StepError(`${describeStep(step)} failed with exit code ${r.code}: ${(r.stderr || r.stdout).trim()}`, r.code, r.stdout, r.stderr);
+        throw err;
+      }
+    }
+    outputs.push(...batch);
+    if (!current.next) break;
+    const following = await current.next(batch, probe);
+    current = { ...following, changes: [...current.changes, ...following.changes] };
+  }
+  return { plan: current, outputs };
+}
+
+class StepError extends Error {
+  constructor(message: string, readonly code: number, readonly stdout: string, readonly stderr: string) {
+    super(message);
+  }
+}
+
+/** Plan and (unless checking) apply the task once, for one set of variables. */
+async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
+  const started = Date.now();
+  const module = env.module!;
+  const args = renderDeep(task.args, vars);
+  validateSchema(module.schema, args, { what: `module '${module.name}'` });
+  const check = task.checkMode ?? env.check;
+  const target = task.delegateTo ? env.hosts.get(String(render(task.delegateTo, vars))) : host;
+  if (!target) throw new Error(`delegate_to: no such host '${task.delegateTo}'`);
+  const conn = await target.connect();
+  const become = env.become(task, host, vars);
+  const probe = createProbe(conn, target.state, { check, become });
+  const plan = await module.plan(args, probe, {
+    render: (text) => renderText(text, vars),
+    playbookDir: env.playbookDir,
+    readLocal: (p) => readFile(resolve(env.playbookDir, p)),
+    vars,
+    test: (expression) => condition(expression, vars),
+  });
+  const base = { changes: plan.changes, values: { ...plan.result }, durationMs: 0 };
+  if (plan.facts) Object.assign(host.facts, plan.facts);
+  if (plan.fail) return { ...base, status: "failed", changed: false, msg: plan.fail, durationMs: Date.now() - started };
+  const shown = typeof plan.result?.msg === "string" ? plan.result.msg : undefined;
+  const wouldChange = plan.changes.length > 0 || plan.steps.length > 0 || !!plan.changed;
+  if (check) {
+    if (plan.unpredictable && wouldChange) {
+      return { ...base, status: "skipped", changed: false, msg: `check mode: ${plan.unpredictable}`, durationMs: Date.now() - started };
+    }
+    target.state.project(plan, `${module.name}: ${summarize(plan)}`);
+    const msg = wouldChange ? `would change: ${summarize(plan)}` : (shown ?? plan.reason);
+    return { ...base, status: wouldChange ? "changed" : "ok", changed: wouldChange, msg, durationMs: Date.now() - started };
+  }
+  try {
+    const applied = await applyPlan(plan, conn, target.state, probe, become);
+    const last = applied.outputs[applied.outputs.length - 1];
+    const values: Vars = { ...base.values, ...applied.plan.result };
+    if (last && !isWrite(last.step)) Object.assign(values, { rc: last.code, stdout: last.stdout, stderr: last.stderr });
+    const changed = applied.plan.changes.length > 0 || applied.outputs.length > 0 || !!applied.plan.changed;
+    return {
+      status: changed ? "changed" : "ok",
+      changed,
+      changes: applied.plan.changes,
+      msg: shown ?? (changed ? undefined : plan.reason),
+      values,
+      durationMs: Date.now() - started,
+    };
+  } catch (e) {
+    if (e instanceof StepError) {
+      return { ...base, status: "failed", changed: false, msg: e.message, values: { rc: e.code, stdout: e.stdout, stderr: e.stderr }, durationMs: Date.now() - started };
+    }
+    throw e;
+  }
+}
+
+/** Apply `changed_when`/`failed_when` with the result visible under its register name. */
+function judge(task: Task, result: TaskResult, vars: Vars): TaskResult {
+  if (task.changedWhen === undefined && task.failedWhen === undefined) return result;
+  const reg = registeredValue(result);
+  const v = scope(vars, reg, task.register ? { [task.register]: reg } : undefined);
+  let r = result;
+  if (task.changedWhen !== undefined && r.status !== "failed" && r.status !== "skipped") {
+    const changed = condition(task.changedWhen, v);
+    r = { ...r, changed, status: changed ? "changed" : "ok" };
+  }
+  if (task.failedWhen !== undefined && r.status !== "skipped") {
+    const failed = condition(task.failedWhen, v);
+    if (failed) r = { ...r, status: "failed", msg: r.msg ?? "failed_when condition is true" };
+    else if (r.status === "failed") r = { ...r, status: r.changed ? "changed" : "ok" };
+  }
+  return r;
+}
+
+async function runWithRetries(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
+  const attempts = (task.retries ?? 0) + 1;
+  let result: TaskResult | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    result = judge(task, await runOnce(task, host, vars, env), vars);
+    if (task.until === undefined) return result;
+    const reg = registeredValue(result);
+    const v = scope(vars, reg, task.register ? { [task.register]: reg } : undefined);
+    if (result.status !== "failed" && condition(task.until, v)) return { ...result, values: { ...result.values, attempts: attempt } };
+    if (attempt < attempts) await sleep((task.delay ?? 5) * 1000);
+  }
+  return { ...result!, status: "failed", msg: `until condition not met after ${attempts} attempts${result!.msg ? `: ${result!.msg}` : ""}` };
+}
+
+function failure(e: unknown, started: number): TaskResult {
+  const unreachable = e instanceof UnreachableError;
+  return { status: unreachable ? "unreachable" : "failed", changed: false, msg: errorMessage(e), changes: [], values: {}, durationMs: Date.now() - started };
+}
+
+/**
+ * Run a module task on one host (loop, when, register, notify included).
+ *
+ * @example
+ * const result = await runTask(task, host, env);
+ */
+export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): Promise<TaskResult> {
+  const started = Date.now();
+  let result: TaskResult;
+  try {
+    const vars = env.vars(host, task.vars);
+    const conditions = [...env.inheritedWhen, ...(task.when === undefined ? [] : [task.when])];
+    if (task.loop === undefined) {
+      result = condition(conditions, vars)
+        ? await runWithRetries(task, host, vars, env)
+        : { status: "skipped", changed: false, changes: [], msg: "conditional result was false", values: {}, durationMs: 0 };
+    } else {
+      const items = render(task.loop as string, vars);
+      if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
+      const results: TaskResult[] = [];
+      for (const item of items) {
+        const itemVars = env.vars(host, { ...task.vars, [task.loopVar]: item });
+        const label = task.loopLabel ? renderText(task.loopLabel, itemVars) : typeof item === "string" ? item : JSON.stringify(item);
+        let r: TaskResult;
+        try {
+          r = condition(conditions, itemVars)
+            ? await runWithRetries(task, host, itemVars, env)
+            : { status: "skipped", changed: false, changes: [], msg: "conditional result was false", values: {}, durationMs: 0 };
+        } catch (e) {
+          r = failure(e, started);
+        }
+        results.push({ ...r, item, label });
+        if (r.status === "unreachable") break;
+      }
+      const failedItem = results.find((r) => r.status === "failed" || r.status === "unreachable");
+      const changed = results.some((r) => r.changed);
+      result = {
+        status: failedItem ? failedItem.status : results.length && results.every((r) => r.status === "skipped") ? "skipped" : changed ? "changed" : "ok",
+        changed,
+        changes: results.flatMap((r) => r.changes),
+        msg: failedItem ? `item ${failedItem.label}: ${failedItem.msg}` : undefined,
+        results,
+        values: {},
+        durationMs: 0,
+      };
+    }
+  } catch (e) {
+    result = failure(e, started);
+  }
+  result.durationMs = Date.now() - started;
+  if (result.status === "failed" && task.ignoreErrors) result.ignored = true;
+  if (task.register) host.facts[task.register] = registeredValue(result);
+  if (result.changed && result.status !== "failed") {
+    const vars = env.vars(host, task.vars);
+    for (const n of task.notify) host.notified.add(String(render(n, vars)));
+  }
+  return result;
+}

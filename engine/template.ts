@@ -1,0 +1,299 @@
+/**
+ * `{{ }}` templating through nunjucks (Jinja2 syntax, what Ansible users
+ * write), with the filters and tests real playbooks use. A string that is one
+ * expression keeps its type (`loop: "{{ groups.web }}"` is a list), as
+ * Ansible's native evaluation does. Undefined variables are errors naming the
+ * variable.
+ */
+import nunjucks from "nunjucks";
+import * as yaml from "js-yaml";
+import { posix } from "node:path";
+import { quote } from "./shell.ts";
+
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TemplateError";
+  }
+}
+
+type Vars = Record<string, unknown>;
+type Kwargs = { __keywords?: boolean; [k: string]: unknown };
+
+const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+let captured: unknown;
+env.addGlobal("__capture", (v: unknown) => {
+  captured = v;
+  return "";
+});
+
+function attr(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split(".")) cur = cur == null ? undefined : (cur as Record<string, unknown>)[part];
+  return cur;
+}
+
+function testByName(name: string, value: unknown, arg: unknown): boolean {
+  const t = (env as unknown as { getTest(n: string): (v: unknown, a?: unknown) => boolean }).getTest(name);
+  return t(value, arg);
+}
+
+const resultIs = (key: string) => (r: unknown) => !!(r && typeof r === "object" && (r as Vars)[key]);
+
+const filters: Record<string, (...args: any[]) => unknown> = {
+  d: (v: unknown, def: unknown, bool = false) => (v === undefined || (bool && !v) ? def : v),
+  mandatory: (v: unknown, msg?: string) => {
+    if (v === undefined) throw new TemplateError(msg ?? "mandatory variable is not defined");
+    return v;
+  },
+  map(list: unknown[], ...args: unknown[]) {
+    const kw = args.find((a) => (a as Kwargs)?.__keywords) as Kwargs | undefined;
+    if (kw?.attribute !== undefined) return list.map((x) => attr(x, String(kw.attribute)) ?? kw.default);
+    const [name, ...rest] = args.filter((a) => !(a as Kwargs)?.__keywords) as [string, ...unknown[]];
+    const f = filters[name] ?? (env as unknown as { getFilter(n: string): (...a: unknown[]) => unknown }).getFilter(name);
+    return list.map((x) => f(x, ...rest));
+  },
+  selectattr: (list: unknown[], key: string, test?: string, arg?: unknown) =>
+    list.filter((x) => (test ? testByName(test, attr(x, key), arg) : !!attr(x, key))),
+  rejectattr: (list: unknown[], key: string, test?: string, arg?: unknown) =>
+    list.filter((x) => !(test ? testByName(test, attr(x, key), arg) : !!attr(x, key))),
+  b64encode: (s: string) => Buffer.from(String(s), "utf8").toString("base64"),
+  b64decode: (s: string) => Buffer.from(String(s), "base64").toString("utf8"),
+  to_json: (v: unknown) => JSON.stringify(v),
+  to_nice_json: (v: unknown, kw?: Kwargs) => JSON.stringify(v, null, Number(kw?.indent ?? 4)),
+  from_json: (s: string) => JSON.parse(s),
+  to_yaml: (v: unknown) => yaml.dump(v, { flowLevel: 0 }).trimEnd(),
+  to_nice_yaml: (v: unknown) => yaml.dump(v),
+  from_yaml: (s: string) => yaml.load(s),
+  regex_replace: (s: string, pattern: string, replacement = "", kw?: Kwargs) =>
+    String(s).replace(new RegExp(pattern, "g" + (kw?.ignorecase ? "i" : "") + (kw?.multiline ? "m" : "")), replacement.replace(/\\(\d)/g, "$$$1")),
+  regex_search(s: string, pattern: string) {
+    const m = new RegExp(pattern).exec(String(s));
+    return m ? m[0] : undefined;
+  },
+  regex_findall: (s: string, pattern: string) => [...String(s).matchAll(new RegExp(pattern, "g"))].map((m) => m[1] ?? m[0]),
+  bool: (v: unknown) => (typeof v === "string" ? ["yes", "true", "on", "1", "y"].includes(v.toLowerCase()) : !!v),
+  string: (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v)),
+  unique: (list: unknown[]) => [...new Set(list)],
+  union: (a: unknown[], b: unknown[]) => [...new Set([...a, ...b])],
+  intersect: (a: unknown[], b: unknown[]) => a.filter((x) => b.includes(x)),
+  difference: (a: unknown[], b: unknown[]) => a.filter((x) => !b.includes(x)),
+  flatten: (list: unknown[], levels = Infinity) => (list as unknown[][]).flat(levels as number),
+  combine: (...objs: unknown[]) => Object.assign({}, ...objs.filter((o) => !(o as Kwargs)?.__keywords)),
+  dict2items: (o: Vars) => Object.entries(o ?? {}).map(([key, value]) => ({ key, value })),
+  items2dict: (items: { key: string; value: unknown }[]) => Object.fromEntries(items.map((i) => [i.key, i.value])),
+  basename: (p: string) => posix.basename(String(p)),
+  dirname: (p: string) => posix.dirname(String(p)),
+  quote: (s: string) => quote(String(s)),
+  ternary: (v: unknown, yes: unknown, no: unknown) => (v ? yes : no),
+  zip: (a: unknown[], ...rest: unknown[][]) => a.map((x, i) => [x, ...rest.map((r) => r[i])]),
+  split: (s: string, sep?: string) => String(s).split(sep ?? /\s+/),
+};
+filters.default = filters.d;
+for (const [name, f] of Object.entries(filters)) env.addFilter(name, f);
+
+const tests: Record<string, (v: unknown, arg?: any) => boolean> = {
+  changed: resultIs("changed"),
+  failed: resultIs("failed"),
+  skipped: resultIs("skipped"),
+  succeeded: (r) => !resultIs("failed")(r),
+  success: (r) => !resultIs("failed")(r),
+  none: (v) => v === null,
+  match: (v, p: string) => new RegExp("^(?:" + p + ")").test(String(v)),
+  search: (v, p: string) => new RegExp(p).test(String(v)),
+  equalto: (v, x) => v === x,
+  in: (v, list: unknown[]) => Array.isArray(list) && list.includes(v),
+  contains: (list, v) => Array.isArray(list) && list.includes(v),
+};
+for (const [name, t] of Object.entries(tests)) (env as unknown as { addTest(n: string, t: unknown): void }).addTest(name, t);
+
+/** Names nunjucks resolves itself (loop variables, globals, `true`…). */
+const BUILTIN_NAMES = new Set(["loop", "range", "cycler", "joiner", "__capture", "true", "false", "none", "True", "False", "None", "omit"]);
+
+interface AstNode {
+  typename: string;
+  value?: unknown;
+  target?: AstNode;
+  val?: AstNode;
+  children?: AstNode[];
+  [k: string]: unknown;
+}
+
+/** Dotted names the template reads (`a`, `a.b`), in order, from nunjucks' own parser. */
+function referencedNames(source: string): string[] {
+  const names: string[] = [];
+  const localNames = new Set<string>();
+  const dotted = (n: AstNode): string | undefined => {
+    if (n.typename === "Symbol") return String(n.value);
+    if (n.typename === "LookupVal" && n.target && n.val?.typename === "Literal") {
+      const base = dotted(n.target);
+      return base === undefined ? undefined : `${base}.${String(n.val.value)}`;
+    }
+    return undefined;
+  };
+  const walk = (n: unknown) => {
+    if (!n || typeof n !== "object") return;
+    const node = n as AstNode;
+    if (node.typename === "For" || node.typename === "Set") {
+      const targets = (node.name ?? node.targets) as AstNode | AstNode[] | undefined;
+      for (const t of ([] as AstNode[]).concat(targets ?? [])) {
+        if (t?.typename === "Symbol") localNames.add(String(t.value));
+        for (const c of (t?.children ?? []) as AstNode[]) if (c.typename === "Symbol") localNames.add(String(c.value));
+      }
+    }
+    // Function, filter and test names are not variables: only their arguments are.
+    if (node.typename === "FunCall" || node.typename === "Filter") return walk(node.args);
+    if (node.typename === "Pair") return walk(node.value);
+    if (node.typename === "Is") {
+      walk(node.left);
+      return walk((node.right as AstNode | undefined)?.args);
+    }
+    const name = node.typename ? dotted(node) : undefined;
+    if (name !== undefined) names.push(name);
+    if (name !== undefined && node.typename === "Symbol") return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "typename" || k === "lineno" || k === "colno") continue;
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object") walk(v);
+    }
+  };
+  try {
+    walk((nunjucks as unknown as { parser: { parse(s: string): unknown } }).parser.parse(source));
+  } catch {
+    return [];
+  }
+  return names.filter((n) => !localNames.has(n.split(".")[0]));
+}
+
+function undefinedName(source: string, vars: Vars): string | undefined {
+  for (const name of referencedNames(source)) {
+    const parts = name.split(".");
+    if (BUILTIN_NAMES.has(parts[0])) continue;
+    let cur: unknown = vars;
+    for (let i = 0; i < parts.length; i++) {
+      if (cur === null || typeof cur !== "object" || !(parts[i] in (cur as object))) {
+        return parts.slice(0, i + 1).join(".");
+      }
+      cur = (cur as Vars)[parts[i]];
+    }
+  }
+  return undefined;
+}
+
+function explain(e: unknown, source: string, vars: Vars): TemplateError {
+  if (e instanceof TemplateError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/undefined|null/.test(message)) {
+    const name = undefinedName(source, vars);
+    if (name) return new TemplateError(`'${name}' is undefined in ${JSON.stringify(source)}`);
+  }
+  const reason = message.replace(/^\(unknown path\)\s*/, "").replace(/\s+/g, " ").trim();
+  return new TemplateError(`cannot render ${JSON.stringify(source)}: ${reason}`);
+}
+
+const SINGLE_EXPRESSION = /^\s*\{\{((?:(?!\}\}|\{\{)[\s\S])*)\}\}\s*$/;
+
+/** True when the string contains template syntax. */
+export function isTemplated(s: unknown): s is string {
+  return typeof s === "string" && (s.includes("{{") || s.includes("{%"));
+}
+
+/**
+ * Evaluate a bare expression (as in `when:`) to its value.
+ *
+ * @example
+ * evaluate("x > 1 and y is defined", { x: 2, y: 0 }) // true
+ */
+export function evaluate(expression: string, vars: Vars, shown = expression): unknown {
+  const source = `{{ __capture((${expression})) }}`;
+  captured = undefined;
+  try {
+    env.renderString(source, vars);
+  } catch (e) {
+    throw explain(e, shown, vars);
+  }
+  const value = captured;
+  // nunjucks lets `undefd == 1` quietly be false; Ansible calls it an error,
+  // unless the expression itself guards the name.
+  const name = undefinedName(source, vars);
+  if (name !== undefined && (value === undefined || !guarded(expression, name))) {
+    throw new TemplateError(`'${name}' is undefined in ${JSON.stringify(shown)}`);
+  }
+  if (value === undefined) throw new TemplateError(`${JSON.stringify(shown)} is undefined`);
+  return value;
+}
+
+function guarded(expression: string, name: string): boolean {
+  const root = name.split(".")[0];
+  const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`${escaped}[\\w.\\[\\]'"]*\\s*(is\\s+(not\\s+)?(defined|undefined|none)|\\|\\s*(default|d)\\b)`).test(expression);
+}
+
+/**
+ * Render a string. A string that is exactly one `{{ expression }}` returns the
+ * expression's value with its type.
+ *
+ * @example
+ * render("{{ groups.web }}", { groups: { web: ["a"] } }) // ["a"]
+ * render("host {{ name }}", { name: "a" })             // "host a"
+ */
+export function render(text: string, vars: Vars): unknown {
+  if (!isTemplated(text)) return text;
+  const single = SINGLE_EXPRESSION.exec(text);
+  if (single) return evaluate(single[1], vars, text);
+  try {
+    return env.renderString(text, vars);
+  } catch (e) {
+    throw explain(e, text, vars);
+  }
+}
+
+/** Render a string and always return a string (file contents, messages). */
+export function renderText(text: string, vars: Vars): string {
+  if (!isTemplated(text)) return text;
+  try {
+    return env.renderString(text, vars);
+  } catch (e) {
+    throw explain(e, text, vars);
+  }
+}
+
+/**
+ * Render every string inside a value, recursively.
+ *
+ * @example
+ * renderDeep({ path: "/tmp/{{ n }}" }, { n: 1 }) // { path: "/tmp/1" }
+ */
+export function renderDeep<T>(value: T, vars: Vars): T {
+  if (typeof value === "string") return render(value, vars) as T;
+  if (Array.isArray(value)) return value.map((v) => renderDeep(v, vars)) as T;
+  if (value && typeof value === "object") {
+    const out: Vars = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, vars);
+    return out as T;
+  }
+  return value;
+}
+
+/**
+ * A `when:`-style condition: a boolean, an expression, or a list of them (all must hold).
+ *
+ * @example
+ * condition(["a == 1", "b"], { a: 1, b: true }) // true
+ */
+export function condition(cond: unknown, vars: Vars): boolean {
+  if (Array.isArray(cond)) return cond.every((c) => condition(c, vars));
+  if (typeof cond === "boolean") return cond;
+  if (cond === null || cond === undefined) return true;
+  if (typeof cond === "string") {
+    const single = SINGLE_EXPRESSION.exec(cond);
+    return truthy(evaluate(single ? single[1] : cond, vars, cond));
+  }
+  return truthy(cond);
+}
+
+function truthy(v: unknown): boolean {
+  if (typeof v === "string") return !["", "false", "no", "off", "0"].includes(v.trim().toLowerCase());
+  if (Array.isArray(v)) return v.length > 0;
+  return !!v;
+}

@@ -1,0 +1,103 @@
+/**
+ * JSON Schema validation (ajv) that reports errors the way hoist promises:
+ * file, line and column, what was expected, and the nearest valid name for a
+ * misspelt key or value.
+ */
+import AjvModule from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { InputError, didYouMean } from "./errors.ts";
+import type { Located, Path } from "./yaml.ts";
+import { isTemplated } from "./template.ts";
+
+type AjvClass = typeof AjvModule.default;
+const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function compile(schema: Record<string, unknown>): ValidateFunction {
+  const known = compiled.get(schema);
+  if (known) return known;
+  const v = ajv.compile(schema);
+  compiled.set(schema, v);
+  return v;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let cur = root;
+  for (const p of path) cur = cur == null ? undefined : (cur as Record<string | number, unknown>)[p];
+  return cur;
+}
+
+function pathOf(instancePath: string): (string | number)[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split("/")
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function describe(e: ErrorObject, value: unknown): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const allowed = Object.keys(((e.parentSchema as Record<string, unknown>)?.properties as object) ?? {});
+      return `unknown key '${p.additionalProperty}'${didYouMean(String(p.additionalProperty), allowed)}; expected one of: ${allowed.join(", ")}`;
+    }
+    case "enum": {
+      const allowed = (p.allowedValues as unknown[]).map(String);
+      return `${JSON.stringify(value)} is not one of ${allowed.join(", ")}${didYouMean(String(value), allowed)}`;
+    }
+    case "required":
+      return `missing required key '${p.missingProperty}'`;
+    case "type":
+      return `expected ${p.type}, got ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value} ${JSON.stringify(value)}`;
+    default:
+      return e.message ?? e.keyword;
+  }
+}
+
+/** A value or one of its ancestors is a template: its type is only known at run time. */
+function underTemplate(root: unknown, path: Path): boolean {
+  for (let n = path.length; n >= 0; n--) if (isTemplated(valueAt(root, path.slice(0, n)))) return true;
+  return false;
+}
+
+export interface SchemaCheck {
+  /** Where the value sits in its file, for error positions. */
+  located?: Located;
+  basePath?: Path;
+  /** What the value is, for the message ("module 'file' arguments"). */
+  what: string;
+  /** Skip type errors on `{{ }}` values; they are checked again after rendering. */
+  allowTemplates?: boolean;
+}
+
+/**
+ * Validate `value` against `schema`, applying defaults in place. Throws an
+ * InputError naming the first problem's position (all problems are listed).
+ *
+ * @example
+ * validateSchema({ type: "object", properties: { path: { type: "string" } }, additionalProperties: false },
+ *   { pth: "/x" }, { what: "file arguments" }); // throws: unknown key 'pth' (did you mean 'path'?)
+ */
+export function validateSchema(schema: Record<string, unknown>, value: unknown, check: SchemaCheck): void {
+  const validate = compile(schema);
+  if (validate(value)) return;
+  const relevant = (validate.errors ?? []).filter((e) => {
+    const path = pathOf(e.instancePath);
+    if (check.allowTemplates && e.keyword !== "additionalProperties" && e.keyword !== "required" && underTemplate(value, path)) return false;
+    // anyOf/oneOf restate their branches' errors; the branch errors say more.
+    return !["anyOf", "oneOf", "if"].includes(e.keyword);
+  });
+  if (relevant.length === 0) return;
+  const messages = relevant.map((e) => {
+    const path = pathOf(e.instancePath);
+    const keyPath = e.keyword === "additionalProperties" ? [...path, String((e.params as { additionalProperty: string }).additionalProperty)] : path;
+    const field = keyPath.length ? keyPath.join(".") : "";
+    return { path: keyPath, text: `${check.what}${field ? ` '${field}'` : ""}: ${describe(e, valueAt(value, path))}` };
+  });
+  const unique = [...new Map(messages.map((m) => [m.text, m])).values()];
+  const where = check.located?.at([...(check.basePath ?? []), ...unique[0].path]);
+  throw new InputError(unique.map((m) => m.text).join("; "), where);
+}

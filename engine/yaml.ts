@@ -1,0 +1,136 @@
+/**
+ * YAML loading that remembers where every key and value came from, so that
+ * validation errors can name file, line and column. Parsing is js-yaml's; this
+ * file only walks js-yaml's event stream to index source offsets by path.
+ */
+import { readFileSync } from "node:fs";
+import { load, parseEvents, getScalarValue, EVENT_ID, YAMLException } from "js-yaml";
+import type { Event, ScalarEvent } from "js-yaml";
+import { InputError, type Where } from "./errors.ts";
+
+export type Path = ReadonlyArray<string | number>;
+
+/** A parsed YAML document plus a way to ask where any part of it is. */
+export interface Located<T = unknown> {
+  file: string;
+  value: T;
+  /** Where the key (or, failing that, the value) at `path` is; falls back to the nearest ancestor. */
+  at(path: Path): Where;
+}
+
+interface Frame {
+  kind: "map" | "seq" | "doc";
+  path: (string | number)[];
+  index: number;
+  key?: string;
+  expectKey: boolean;
+}
+
+const pathKey = (path: Path) => JSON.stringify(path);
+
+function indexOffsets(source: string, events: Event[]): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const stack: Frame[] = [];
+  const nextPath = (): (string | number)[] => {
+    const top = stack[stack.length - 1];
+    if (!top || top.kind === "doc") return [];
+    if (top.kind === "seq") return [...top.path, top.index++];
+    top.expectKey = true;
+    return [...top.path, top.key ?? ""];
+  };
+  const record = (path: Path, offset: number) => {
+    const k = pathKey(path);
+    if (!offsets.has(k) && offset >= 0) offsets.set(k, offset);
+  };
+  for (const ev of events) {
+    const top = stack[stack.length - 1];
+    if (ev.type === EVENT_ID.DOCUMENT) {
+      stack.push({ kind: "doc", path: [], index: 0, expectKey: false });
+    } else if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) {
+      if (top?.kind === "map" && top.expectKey) {
+        // A collection used as a mapping key: give it a placeholder name.
+        top.key = "?";
+        top.expectKey = false;
+      }
+      const path = nextPath();
+      record(path, ev.start);
+      stack.push({ kind: ev.type === EVENT_ID.MAPPING ? "map" : "seq", path, index: 0, expectKey: true });
+    } else if (ev.type === EVENT_ID.SCALAR || ev.type === EVENT_ID.ALIAS) {
+      const offset = ev.type === EVENT_ID.SCALAR ? ev.valueStart : ev.anchorStart - 1;
+      if (top?.kind === "map" && top.expectKey) {
+        top.key = ev.type === EVENT_ID.SCALAR ? getScalarValue(source, ev as ScalarEvent) : "*";
+        top.expectKey = false;
+        record([...top.path, top.key], offset);
+      } else {
+        record(nextPath(), offset);
+      }
+    } else if (ev.type === EVENT_ID.POP) {
+      stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent?.kind === "map") parent.expectKey = true;
+    }
+  }
+  return offsets;
+}
+
+function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < source.length; i++) if (source[i] === "\n") starts.push(i + 1);
+  return starts;
+}
+
+function toWhere(file: string, starts: number[], offset: number): Where {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { file, line: lo + 1, col: offset - starts[lo] + 1 };
+}
+
+/**
+ * Parse YAML text, keeping positions.
+ *
+ * @example
+ * const doc = parseYaml("- hosts: all\n", "site.yaml");
+ * doc.at([0, "hosts"]) // { file: "site.yaml", line: 1, col: 3 }
+ */
+export function parseYaml<T = unknown>(source: string, file: string): Located<T> {
+  let value: unknown;
+  let events: Event[];
+  try {
+    value = load(source, { filename: file });
+    events = parseEvents(source, { filename: file });
+  } catch (e) {
+    if (e instanceof YAMLException && e.mark) {
+      throw new InputError(`invalid YAML: ${e.reason}`, { file, line: e.mark.line + 1, col: e.mark.column + 1 });
+    }
+    throw new InputError(`invalid YAML: ${(e as Error).message}`, { file });
+  }
+  const offsets = indexOffsets(source, events);
+  const starts = lineStarts(source);
+  return {
+    file,
+    value: value as T,
+    at(path: Path): Where {
+      for (let n = path.length; n >= 0; n--) {
+        const offset = offsets.get(pathKey(path.slice(0, n)));
+        if (offset !== undefined) return toWhere(file, starts, offset);
+      }
+      return { file };
+    },
+  };
+}
+
+/** Read and parse a YAML file, keeping positions. */
+export function loadYamlFile<T = unknown>(file: string): Located<T> {
+  let source: string;
+  try {
+    source = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+  }
+  return parseYaml<T>(source, file);
+}

@@ -1,0 +1,91 @@
+/**
+ * Pure text edits behind `file`'s `line` and `block` arguments, with
+ * Ansible's lineinfile/blockinfile semantics.
+ */
+
+export interface LineEdit {
+  line?: string;
+  regexp?: string;
+  state: "present" | "absent";
+  insertafter?: string;
+  insertbefore?: string;
+}
+
+function splitLines(text: string): string[] {
+  if (text === "") return [];
+  return text.replace(/\n$/, "").split("\n");
+}
+
+const joinLines = (lines: string[]) => (lines.length ? lines.join("\n") + "\n" : "");
+
+/**
+ * Ensure a line is present (replacing the last line matching `regexp`) or absent.
+ *
+ * @example
+ * editLine("a\nb\n", { line: "c", regexp: "^b", state: "present" }) // "a\nc\n"
+ */
+export function editLine(text: string, edit: LineEdit): string {
+  const lines = splitLines(text);
+  const re = edit.regexp !== undefined ? new RegExp(edit.regexp) : undefined;
+  const matches = (l: string) => (re ? re.test(l) : l === edit.line);
+  if (edit.state === "absent") return joinLines(lines.filter((l) => !matches(l)));
+  const line = edit.line!;
+  let last = -1;
+  lines.forEach((l, i) => matches(l) && (last = i));
+  if (last >= 0) {
+    lines[last] = line;
+    return joinLines(lines);
+  }
+  if (re && lines.includes(line)) return joinLines(lines);
+  const anchor = edit.insertbefore ?? edit.insertafter;
+  if (anchor === "BOF") return joinLines([line, ...lines]);
+  if (anchor && anchor !== "EOF") {
+    const anchorRe = new RegExp(anchor);
+    let at = -1;
+    lines.forEach((l, i) => anchorRe.test(l) && (at = edit.insertbefore !== undefined && at >= 0 ? at : i));
+    if (at >= 0) {
+      lines.splice(edit.insertbefore !== undefined ? at : at + 1, 0, line);
+      return joinLines(lines);
+    }
+  }
+  return joinLines([...lines, line]);
+}
+
+export interface BlockEdit {
+  block: string;
+  marker: string;
+  state: "present" | "absent";
+  insertafter?: string;
+  insertbefore?: string;
+}
+
+/**
+ * Ensure a marked block holds `block` (or is gone).
+ *
+ * @example
+ * editBlock("", { block: "x", marker: "# {mark} HOIST", state: "present" }) // "# BEGIN HOIST\nx\n# END HOIST\n"
+ */
+export function editBlock(text: string, edit: BlockEdit): string {
+  const lines = splitLines(text);
+  const begin = edit.marker.replace("{mark}", "BEGIN");
+  const end = edit.marker.replace("{mark}", "END");
+  const start = lines.indexOf(begin);
+  const stop = start >= 0 ? lines.indexOf(end, start) : -1;
+  const body = edit.state === "present" && edit.block !== "" ? [begin, ...splitLines(edit.block), end] : [];
+  if (start >= 0 && stop >= 0) {
+    lines.splice(start, stop - start + 1, ...body);
+    return joinLines(lines);
+  }
+  if (body.length === 0) return joinLines(lines);
+  const anchor = edit.insertbefore ?? edit.insertafter;
+  if (anchor === "BOF") return joinLines([...body, ...lines]);
+  if (anchor && anchor !== "EOF") {
+    const re = new RegExp(anchor);
+    const idx = edit.insertbefore !== undefined ? lines.findIndex((l) => re.test(l)) : lines.findLastIndex((l) => re.test(l));
+    if (idx >= 0) {
+      lines.splice(edit.insertbefore !== undefined ? idx : idx + 1, 0, ...body);
+      return joinLines(lines);
+    }
+  }
+  return joinLines([...lines, ...body]);
+}
