@@ -11,7 +11,7 @@ import { isTemplated } from "./template.ts";
 
 type AjvClass = typeof AjvModule.default;
 const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false, coerceTypes: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 function compile(schema: Record<string, unknown>): ValidateFunction {
@@ -95,9 +95,13 @@ export function validateSchema(schema: Record<string, unknown>, value: unknown, 
     const path = pathOf(e.instancePath);
     const keyPath = e.keyword === "additionalProperties" ? [...path, String((e.params as { additionalProperty: string }).additionalProperty)] : path;
     const field = keyPath.length ? keyPath.join(".") : "";
-    return { path: keyPath, text: `${check.what}${field ? ` '${field}'` : ""}: ${describe(e, valueAt(value, path))}` };
+    return { path: keyPath, keyword: e.keyword, text: `${check.what}${field ? ` '${field}'` : ""}: ${describe(e, valueAt(value, path))}` };
   });
-  const unique = [...new Map(messages.map((m) => [m.text, m])).values()];
-  const where = check.located?.at([...(check.basePath ?? []), ...unique[0].path]);
+  // A misspelt key also makes its correct spelling "missing": lead with the misspelling.
+  const rank = (m: { keyword: string }) => ["additionalProperties", "enum", "type"].indexOf(m.keyword) + 1 || 9;
+  const unique = [...new Map(messages.map((m) => [m.text, m])).values()].sort((a, b) => rank(a) - rank(b));
+  const first = unique[0];
+  const fullPath = [...(check.basePath ?? []), ...first.path];
+  const where = first.keyword === "additionalProperties" || first.keyword === "required" ? check.located?.at(fullPath) : check.located?.valueAt(fullPath);
   throw new InputError(unique.map((m) => m.text).join("; "), where);
 }

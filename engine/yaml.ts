@@ -16,6 +16,8 @@ export interface Located<T = unknown> {
   value: T;
   /** Where the key (or, failing that, the value) at `path` is; falls back to the nearest ancestor. */
   at(path: Path): Where;
+  /** Where the value at `path` is (or its key); falls back to the nearest ancestor. */
+  valueAt(path: Path): Where;
 }
 
 interface Frame {
@@ -38,8 +40,8 @@ function indexOffsets(source: string, events: Event[]): Map<string, number> {
     top.expectKey = true;
     return [...top.path, top.key ?? ""];
   };
-  const record = (path: Path, offset: number) => {
-    const k = pathKey(path);
+  const record = (path: Path, offset: number, value = true) => {
+    const k = (value ? "v" : "k") + pathKey(path);
     if (!offsets.has(k) && offset >= 0) offsets.set(k, offset);
   };
   for (const ev of events) {
@@ -60,7 +62,7 @@ function indexOffsets(source: string, events: Event[]): Map<string, number> {
       if (top?.kind === "map" && top.expectKey) {
         top.key = ev.type === EVENT_ID.SCALAR ? getScalarValue(source, ev as ScalarEvent) : "*";
         top.expectKey = false;
-        record([...top.path, top.key], offset);
+        record([...top.path, top.key], offset, false);
       } else {
         record(nextPath(), offset);
       }
@@ -111,16 +113,20 @@ export function parseYaml<T = unknown>(source: string, file: string): Located<T>
   }
   const offsets = indexOffsets(source, events);
   const starts = lineStarts(source);
+  const find = (path: Path, order: string[]): Where => {
+    for (let n = path.length; n >= 0; n--) {
+      for (const kind of order) {
+        const offset = offsets.get(kind + pathKey(path.slice(0, n)));
+        if (offset !== undefined) return toWhere(file, starts, offset);
+      }
+    }
+    return { file };
+  };
   return {
     file,
     value: value as T,
-    at(path: Path): Where {
-      for (let n = path.length; n >= 0; n--) {
-        const offset = offsets.get(pathKey(path.slice(0, n)));
-        if (offset !== undefined) return toWhere(file, starts, offset);
-      }
-      return { file };
-    },
+    at: (path) => find(path, ["k", "v"]),
+    valueAt: (path) => find(path, ["v", "k"]),
   };
 }
 

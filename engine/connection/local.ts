@@ -21,7 +21,9 @@ export class LocalConnection implements Connection {
       ({ command, stdin } = wrapBecome(command, stdin, options.become));
     }
     const { $ } = await (zx ??= import("zx"));
-    const p = await $({ input: stdin ?? "", nothrow: true, quiet: true, verbose: false })`sh -c ${command}`;
+    // An empty `input` would leave stdin open and `cat` waiting for it.
+    const io = stdin !== undefined && stdin.length > 0 ? { input: stdin } : { stdio: ["ignore", "pipe", "pipe"] as ["ignore", "pipe", "pipe"] };
+    const p = await $({ ...io, nothrow: true, quiet: true, verbose: false })`sh -c ${command}`;
     return { code: p.exitCode ?? 1, stdout: p.stdout, stderr: p.stderr };
   }
 

@@ -1,0 +1,8 @@
+/**
+ * Entry point for runtimes that run TypeScript directly (Deno):
+ * `deno run -A engine/main.ts run playbooks/hello.yaml --check`.
+ */
+import process from "node:process";
+import { main } from "./cli.ts";
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,217 @@
+/**
+ * `hoist lab`: real Debian hosts on this machine, each a systemd-nspawn
+ * container with systemd as PID 1, sshd, its own network namespace and an
+ * overlayfs root over one cached debootstrap image, on a private bridge that
+ * routes nowhere. Writes an Ansible INI inventory with a lab key and a lab
+ * known_hosts. Needs root; installs its Debian packages itself.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, openSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { parseArgs } from "node:util";
+import { $ } from "zx";
+import { InputError } from "../engine/errors.ts";
+import { ensureRepo, REPO_DIR } from "./repo.ts";
+
+$.quiet = true;
+$.verbose = false;
+
+export const CACHE = "/var/cache/hoist-lab";
+const BASE = join(CACHE, "base-bookworm-v1");
+const STATE = "/var/lib/hoist-lab";
+const PACKAGES = ["debootstrap", "systemd-container", "iproute2", "openssh-client", "dpkg-dev"];
+const BASE_INCLUDE = "systemd,systemd-sysv,dbus,openssh-server,sudo,python3,iproute2,procps,kmod,ca-certificates";
+
+export interface LabHost {
+  name: string;
+  address: string;
+}
+
+export interface Lab {
+  name: string;
+  dir: string;
+  inventory: string;
+  key: string;
+  knownHosts: string;
+  hosts: LabHost[];
+}
+
+const labDir = (name: string) => join(STATE, name);
+/** Subnet per lab name, so two labs can coexist: 10.199.N.0/24. */
+function subnet(name: string): number {
+  let h = 0;
+  for (const c of name) h = (h * 31 + c.charCodeAt(0)) % 200;
+  return h + 20;
+}
+const bridge = (name: string) => `hl-${name}`.slice(0, 15);
+
+async function ensurePackages(): Promise<void> {
+  const missing = [];
+  for (const p of PACKAGES) if ((await $`dpkg-query -W -f=${"${Status}"} ${p}`.nothrow()).stdout !== "install ok installed") missing.push(p);
+  if (missing.length === 0) return;
+  await $`apt-get update -qq`;
+  await $({ env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })`apt-get install -y -qq ${missing}`;
+}
+
+/** The cached base root file system, built once with debootstrap. */
+async function ensureBase(log: (s: string) => void): Promise<void> {
+  if (existsSync(join(BASE, ".hoist-ready"))) return;
+  log(`building base image in ${BASE} (debootstrap, about a minute)`);
+  rmSync(BASE, { recursive: true, force: true });
+  mkdirSync(CACHE, { recursive: true });
+  await $`debootstrap --variant=minbase --include=${BASE_INCLUDE} bookworm ${BASE} http://deb.debian.org/debian`;
+  await $`chroot ${BASE} systemctl enable systemd-networkd`;
+  await $`chroot ${BASE} systemctl mask systemd-resolved.service getty@tty1.service console-getty.service`.nothrow();
+  writeFileSync(join(BASE, "etc/machine-id"), "");
+  for (const f of readdirSync(join(BASE, "etc/ssh"))) if (f.startsWith("ssh_host_")) rmSync(join(BASE, "etc/ssh", f));
+  // Lab hosts reach no mirror: only the lab's own repository.
+  writeFileSync(join(BASE, "etc/apt/sources.list"), "deb [trusted=yes] file:/srv/hoist-repo ./\n");
+  rmSync(join(BASE, "etc/apt/sources.list.d"), { recursive: true, force: true });
+  mkdirSync(join(BASE, "etc/apt/sources.list.d"));
+  mkdirSync(join(BASE, "srv/hoist-repo"), { recursive: true });
+  writeFileSync(join(BASE, ".hoist-ready"), new Date().toISOString());
+}
+
+function waitForPort(address: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolvePromise, reject) => {
+    const attempt = () => {
+      const s = connect({ host: address, port });
+      s.once("data", () => {
+        s.destroy();
+        resolvePromise();
+      });
+      s.once("error", () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`${address}:${port} did not answer within ${timeoutMs} ms`));
+        else setTimeout(attempt, 200);
+      });
+    };
+    attempt();
+  });
+}
+
+async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> {
+  const name = `${lab.name}-node${index}`;
+  const dir = join(lab.dir, `node${index}`);
+  const merged = join(dir, "root");
+  for (const d of ["upper", "work", "root", "swap"]) mkdirSync(join(dir, d), { recursive: true });
+  await $`mount -t overlay overlay -o ${`lowerdir=${BASE},upperdir=${join(dir, "upper")},workdir=${join(dir, "work")}`} ${merged}`;
+  const address = `10.199.${net}.${10 + index}`;
+  writeFileSync(join(merged, "etc/hostname"), `node${index}\n`);
+  writeFileSync(join(merged, "etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 node${index}\n`);
+  writeFileSync(join(merged, "etc/systemd/network/10-host0.network"), `[Match]\nName=host0\n\n[Network]\nAddress=${address}/24\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`);
+  mkdirSync(join(merged, "root/.ssh"), { recursive: true, mode: 0o700 });
+  writeFileSync(join(merged, "root/.ssh/authorized_keys"), readFileSync(`${lab.key}.pub`), { mode: 0o600 });
+  await $`ssh-keygen -q -t ed25519 -N ${""} -f ${join(merged, "etc/ssh/ssh_host_ed25519_key")}`;
+  const hostKey = readFileSync(join(merged, "etc/ssh/ssh_host_ed25519_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+  writeFileSync(lab.knownHosts, `${address} ${hostKey}\n`, { flag: "a" });
+  const out = openSync(join(dir, "console.log"), "w");
+  const child = spawn(
+    "systemd-nspawn",
+    ["-D", merged, "--keep-unit", "--register=no", "-b", `--network-bridge=${bridge(lab.name)}`, `--machine=${name}`,
+     "--system-call-filter=@swap", `--bind=${join(dir, "swap")}:/swap`, `--bind-ro=${REPO_DIR}:/srv/hoist-repo`, "--console=passive"],
+    { detached: true, stdio: ["ignore", out, out] },
+  );
+  child.unref();
+  writeFileSync(join(dir, "pid"), String(child.pid));
+  return { name: `node${index}`, address };
+}
+
+function writeInventory(lab: Lab): void {
+  const lines = ["# written by `hoist lab up`; removed by `hoist lab down`", "[lab]"];
+  for (const h of lab.hosts) lines.push(`${h.name} ansible_host=${h.address}`);
+  lines.push("", "[lab:vars]", "ansible_user=root", `ansible_ssh_private_key_file=${lab.key}`, `hoist_known_hosts=${lab.knownHosts}`, "");
+  writeFileSync(lab.inventory, lines.join("\n"));
+  writeFileSync(join(lab.dir, "lab.json"), JSON.stringify(lab, null, 2));
+}
+
+/**
+ * Boot `count` hosts and return the lab, its inventory and key.
+ *
+ * @example
+ * const lab = await labUp(3, "test");
+ * // hoist run site.yaml -i lab.inventory
+ */
+export async function labUp(count: number, name = "hoist", log: (s: string) => void = () => {}): Promise<Lab> {
+  if (process.getuid?.() !== 0) throw new InputError("hoist lab needs root (systemd-nspawn, overlayfs, a bridge)");
+  if (!/^[a-z0-9]{1,10}$/.test(name)) throw new InputError("lab name: 1-10 lowercase letters or digits");
+  await ensurePackages();
+  await Promise.all([ensureBase(log), ensureRepo(log)]);
+  if (existsSync(labDir(name))) await labDown(name);
+  const dir = labDir(name);
+  mkdirSync(dir, { recursive: true });
+  const lab: Lab = { name, dir, inventory: join(dir, "hosts.ini"), key: join(dir, "id_ed25519"), knownHosts: join(dir, "known_hosts"), hosts: [] };
+  await $`ssh-keygen -q -t ed25519 -N ${""} -C ${`hoist-lab-${name}`} -f ${lab.key}`;
+  writeFileSync(lab.knownHosts, "");
+  const net = subnet(name);
+  const br = bridge(name);
+  await $`ip link add ${br} type bridge`;
+  await $`ip addr add ${`10.199.${net}.1/24`} dev ${br}`;
+  await $`ip link set ${br} up`;
+  for (let i = 1; i <= count; i++) lab.hosts.push(await bootHost(lab, i, net));
+  writeInventory(lab);
+  await Promise.all(lab.hosts.map((h) => waitForPort(h.address, 22, 60000)));
+  log(`lab '${name}' is up: ${count} hosts; inventory ${lab.inventory}`);
+  return lab;
+}
+
+/** Stop and remove every trace of a lab. */
+export async function labDown(name = "hoist"): Promise<void> {
+  const dir = labDir(name);
+  if (existsSync(dir)) {
+    const nodes = readdirSync(dir).filter((d) => d.startsWith("node"));
+    const pids = nodes.map((n) => join(dir, n, "pid")).filter(existsSync).map((p) => Number(readFileSync(p, "utf8")));
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    const deadline = Date.now() + 15000;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
+    for (const n of nodes) await $`umount -l ${join(dir, n, "root")}`.nothrow();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await $`ip link del ${bridge(name)}`.nothrow();
+}
+
+export function labStatus(name = "hoist"): Lab | undefined {
+  const file = join(labDir(name), "lab.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Lab) : undefined;
+}
+
+export async function labCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: "string" } } });
+  const [sub, n] = positionals;
+  const name = values.name ?? "hoist";
+  const log = (s: string) => process.stderr.write(`lab: ${s}\n`);
+  if (sub === "up") {
+    const count = n === undefined ? 3 : Number(n);
+    if (!Number.isInteger(count) || count < 1 || count > 60) throw new InputError("lab up N: N is 1 to 60");
+    const lab = await labUp(count, name, log);
+    process.stdout.write(`${resolve(lab.inventory)}\n`);
+    return 0;
+  }
+  if (sub === "down") {
+    await labDown(name);
+    return 0;
+  }
+  if (sub === "status") {
+    const lab = labStatus(name);
+    process.stdout.write(lab ? `${lab.hosts.map((h) => `${h.name} ${h.address}`).join("\n")}\ninventory: ${lab.inventory}\n` : `no lab '${name}'\n`);
+    return lab ? 0 : 1;
+  }
+  throw new InputError("usage: hoist lab up [N] [--name NAME] | hoist lab down [--name NAME] | hoist lab status [--name NAME]");
+}

@@ -1,0 +1,87 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { writeFileSync, readFileSync, appendFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { tempDir } from "../helpers.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const hoist = (args: string[]) => {
+  const r = spawnSync(process.execPath, [join(root, "bin", "hoist.js"), ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+test("--version answers", () => {
+  const r = hoist(["--version"]);
+  assert.is(r.code, 0);
+  assert.match(r.out, /^hoist \d+\.\d+\.\d+/);
+});
+
+test("check, apply, re-run, tamper: the drift-detection cycle and its exit codes", () => {
+  const dir = tempDir();
+  const pb = join(dir, "site.yaml");
+  writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - name: managed\n      file: { path: ${dir}/managed.conf, content: "a=1\\n" }\n`);
+  const check = hoist(["run", pb, "--check", "--diff", "--detailed-exitcode"]);
+  assert.is(check.code, 2, check.out + check.err);
+  assert.match(check.out, /changed: \[localhost\] managed/);
+  assert.match(check.out, /\+a=1/);
+  assert.match(check.out, /localhost\s+: ok=1 changed=1 unreachable=0 failed=0 skipped=0/);
+  assert.is(hoist(["run", pb]).code, 0);
+  const rerun = hoist(["run", pb, "--detailed-exitcode"]);
+  assert.is(rerun.code, 0);
+  assert.match(rerun.out, /changed=0/);
+  appendFileSync(join(dir, "managed.conf"), "tampered\n");
+  const drift = hoist(["run", pb, "--check", "--diff", "--detailed-exitcode"]);
+  assert.is(drift.code, 2);
+  assert.match(drift.out, /-tampered/);
+  assert.is(readFileSync(join(dir, "managed.conf"), "utf8"), "a=1\ntampered\n");
+});
+
+test("--json prints one versioned document", () => {
+  const dir = tempDir();
+  const pb = join(dir, "site.yaml");
+  writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - { name: f, file: { path: ${dir}/x, content: "1" } }\n`);
+  const r = hoist(["run", pb, "--check", "--json"]);
+  const doc = JSON.parse(r.out);
+  assert.is(doc.version, 1);
+  assert.is(doc.check, true);
+  assert.is(doc.plays[0].results[0].status, "changed");
+  assert.equal(doc.plays[0].results[0].diff[0].after, "1");
+  assert.equal(doc.stats.localhost.changed, 1);
+});
+
+test("bad input exits 4 with file:line:col and touches nothing", () => {
+  const dir = tempDir();
+  const pb = join(dir, "site.yaml");
+  writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - file: { path: ${dir}/x, content: "1" }\n    - comand: ls\n`);
+  const r = hoist(["run", pb]);
+  assert.is(r.code, 4);
+  assert.match(r.err, /site\.yaml:4:7: unknown module or task keyword 'comand' \(did you mean 'command'\?\)/);
+  assert.is(spawnSync("ls", [dir]).stdout.toString().trim(), "site.yaml");
+});
+
+test("a failed task exits 1; -e sets variables; undefined variables name themselves", () => {
+  const dir = tempDir();
+  const pb = join(dir, "site.yaml");
+  writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - name: uses vars\n      file: { path: "${dir}/{{ fname }}", content: "{{ body }}" }\n`);
+  const ok = hoist(["run", pb, "-e", "fname=a.txt", "-e", "body=hi"]);
+  assert.is(ok.code, 0, ok.out + ok.err);
+  assert.is(readFileSync(join(dir, "a.txt"), "utf8"), "hi");
+  const bad = hoist(["run", pb, "-e", "fname=b.txt"]);
+  assert.is(bad.code, 1);
+  assert.match(bad.out, /failed: \[localhost\] uses vars => 'body' is undefined/);
+});
+
+test("hoist modules lists modules and documents one", () => {
+  const list = hoist(["modules"]);
+  assert.match(list.out, /^command\s/m);
+  assert.match(list.out, /^file\s/m);
+  const doc = hoist(["modules", "file"]);
+  assert.match(doc.out, /ARGUMENTS/);
+  assert.match(doc.out, /state: file \| directory \| absent \| link \| touch/);
+  assert.match(doc.out, /EXAMPLES/);
+  assert.is(hoist(["modules", "fiel"]).code, 4);
+});
+
+test.run();

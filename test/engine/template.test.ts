@@ -1,0 +1,49 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { render, condition, renderDeep, TemplateError } from "../../engine/template.ts";
+import { scope } from "../../engine/vars.ts";
+
+test("a single expression keeps its type", () => {
+  assert.equal(render("{{ groups.web }}", { groups: { web: ["a", "b"] } }), ["a", "b"]);
+  assert.is(render("{{ n + 1 }}", { n: 1 }), 2);
+  assert.is(render("x{{ n }}", { n: 1 }), "x1");
+});
+
+test("filters real playbooks use", () => {
+  const v = { hosts: [{ name: "a", ip: "10.0.0.1" }, { name: "b", ip: "10.0.0.2" }], s: "a-b" };
+  assert.is(render("{{ hosts | map(attribute='ip') | join(',') }}", v), "10.0.0.1,10.0.0.2");
+  assert.is(render("{{ missing | default('x') }}", v), "x");
+  assert.is(render("{{ hosts | first | to_json }}", v), '{"name":"a","ip":"10.0.0.1"}');
+  assert.is(render("{{ 'hi' | b64encode | b64decode }}", v), "hi");
+  assert.is(render("{{ s | regex_replace('-', '_') }}", v), "a_b");
+  assert.equal(render("{{ hosts | selectattr('name', 'equalto', 'b') | map(attribute='ip') | list }}", v), ["10.0.0.2"]);
+  assert.equal(render("{{ [1, 2, 3] | select('odd') | list }}", v), [1, 3]);
+  assert.is(render("{{ {'a': 1} | to_yaml }}", v), "{a: 1}");
+});
+
+test("undefined variables are errors naming the variable", () => {
+  assert.throws(() => render("{{ nope }}", {}), (e: Error) => e instanceof TemplateError && /'nope' is undefined/.test(e.message));
+  assert.throws(() => render("x {{ a.b }}", { a: {} }), /'a\.b' is undefined/);
+  assert.throws(() => condition("nope == 1", {}), /'nope' is undefined/);
+});
+
+test("conditions: lists, defined tests, result tests", () => {
+  assert.ok(condition(["a == 1", "b is defined"], { a: 1, b: 0 }));
+  assert.not.ok(condition("c is defined", {}));
+  assert.ok(condition("r is changed", { r: { changed: true } }));
+  assert.ok(condition("r is succeeded", { r: { failed: false } }));
+  assert.ok(condition(true, {}));
+  assert.not.ok(condition("'x' in items", { items: ["y"] }));
+});
+
+test("renderDeep renders nested structures", () => {
+  assert.equal(renderDeep({ a: ["{{ x }}", { b: "{{ x }}!" }] }, { x: 1 }), { a: [1, { b: "1!" }] });
+});
+
+test("lazy variables render when read, in any order", () => {
+  const v = scope({ url: "http://{{ host }}:{{ port }}" }, { host: "a", port: 80 });
+  assert.is(v.url, "http://a:80");
+  assert.is(render("{{ url }}/x", v), "http://a:80/x");
+});
+
+test.run();

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Runs every compiled test file with uvu and prints the closing line CI reads:
+// "N passed, N failed, N skipped". Integration suites decide themselves whether
+// a lab can run here and count their tests as skipped when it cannot.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const build = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+if (build.status !== 0) {
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
+const only = process.argv.slice(2);
+const files = [];
+const walk = (dir) => {
+  for (const f of readdirSync(dir).sort()) {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (p.endsWith(".test.js")) files.push(p);
+  }
+};
+walk(join(root, "dist/test"));
+const selected = files.filter((f) => only.length === 0 || only.some((o) => relative(root, f).includes(o)));
+// Unit suites first, the lab suites last (they share one lab).
+selected.sort((a, b) => Number(a.includes("/lab/")) - Number(b.includes("/lab/")) || a.localeCompare(b));
+
+let passed = 0, failed = 0, skipped = 0;
+for (const file of selected) {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [file], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, maxBuffer: 64 << 20 });
+  const out = (r.stdout ?? "") + (r.stderr ?? "");
+  const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const skip = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const labSkipped = Number(/^LAB-SKIPPED (\d+)/m.exec(out)?.[1] ?? 0);
+  let fails = total - ok - skip;
+  if (r.status !== 0 && fails === 0) fails = 1;
+  passed += ok;
+  failed += fails;
+  skipped += skip + labSkipped;
+  const name = relative(join(root, "dist"), file);
+  console.log(`${fails ? "FAIL" : "ok  "} ${name}: ${ok} passed, ${fails} failed${skip + labSkipped ? `, ${skip + labSkipped} skipped` : ""} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  if (fails || process.env.HOIST_TEST_VERBOSE) console.log(out.split("\n").map((l) => "    " + l).join("\n"));
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed ? 1 : 0);
