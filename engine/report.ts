@@ -81,7 +81,7 @@ export class TextReporter implements Reporter {
       let text = `${status}: [${host}] ${prefix}${task.name}${suffix}`;
       const msg = task.noLog ? (res.status === "failed" ? HIDDEN : undefined) : res.msg;
       if (msg && (res.status !== "ok" || this.o.verbose || typeof res.values.msg === "string")) {
-        text += ` => ${msg}`;
+        text += ` => ${msg.trimEnd()}`;
       }
       if (res.ignored) text += " (ignored)";
       lines.push(this.paint(res.status, text));

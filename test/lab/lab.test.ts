@@ -1,0 +1,195 @@
+/**
+ * Integration tests against real lab hosts (systemd-nspawn containers with
+ * sshd). Needs root on Linux with systemd-nspawn; elsewhere every test here is
+ * reported as skipped (LAB-SKIPPED), never as passed.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createHash, randomBytes } from "node:crypto";
+import { writeFileSync, readFileSync, copyFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { labUp, labDown, type Lab } from "../../lab/lab.ts";
+import { SshConnection } from "../../engine/connection/ssh.ts";
+import { atomicWrite } from "../../engine/remote.ts";
+import { runPlaybook, tempDir } from "../helpers.ts";
+import { openConnection } from "../../engine/connection/index.ts";
+import { loadInventory, hostVariables } from "../../engine/inventory.ts";
+
+const TESTS = 9;
+const canRun = process.platform === "linux" && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v systemd-nspawn || apt-get -v"]).status === 0 && !process.env.HOIST_NO_LAB;
+if (!canRun) {
+  console.log(`LAB-SKIPPED ${TESTS} lab integration tests: they need root on Linux with systemd-nspawn (set up by .ci/run)`);
+  process.exit(0);
+}
+
+let lab: Lab;
+const vars = (h: string) => hostVariables(loadInventory(lab.inventory), h);
+const open = (h: string, extra: Record<string, unknown> = {}) =>
+  openConnection(h, { ...vars(h), ...extra }, { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 } });
+const labRun = (pb: string, opts: Parameters<typeof runPlaybook>[1] = {}) =>
+  runPlaybook(pb, { inventory: readFileSync(lab.inventory, "utf8"), connect: (h) => open(h), ...opts });
+
+test.before(async () => {
+  lab = await labUp(3, "itest", (s) => console.log(`lab: ${s}`));
+});
+test.after(async () => {
+  await labDown("itest");
+});
+
+test("ssh: exit codes, separate stdout and stderr, many commands on one session", async () => {
+  const c = await open("node1");
+  const r = await c.exec("echo out; echo err >&2; exit 3");
+  assert.equal(r, { code: 3, stdout: "out\n", stderr: "err\n" });
+  const noNewline = await c.exec("printf abc");
+  assert.is(noNewline.stdout, "abc");
+  const started = Date.now();
+  for (let i = 0; i < 200; i++) assert.is((await c.exec(`echo ${i}`)).stdout, `${i}\n`);
+  const perCommand = (Date.now() - started) / 200;
+  console.log(`ssh: ${perCommand.toFixed(2)} ms per command over the persistent session`);
+  assert.ok(perCommand < 20, `persistent session is fast (${perCommand} ms)`);
+  const stdin = await c.exec("wc -c", { stdin: "12345" });
+  assert.is(stdin.stdout.trim(), "5");
+  await c.close();
+});
+
+test("ssh: large binary files arrive byte for byte, atomically", async () => {
+  const c = await open("node2");
+  const data = randomBytes(3 * 1024 * 1024);
+  const r = await atomicWrite(c, { write: "/root/blob.bin", content: data.toString("base64"), base64: true, mode: "0600" });
+  assert.is(r.code, 0, r.stderr);
+  const sum = await c.exec("sha256sum /root/blob.bin; stat -c %a /root/blob.bin");
+  assert.is(sum.stdout.split(" ")[0], createHash("sha256").update(data).digest("hex"));
+  assert.match(sum.stdout, /\n600\n$/);
+  await c.close();
+});
+
+test("ssh: become with a sudo password never echoes it", async () => {
+  const secret = "s3cret-" + randomBytes(4).toString("hex");
+  await labRun(`- hosts: node3
+  tasks:
+    - command: useradd -m -s /bin/bash deploy
+      args: { creates: /home/deploy }
+    - shell: "echo 'deploy:${secret}' | chpasswd"
+    - file: { path: /etc/sudoers.d/deploy, content: "deploy ALL=(ALL) ALL\\n", mode: "0440" }
+    - file: { path: /home/deploy/.ssh, state: directory, owner: deploy, mode: "0700" }
+    - shell: cp /root/.ssh/authorized_keys /home/deploy/.ssh/ && chown deploy /home/deploy/.ssh/authorized_keys
+`);
+  const out = await labRun(
+    `- hosts: node3
+  become: true
+  tasks:
+    - { name: whoami, command: id -u, register: r, changed_when: false }
+    - { name: file as root, file: { path: /etc/deploy-made, content: "x\\n" } }
+`,
+    { connect: (h) => open(h, { ansible_user: "deploy" }), extraVars: { ansible_become_password: secret } },
+  );
+  assert.is(out.byTask("whoami").values.stdout, "0\n");
+  assert.is(out.byTask("file as root").status, "changed");
+  assert.not.ok(JSON.stringify(out.results).includes(secret), "password never in results");
+  const wrong = await labRun(`- hosts: node3\n  become: true\n  tasks:\n    - { name: whoami, command: id -u }\n`, {
+    connect: (h) => open(h, { ansible_user: "deploy" }),
+    extraVars: { ansible_become_password: "wrong" },
+  });
+  assert.is(wrong.byTask("whoami").status, "failed");
+  assert.not.ok(JSON.stringify(wrong.results).includes("wrong\n"));
+});
+
+test("ssh: unknown and changed host keys are refused; accept-new records them", async () => {
+  const dir = tempDir();
+  const empty = join(dir, "known_hosts");
+  writeFileSync(empty, "");
+  try {
+    await open("node1", { hoist_known_hosts: empty });
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /host key for .* is not known .*--accept-new-host-keys/);
+  }
+  const forged = join(dir, "forged");
+  const other = readFileSync(lab.knownHosts, "utf8").split("\n").find((l) => l.startsWith(vars("node2").ansible_host as string))!;
+  writeFileSync(forged, other.replace(/^\S+/, vars("node1").ansible_host as string) + "\n");
+  try {
+    await open("node1", { hoist_known_hosts: forged });
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /HOST KEY CHANGED/);
+  }
+  const recorded = join(dir, "recorded");
+  copyFileSync(empty, recorded);
+  const c = await openConnection("node1", { ...vars("node1"), hoist_known_hosts: recorded }, { ssh: { acceptNewHostKeys: true, connectTimeoutMs: 5000, attempts: 1 } });
+  await c.close();
+  assert.match(readFileSync(recorded, "utf8"), new RegExp(`^${vars("node1").ansible_host} ssh-ed25519 `));
+});
+
+test("an unreachable host beside reachable ones: the others finish", async () => {
+  const inventory = readFileSync(lab.inventory, "utf8").replace("[lab]\n", `[lab]\nghost ansible_host=${String(vars("node1").ansible_host).replace(/\.\d+$/, ".99")}\n`);
+  const started = Date.now();
+  const out = await labRun(`- hosts: lab\n  tasks:\n    - { name: t, command: "true" }\n`, { inventory });
+  assert.is(out.byTask("t", "ghost").status, "unreachable");
+  for (const h of ["node1", "node2", "node3"]) assert.is(out.byTask("t", h).status, "changed");
+  assert.is(out.stats.get("ghost")!.unreachable, 1);
+  console.log(`unreachable host detected in ${Date.now() - started} ms`);
+});
+
+test("a host whose connection dies mid-run is unreachable; the others go on", async () => {
+  const out = await labRun(`- hosts: lab
+  tasks:
+    - name: drop
+      shell: "pkill -KILL -f 'sshd: root' || true"
+      when: inventory_hostname == 'node2'
+    - { name: after, command: "true" }
+`);
+  assert.is(out.byTask("drop", "node2").status, "unreachable");
+  assert.not.ok(out.results.some((r) => r.task === "after" && r.host === "node2"));
+  assert.is(out.byTask("after", "node1").status, "changed");
+  assert.is(out.byTask("after", "node3").status, "changed");
+});
+
+test("file and command over SSH on three hosts: check, apply, re-run, tamper", async () => {
+  const pb = `- hosts: lab
+  tasks:
+    - { name: dir, file: { path: /etc/hoist-it, state: directory, mode: "0755" } }
+    - { name: conf, file: { path: /etc/hoist-it/app.conf, content: "node={{ inventory_hostname }}\\n", mode: "0644" } }
+    - { name: line, file: { path: /etc/sysctl.d/90-hoist.conf, line: "vm.swappiness = 0", regexp: "^vm.swappiness" } }
+    - { name: once, command: { argv: [touch, /etc/hoist-it/done], creates: /etc/hoist-it/done } }
+`;
+  const check = await labRun(pb, { check: true });
+  for (const h of ["node1", "node2", "node3"]) assert.is(check.byTask("conf", h).status, "changed");
+  const before = await (await open("node1")).exec("test -e /etc/hoist-it");
+  assert.is(before.code, 1, "check changed nothing");
+  const apply = await labRun(pb);
+  for (const h of ["node1", "node2", "node3"]) assert.is(apply.stats.get(h)!.changed, 4);
+  const c = await open("node3");
+  assert.is((await c.exec("cat /etc/hoist-it/app.conf")).stdout, "node=node3\n");
+  const again = await labRun(pb);
+  for (const h of ["node1", "node2", "node3"]) assert.is(again.stats.get(h)!.changed, 0);
+  await c.exec("echo drift >> /etc/hoist-it/app.conf");
+  await c.close();
+  const drift = await labRun(pb, { check: true, diff: true });
+  assert.is(drift.byTask("conf", "node3").status, "changed");
+  assert.is(drift.byTask("conf", "node1").status, "ok");
+  assert.is(drift.byTask("conf", "node3").changes[0].before, "node=node3\ndrift\n");
+});
+
+test("hoist run against the lab inventory from the command line", async () => {
+  const dir = tempDir();
+  const pb = join(dir, "site.yaml");
+  writeFileSync(pb, `- hosts: lab\n  tasks:\n    - { name: motd, file: { path: /etc/motd, content: "lab {{ inventory_hostname }}\\n" } }\n`);
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(process.cwd(), "bin/hoist.js"), "run", pb, "-i", lab.inventory, ...args], { encoding: "utf8" });
+  assert.is(cli(["--check", "--detailed-exitcode"]).status, 2);
+  assert.is(cli([]).status, 0);
+  const again = cli(["--check", "--detailed-exitcode"]);
+  assert.is(again.status, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /node3\s+: ok=1 changed=0/);
+});
+
+test("ssh config: HostName, User and IdentityFile from ~/.ssh/config-style files", async () => {
+  const dir = tempDir();
+  const config = join(dir, "config");
+  writeFileSync(config, `Host lab-alias\n  HostName ${vars("node1").ansible_host}\n  User root\n  IdentityFile ${lab.key}\n`);
+  const c = await SshConnection.open({ host: "lab-alias", sshConfigFile: config, knownHostsFile: lab.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 1 });
+  assert.is((await c.exec("hostname")).stdout, "node1\n");
+  await c.close();
+});
+
+test.run();
