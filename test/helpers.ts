@@ -54,12 +54,16 @@ export async function runPlaybook(
   const groups = groupsMap(inv);
   groups.all = inv.hosts;
   const hosts = new Map<string, HostRun>();
+  const opened: Promise<Connection>[] = [];
   for (const name of inv.hosts) {
     let conn: Promise<Connection> | undefined;
     hosts.set(name, {
       name,
       state: new HostState(),
-      connect: () => (conn ??= options.connect ? options.connect(name) : Promise.resolve(new LocalConnection(name))),
+      connect: () => {
+        if (!conn) opened.push((conn = options.connect ? options.connect(name) : Promise.resolve(new LocalConnection(name))));
+        return conn;
+      },
       facts: {},
       notified: new Set(),
       failed: false,
@@ -78,7 +82,7 @@ export async function runPlaybook(
       reporter: { play() {}, result: (task, host, result, kind) => results.push({ task: task.name, host, kind, result }) },
     },
     plays,
-  );
+  ).finally(() => Promise.allSettled(opened.map(async (c) => (await c).close())));
   return {
     results,
     stats,
