@@ -35,7 +35,7 @@ for (const file of selected) {
   const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const skip = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const labSkipped = Number(/^LAB-SKIPPED (\d+)/m.exec(out)?.[1] ?? 0);
+  const labSkipped = Number(/^SKIPPED (\d+)/m.exec(out)?.[1] ?? 0);
   let fails = total - ok - skip;
   if (r.status !== 0 && fails === 0) fails = 1;
   passed += ok;

@@ -12,9 +12,12 @@ import { tempDir } from "../helpers.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const deno = join(root, "node_modules", ".bin", "deno");
+if (!existsSync(deno)) {
+  console.log("SKIPPED 1 Deno test: deno is not installed (`npm install --no-save deno`, as .ci/run does)");
+  process.exit(0);
+}
 
 test("deno runs hoist from the TypeScript sources", () => {
-  assert.ok(existsSync(deno), "deno is installed as a dev dependency (npm ci)");
   const dir = tempDir();
   const pb = join(dir, "site.yaml");
   writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - { name: f, file: { path: ${dir}/out, content: "from deno\\n" } }\n`);

@@ -1,7 +1,7 @@
 /**
  * Integration tests against real lab hosts (systemd-nspawn containers with
  * sshd). Needs root on Linux with systemd-nspawn; elsewhere every test here is
- * reported as skipped (LAB-SKIPPED), never as passed.
+ * reported as skipped (SKIPPED), never as passed.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -19,7 +19,7 @@ import { loadInventory, hostVariables } from "../../engine/inventory.ts";
 const TESTS = 9;
 const canRun = process.platform === "linux" && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v systemd-nspawn || apt-get -v"]).status === 0 && !process.env.HOIST_NO_LAB;
 if (!canRun) {
-  console.log(`LAB-SKIPPED ${TESTS} lab integration tests: they need root on Linux with systemd-nspawn (set up by .ci/run)`);
+  console.log(`SKIPPED ${TESTS} lab integration tests: they need root on Linux with systemd-nspawn (set up by .ci/run)`);
   process.exit(0);
 }
 
