@@ -105,6 +105,7 @@ async function applyPlan(plan: Plan, conn: Connection, state: HostState, probe: 
     outputs.push(...batch);
     if (!current.next) break;
     const following = await current.next(batch, probe);
+    if (following.fail) throw new Error(following.fail);
     current = { ...following, changes: [...current.changes, ...following.changes] };
   }
   return { plan: current, outputs };

@@ -1,0 +1,291 @@
+/**
+ * apt: Debian packages, apt sources and their signing keys — Ansible's apt,
+ * apt_repository and apt_key in one module.
+ */
+import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { planFileContent } from "./lib/managed-file.ts";
+
+interface Args {
+  name?: string | string[];
+  state?: "present" | "absent" | "latest";
+  update_cache?: boolean;
+  cache_valid_time?: number;
+  purge?: boolean;
+  install_recommends?: boolean;
+  deb?: string;
+  repo?: string;
+  key?: string;
+  filename?: string;
+}
+
+const schema = {
+  type: "object",
+  properties: {
+    name: {
+      anyOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 } }],
+      description: "Package name(s), optionally `name=version` (a trailing `*` matches a version prefix).",
+    },
+    state: { enum: ["present", "absent", "latest"], default: "present" },
+    update_cache: { type: "boolean", default: false, description: "Run apt-get update first (only when older than cache_valid_time, if given)." },
+    cache_valid_time: { type: "integer", minimum: 0, description: "Seconds the package lists stay fresh enough; implies update_cache." },
+    purge: { type: "boolean", default: false, description: "With state: absent, also remove configuration files." },
+    install_recommends: { type: "boolean", description: "Install recommended packages; unset leaves apt's own default." },
+    deb: { type: "string", description: "A .deb file on the host, or an http(s) URL the host downloads it from." },
+    repo: { type: "string", description: "A one-line apt source, e.g. `deb https://pkgs.k8s.io/core:/stable:/v1.30/deb/ /`." },
+    key: { type: "string", description: "The source's signing key: an ASCII-armored key, or an http(s) URL the host downloads it from. Referenced with signed-by." },
+    filename: { type: "string", pattern: "^[A-Za-z0-9_.-]+$", description: "Base name of the .list and key files (default: derived from the repo URL)." },
+  },
+  additionalProperties: false,
+  anyOf: [{ required: ["name"] }, { required: ["deb"] }, { required: ["repo"] }, { required: ["update_cache"] }, { required: ["cache_valid_time"] }],
+};
+
+const APT_ENV = ["env", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a"];
+/** Waits for the dpkg lock (another apt, unattended-upgrades) instead of failing on it. */
+const APT_OPTIONS = ["-y", "-q", "-o", "DPkg::Lock::Timeout=600", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"];
+
+interface Installed {
+  version: string;
+  /** dpkg's status letter: i installed, c config files only, others half-done states. */
+  status: string;
+}
+
+interface HostPackages {
+  installed: Map<string, Installed>;
+  candidate: Map<string, string>;
+  cacheAge: number;
+}
+
+/** dpkg state, candidates and cache age in one round trip. */
+async function readPackages(probe: Probe, names: string[], withCandidates: boolean): Promise<HostPackages> {
+  const script = `now=$(date +%s)
+stamp=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)
+echo "cache $((now - stamp))"
+[ $# -eq 0 ] || dpkg-query -W -f='pkg \${Package}\t\${Version}\t\${db:Status-Abbrev}\n' -- "$@" 2>/dev/null
+[ "$HOIST_CANDIDATES" != 1 ] || [ $# -eq 0 ] || apt-cache policy -- "$@" 2>/dev/null`;
+  const r = await probe.run(["env", `HOIST_CANDIDATES=${withCandidates ? 1 : 0}`, "sh", "-c", script, "sh", ...names]);
+  const out: HostPackages = { installed: new Map(), candidate: new Map(), cacheAge: Infinity };
+  let policyFor = "";
+  for (const line of r.stdout.split("\n")) {
+    const cache = /^cache (\d+)$/.exec(line);
+    if (cache) out.cacheAge = Number(cache[1]);
+    const pkg = /^pkg ([^\t]+)\t([^\t]*)\t(..)/.exec(line);
+    if (pkg && (pkg[3][1] === "i" || !out.installed.has(pkg[1]))) out.installed.set(pkg[1], { version: pkg[2], status: pkg[3][1] });
+    const header = /^(\S+):$/.exec(line);
+    if (header) policyFor = header[1];
+    const cand = /^\s+Candidate: (\S+)/.exec(line);
+    if (cand && policyFor && cand[1] !== "(none)") out.candidate.set(policyFor, cand[1]);
+  }
+  return out;
+}
+
+interface Simulation {
+  ok: boolean;
+  error: string;
+  /** Packages apt would install or upgrade, with versions. */
+  installs: Map<string, string>;
+  removes: string[];
+}
+
+/** apt's own dry run: what one transaction would install, upgrade and remove. */
+async function simulate(probe: Probe, argv: string[]): Promise<Simulation> {
+  const r = await probe.run([...APT_ENV, "apt-get", "-s", "-q", "-o", "Debug::NoLocking=1", ...argv]);
+  const installs = new Map<string, string>();
+  const removes: string[] = [];
+  for (const line of r.stdout.split("\n")) {
+    const inst = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/.exec(line);
+    if (inst) installs.set(inst[1], inst[2]);
+    const remv = /^(?:Remv|Purg) (\S+)/.exec(line);
+    if (remv) removes.push(remv[1]);
+  }
+  return { ok: r.code === 0, error: (r.stderr || r.stdout).trim().split("\n").filter((l) => l.startsWith("E:")).join("; ") || r.stderr.trim(), installs, removes };
+}
+
+function splitSpec(spec: string): { name: string; version?: string } {
+  const i = spec.indexOf("=");
+  return i < 0 ? { name: spec } : { name: spec.slice(0, i), version: spec.slice(i + 1) };
+}
+
+const versionMatches = (have: string, want: string) => (want.endsWith("*") ? have.startsWith(want.slice(0, -1)) : have === want);
+
+/** Base name for the .list and key files, as Ansible derives it from the URL. */
+function sourceName(args: Args): string {
+  if (args.filename) return args.filename;
+  const url = /\b[a-z]+:\/?\/?[^\s\]]+/.exec(args.repo!.replace(/\[[^\]]*\]/, ""))?.[0] ?? args.repo!;
+  return url.replace(/^[a-z]+:\/*/, "").replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
+}
+
+/** The key file, the source list and whether the cache must be updated for them. */
+async function planSource(args: Args, probe: Probe): Promise<{ changes: Change[]; steps: Step[] }> {
+  const name = sourceName(args);
+  const changes: Change[] = [];
+  const steps: Step[] = [];
+  let line = args.repo!.trim();
+  if (args.key) {
+    const keyFile = `/etc/apt/keyrings/${name}.${/^https?:/.test(args.key) && args.key.endsWith(".gpg") ? "gpg" : "asc"}`;
+    if (!/signed-by=/.test(line)) {
+      line = /^(deb(?:-src)?)\s+\[([^\]]*)\]/.test(line)
+        ? line.replace(/^(deb(?:-src)?)\s+\[([^\]]*)\]/, `$1 [$2 signed-by=${keyFile}]`)
+        : line.replace(/^(deb(?:-src)?)\s+/, `$1 [signed-by=${keyFile}] `);
+    }
+    if (/^https?:\/\//.test(args.key)) {
+      // A downloaded key is fetched once; its content is not known before the download.
+      if (!(await probe.stat(keyFile))) {
+        changes.push({ field: "signing key", path: keyFile, before: null, after: `downloaded from ${args.key}` });
+        steps.push({ run: ["install", "-d", "-m", "0755", "/etc/apt/keyrings"] });
+        steps.push({ run: ["sh", "-c", 'curl -fsSL -o "$2.tmp" "$1" || wget -qO "$2.tmp" "$1"; mv -f "$2.tmp" "$2" && chmod 0644 "$2"', "sh", args.key, keyFile], describe: `download ${args.key} to ${keyFile}` });
+      }
+    } else {
+      if (!/-----BEGIN PGP PUBLIC KEY BLOCK-----/.test(args.key)) throw new Error("key must be an http(s) URL or an ASCII-armored public key block");
+      const key = await planFileContent(probe, keyFile, args.key.trimEnd() + "\n", { mode: "0644" });
+      changes.push(...key.changes);
+      if (key.steps.length) steps.push({ run: ["install", "-d", "-m", "0755", "/etc/apt/keyrings"] }, ...key.steps);
+    }
+  }
+  const list = await planFileContent(probe, `/etc/apt/sources.list.d/${name}.list`, line + "\n", { mode: "0644" });
+  changes.push(...list.changes);
+  steps.push(...list.steps);
+  return { changes, steps };
+}
+
+/** Package name and version of a .deb: read from the file on the host, or from a URL's Debian file name. */
+async function debIdentity(deb: string, probe: Probe): Promise<{ name: string; version: string } | { fail: string }> {
+  if (/^https?:\/\//.test(deb)) {
+    const m = /\/([a-z0-9][a-z0-9+.-]*)_([^_/]+)_[^_/]+\.deb$/.exec(deb);
+    if (!m) return { fail: `cannot tell package and version from ${deb}; name it package_version_arch.deb` };
+    return { name: m[1], version: decodeURIComponent(m[2]).replace(/%3a/gi, ":") };
+  }
+  const r = await probe.run(["dpkg-deb", "-f", deb, "Package", "Version"]);
+  if (r.code !== 0) return { fail: `cannot read ${deb}: ${r.stderr.trim()}` };
+  const f = Object.fromEntries(r.stdout.split("\n").filter(Boolean).map((l) => [l.split(":")[0], l.slice(l.indexOf(":") + 1).trim()]));
+  return { name: f.Package, version: f.Version };
+}
+
+async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean): Promise<Plan> {
+  const state = args.state ?? "present";
+  const specs = [args.name ?? []].flat().map(splitSpec);
+  let debFile: { name: string; version: string } | undefined;
+  if (args.deb) {
+    const id = await debIdentity(args.deb, probe);
+    if ("fail" in id) return { changes: [], steps: [], fail: id.fail };
+    debFile = id;
+  }
+  const names = [...specs.map((s) => s.name), ...(debFile ? [debFile.name] : [])];
+  const host = await readPackages(probe, names, state === "latest");
+  const changes: Change[] = [];
+  const assume: Record<string, unknown> = {};
+  const isInstalled = (n: string) => host.installed.get(n)?.status === "i";
+
+  if (state === "absent") {
+    const gone = specs.filter((s) => isInstalled(s.name) || (args.purge && host.installed.get(s.name)?.status === "c"));
+    if (!gone.length) return { changes: [], steps: [], reason: `not installed: ${names.join(", ")}` };
+    for (const s of gone) {
+      changes.push({ field: `package ${s.name}`, before: host.installed.get(s.name)!.status === "i" ? host.installed.get(s.name)!.version : "config files", after: args.purge ? "purged" : "absent" });
+      assume[`package:${s.name}`] = null;
+    }
+    return { changes, steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, ...gone.map((s) => s.name)] }], assume };
+  }
+
+  const wanted = specs.filter((s) => {
+    const have = host.installed.get(s.name);
+    if (!have || have.status !== "i") return true;
+    if (s.version) return !versionMatches(have.version, s.version);
+    return state === "latest" && host.candidate.has(s.name) && host.candidate.get(s.name) !== have.version;
+  });
+  const debWanted = debFile && !(isInstalled(debFile.name) && host.installed.get(debFile.name)!.version === debFile.version);
+  if (!wanted.length && !debWanted) return { changes: [], steps: [], reason: `installed: ${names.map((n) => `${n} ${host.installed.get(n)?.version}`).join(", ")}` };
+
+  const recommends = args.install_recommends === undefined ? [] : [args.install_recommends ? "--install-recommends" : "--no-install-recommends"];
+  const targets = wanted.map((s) => (s.version ? `${s.name}=${s.version}` : s.name));
+  const steps: Step[] = [];
+  let debTarget: string | undefined;
+  if (debWanted) {
+    debTarget = /^https?:/.test(args.deb!) ? `/var/cache/apt/archives/hoist-${debFile!.name}_${debFile!.version.replace(/:/g, "%3a")}.deb` : args.deb!;
+    if (debTarget !== args.deb) {
+      steps.push({ run: ["sh", "-c", 'curl -fsSL -o "$2.tmp" "$1" || wget -qO "$2.tmp" "$1"; mv -f "$2.tmp" "$2"', "sh", args.deb!, debTarget], describe: `download ${args.deb}` });
+    }
+    targets.push(debTarget.startsWith("/") ? debTarget : `./${debTarget}`);
+  }
+  // A downloaded .deb cannot be simulated before it exists; the rest can, against the current lists.
+  const simulated = targets.filter((t) => t !== debTarget || debTarget === args.deb);
+  const sim = simulated.length ? await simulate(probe, ["install", ...recommends, ...simulated]) : undefined;
+  if (sim && !sim.ok && !cacheWillUpdate) return { changes: [], steps: [], fail: `apt cannot install ${simulated.join(" ")}: ${sim.error}` };
+  const requested = new Set([...wanted.map((s) => s.name), ...(debFile && debWanted ? [debFile.name] : [])]);
+  for (const n of requested) {
+    const have = host.installed.get(n);
+    const spec = specs.find((s) => s.name === n);
+    const after = sim?.installs.get(n) ?? (n === debFile?.name ? debFile.version : spec?.version ?? host.candidate.get(n) ?? "present");
+    changes.push({ field: `package ${n}`, before: have?.status === "i" ? have.version : null, after });
+    assume[`package:${n}`] = after;
+  }
+  for (const [n, v] of sim?.installs ?? []) {
+    if (requested.has(n)) continue;
+    changes.push({ field: `package ${n} (dependency)`, before: host.installed.get(n)?.status === "i" ? host.installed.get(n)!.version : null, after: v });
+    assume[`package:${n}`] = v;
+  }
+  for (const n of sim?.removes ?? []) changes.push({ field: `package ${n} (removed by apt)`, before: host.installed.get(n)?.version ?? "installed", after: null });
+  steps.push({ run: [...APT_ENV, "apt-get", "install", ...APT_OPTIONS, ...recommends, ...targets] });
+  return { changes, steps, assume, reason: sim && !sim.ok ? "resolved after the cache update" : undefined };
+}
+
+async function plan(args: Args, probe: Probe): Promise<Plan> {
+  const before: Change[] = [];
+  const steps: Step[] = [];
+  if (args.repo) {
+    const source = await planSource(args, probe);
+    before.push(...source.changes);
+    steps.push(...source.steps);
+  }
+  const wantsUpdate = args.update_cache || args.cache_valid_time !== undefined;
+  let update = steps.length > 0;
+  if (wantsUpdate && !update) {
+    const age = (await readPackages(probe, [], false)).cacheAge;
+    update = args.cache_valid_time === undefined || age > args.cache_valid_time;
+    if (update) before.push({ field: "apt cache", before: Number.isFinite(age) ? `${age} s old` : "never updated", after: "updated" });
+  } else if (update) before.push({ field: "apt cache", before: "without the new source", after: "updated" });
+  if (update) steps.push({ run: [...APT_ENV, "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"] });
+  const hasPackages = args.name !== undefined || args.deb !== undefined;
+  if (!hasPackages) return steps.length ? { changes: before, steps } : { changes: [], steps: [], reason: "sources and cache are current" };
+  if (!update) return planPackages(args, probe, false);
+  // With fresh lists, what to install is decided again against them: in a real
+  // run after the update (`next`), in check mode against the lists there are now.
+  const packages = await planPackages(args, probe, true);
+  if (packages.fail) return packages;
+  // Check mode reports the prediction; a real run reports what the fresh plan did.
+  return {
+    changes: [...before, ...(probe.check ? packages.changes : [])],
+    steps,
+    assume: packages.assume,
+    next: (_outputs, fresh) => planPackages(args, fresh, false),
+  };
+}
+
+export default defineModule<Args>({
+  name: "apt",
+  aliases: ["ansible.builtin.apt", "apt_repository", "ansible.builtin.apt_repository", "apt_key"],
+  description:
+    "Install, upgrade and remove Debian packages in one apt transaction, and add apt sources with their signing keys. State is read from dpkg in one round trip; check mode uses apt's own simulation, so it lists the dependencies a run would pull in.",
+  schema,
+  notes: [
+    "apt_repository and apt_key are folded in: `repo` writes /etc/apt/sources.list.d/FILENAME.list and `key` goes to /etc/apt/keyrings, referenced with signed-by (apt-key is deprecated).",
+    "Waits up to 10 minutes for the dpkg lock instead of failing, and runs with DEBIAN_FRONTEND=noninteractive, keeping changed configuration files (--force-confold).",
+    "A cache update counts as a change, as it does in Ansible; use cache_valid_time to make it idempotent.",
+    "A key given as a URL is downloaded once (when its file is missing); an inline key is compared byte for byte.",
+    "No `upgrade: dist`, `autoremove` or `allow_downgrade`; use command for those.",
+  ].join("\n"),
+  examples: `
+- name: base packages, one transaction
+  apt: { name: [curl, jq, nfs-common], state: present, cache_valid_time: 3600 }
+- name: a pinned version
+  apt: { name: "kubelet=1.30.2-1.1" }
+- name: the Kubernetes repository and its key
+  apt:
+    repo: "deb https://pkgs.k8s.io/core:/stable:/v1.30/deb/ /"
+    key: https://pkgs.k8s.io/core:/stable:/v1.30/deb/Release.key
+    filename: kubernetes
+- name: a local package file
+  apt: { deb: /tmp/tool_1.2.3_amd64.deb }
+- name: gone, with its configuration
+  apt: { name: nginx-light, state: absent, purge: true }
+`,
+  plan,
+});

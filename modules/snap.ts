@@ -1,0 +1,150 @@
+/**
+ * snap: snap packages, their channel, confinement and configuration.
+ */
+import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+
+interface Args {
+  name: string | string[];
+  state?: "present" | "absent" | "refreshed";
+  classic?: boolean;
+  channel?: string;
+  options?: Record<string, string | number | boolean>;
+}
+
+const schema = {
+  type: "object",
+  properties: {
+    name: { anyOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }] },
+    state: { enum: ["present", "absent", "refreshed"], default: "present", description: "refreshed: installed and at the newest revision of its channel." },
+    classic: { type: "boolean", default: false, description: "Install with classic confinement (microk8s, kubectl)." },
+    channel: { type: "string", description: "e.g. 1.30/stable; an installed snap tracking another channel is switched to it." },
+    options: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "Configuration set with `snap set` (keys may be dotted)." },
+  },
+  required: ["name"],
+  additionalProperties: false,
+};
+
+interface Installed {
+  version: string;
+  rev: string;
+  tracking: string;
+  notes: string[];
+}
+
+const RISKS = new Set(["stable", "candidate", "beta", "edge"]);
+
+/** snap's own shorthand: `1.30` is `1.30/stable`, `edge` is `latest/edge`. */
+export function normalizeChannel(channel: string): string {
+  const parts = channel.split("/");
+  if (parts.length === 1) return RISKS.has(parts[0]) ? `latest/${parts[0]}` : `${parts[0]}/stable`;
+  return channel;
+}
+
+/** `snap list`: Name Version Rev Tracking Publisher Notes. */
+async function installedSnaps(probe: Probe): Promise<Map<string, Installed>> {
+  const r = await probe.run(["snap", "list", "--unicode=never", "--color=never"]);
+  if (r.code !== 0) throw new Error(`snap list failed (exit ${r.code}): ${r.stderr.trim() || "is snapd installed and running?"}`);
+  const out = new Map<string, Installed>();
+  for (const line of r.stdout.split("\n").slice(1)) {
+    const [name, version, rev, tracking, , notes] = line.trim().split(/\s+/);
+    if (name) out.set(name, { version, rev, tracking, notes: notes && notes !== "-" ? notes.split(",") : [] });
+  }
+  return out;
+}
+
+/** Snaps with a newer revision in their channel (`snap refresh --list`). */
+async function refreshable(probe: Probe): Promise<Set<string>> {
+  const r = await probe.run(["snap", "refresh", "--list", "--unicode=never", "--color=never"]);
+  return new Set(r.code === 0 ? r.stdout.split("\n").slice(1).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean) : []);
+}
+
+const parsed = (v: unknown) => {
+  try {
+    return JSON.parse(String(v));
+  } catch {
+    return String(v);
+  }
+};
+
+/** Options whose current value (`snap get -d`) differs from the wanted one. */
+async function optionChanges(probe: Probe, name: string, options: Record<string, unknown>, installed: boolean): Promise<Change[]> {
+  let config: Record<string, unknown> = {};
+  if (installed) {
+    const r = await probe.run(["snap", "get", "-d", name]);
+    if (r.code === 0) config = JSON.parse(r.stdout || "{}");
+  }
+  const changes: Change[] = [];
+  for (const [key, want] of Object.entries(options)) {
+    const have = key.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), config);
+    if (JSON.stringify(have) !== JSON.stringify(parsed(want))) changes.push({ field: `${name} option ${key}`, before: have ?? null, after: parsed(want) });
+  }
+  return changes;
+}
+
+async function plan(args: Args, probe: Probe): Promise<Plan> {
+  const names = [args.name].flat();
+  const installed = await installedSnaps(probe);
+  const changes: Change[] = [];
+  const steps: Step[] = [];
+  const channel = args.channel ? normalizeChannel(args.channel) : undefined;
+
+  if (args.state === "absent") {
+    for (const n of names.filter((n) => installed.has(n))) {
+      changes.push({ field: `snap ${n}`, before: `${installed.get(n)!.version} (${installed.get(n)!.tracking})`, after: null });
+      steps.push({ run: ["snap", "remove", n] });
+    }
+    return changes.length ? { changes, steps } : { changes, steps, reason: `not installed: ${names.join(", ")}` };
+  }
+
+  const stale = args.state === "refreshed" ? await refreshable(probe) : new Set<string>();
+  for (const n of names) {
+    const have = installed.get(n);
+    if (!have) {
+      changes.push({ field: `snap ${n}`, before: null, after: `${channel ?? "latest/stable"}${args.classic ? ", classic" : ""}` });
+      steps.push({ run: ["snap", "install", n, ...(channel ? [`--channel=${channel}`] : []), ...(args.classic ? ["--classic"] : [])] });
+    } else {
+      if (args.classic && !have.notes.includes("classic")) {
+        changes.push({ field: `snap ${n} confinement`, before: "strict", after: "classic" });
+      }
+      if (channel && have.tracking !== channel) {
+        changes.push({ field: `snap ${n} channel`, before: have.tracking, after: channel });
+        steps.push({ run: ["snap", "refresh", n, `--channel=${channel}`, ...(args.classic ? ["--classic"] : [])] });
+      } else if (stale.has(n)) {
+        changes.push({ field: `snap ${n}`, before: `${have.version} (rev ${have.rev})`, after: "newest revision" });
+        steps.push({ run: ["snap", "refresh", n] });
+      } else if (args.classic && !have.notes.includes("classic")) {
+        steps.push({ run: ["snap", "refresh", n, "--classic"] });
+      }
+    }
+    if (args.options) {
+      const opts = await optionChanges(probe, n, args.options, !!have);
+      if (opts.length) {
+        changes.push(...opts);
+        steps.push({ run: ["snap", "set", n, ...opts.map((c) => `${c.field.slice(`${n} option `.length)}=${typeof c.after === "string" ? c.after : JSON.stringify(c.after)}`)] });
+      }
+    }
+  }
+  return changes.length ? { changes, steps } : { changes, steps, reason: names.map((n) => `${n} ${installed.get(n)!.version} (${installed.get(n)!.tracking})`).join(", ") };
+}
+
+export default defineModule<Args>({
+  name: "snap",
+  aliases: ["community.general.snap"],
+  description: "Install, refresh and remove snaps, keep them on a channel, with classic confinement, and set their configuration.",
+  schema,
+  notes: [
+    "Channels are compared as snap normalises them: `1.30` means `1.30/stable`, `edge` means `latest/edge`.",
+    "`state: refreshed` (Ansible has none) refreshes only when `snap refresh --list` shows a newer revision, so it is idempotent.",
+    "`options` compares with `snap get -d` and sets only the keys that differ, in one `snap set`.",
+    "Several names install one by one, since snap takes --channel and --classic for one snap at a time.",
+  ].join("\n"),
+  examples: `
+- name: MicroK8s from a pinned channel
+  snap: { name: microk8s, classic: true, channel: 1.30/stable }
+- name: kubectl and helm
+  snap: { name: [kubectl, helm], classic: true }
+- name: a snap's configuration
+  snap: { name: lxd, options: { "core.https_address": "[::]:8443" } }
+`,
+  plan,
+});

@@ -1,0 +1,156 @@
+/**
+ * swap: no swap at all (what kubelet wants), or a swap file of a given size.
+ */
+import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { planFileContent } from "./lib/managed-file.ts";
+
+interface Args {
+  state: "off" | "present" | "absent";
+  path?: string;
+  size?: string | number;
+  priority?: number;
+}
+
+const schema = {
+  type: "object",
+  properties: {
+    state: { enum: ["off", "present", "absent"], description: "off: no swap anywhere; present/absent: the swap file at `path`." },
+    path: { type: "string", pattern: "^/", description: "The swap file (state present/absent)." },
+    size: { type: ["string", "integer"], pattern: "^[0-9]+[KMG]?$", description: "Bytes, or with a K, M or G suffix (state present)." },
+    priority: { type: "integer", minimum: -1, maximum: 32767, description: "swapon priority." },
+  },
+  required: ["state"],
+  additionalProperties: false,
+  allOf: [
+    { if: { properties: { state: { const: "present" } } }, then: { required: ["path", "size"] } },
+    { if: { properties: { state: { const: "absent" } } }, then: { required: ["path"] } },
+  ],
+};
+
+interface ActiveSwap {
+  path: string;
+  priority: number;
+}
+
+function bytes(size: string | number): number {
+  const m = /^(\d+)([KMG]?)$/.exec(String(size))!;
+  return Number(m[1]) * 1024 ** " KMG".indexOf(m[2] || " ");
+}
+
+/**
+ * Active swaps this host can see. /proc/swaps is the kernel's, so inside a
+ * container it also lists other containers' files; only paths that exist in
+ * this host's file system are its own.
+ */
+async function activeSwaps(probe: Probe): Promise<ActiveSwap[]> {
+  const text = (await probe.readFile("/proc/swaps")) ?? "";
+  const listed = text.split("\n").slice(1).filter(Boolean).map((l) => l.split(/\s+/)).map((f) => ({ path: f[0].replace(/\\040\(deleted\)$/, ""), priority: Number(f[4]) }));
+  const stats = await probe.statMany(listed.map((s) => s.path));
+  return listed.filter((s) => stats.get(s.path));
+}
+
+const isSwapLine = (line: string) => /^\s*[^#\s]\S*\s+\S+\s+swap\s/.test(line);
+const commentSwapLines = (fstab: string) => fstab.split("\n").map((l) => (isSwapLine(l) ? `#${l}` : l)).join("\n");
+
+/** Swap units systemd knows that are backed by a path on this host and are not masked yet. */
+async function unmaskedSwapUnits(probe: Probe): Promise<string[]> {
+  const r = await probe.run(["sh", "-c", 'systemctl list-units --type=swap --all --plain --no-legend --no-pager | while read -r u load _; do [ "$load" = masked ] || echo "$u $(systemd-escape -u --path "${u%.swap}")"; done']);
+  const units = r.stdout.split("\n").filter(Boolean).map((l) => l.split(" "));
+  const stats = await probe.statMany(units.map((u) => u[1]));
+  return units.filter((u) => stats.get(u[1])).map((u) => u[0]);
+}
+
+async function planOff(probe: Probe): Promise<Plan> {
+  const changes: Change[] = [];
+  const steps: Step[] = [];
+  for (const s of await activeSwaps(probe)) {
+    changes.push({ field: `swap ${s.path}`, before: "on", after: "off" });
+    steps.push({ run: ["swapoff", "--", s.path] });
+  }
+  const fstab = await planFileContent(probe, "/etc/fstab", commentSwapLines);
+  changes.push(...fstab.changes);
+  steps.push(...fstab.steps);
+  const units = await unmaskedSwapUnits(probe);
+  if (units.length) {
+    changes.push({ field: "swap units", before: units.join(" "), after: "masked" });
+    steps.push({ run: ["systemctl", "mask", "--", ...units] });
+  }
+  return changes.length ? { changes, steps } : { changes, steps, reason: "no active swap, none in /etc/fstab" };
+}
+
+/** Size of the file and whether it carries a swap signature, in one round trip. */
+async function swapFile(probe: Probe, path: string): Promise<{ size: number; signed: boolean } | null> {
+  const r = await probe.run(["sh", "-c", '[ -f "$1" ] || exit 3; stat -c %s -- "$1"; tail -c +$(( $(getconf PAGESIZE) - 9 )) -- "$1" | head -c 10', "sh", path]);
+  if (r.code === 3) return null;
+  const [size, signature] = r.stdout.split("\n");
+  return { size: Number(size), signed: signature === "SWAPSPACE2" };
+}
+
+function fstabEdit(path: string, line: string | null) {
+  return (fstab: string) => {
+    const lines = fstab.split("\n").filter((l) => l.split(/\s+/)[0] !== path);
+    if (lines.length && lines[lines.length - 1] === "") lines.pop();
+    if (line) lines.push(line);
+    return lines.length ? lines.join("\n") + "\n" : "";
+  };
+}
+
+async function planFile(args: Args, probe: Probe): Promise<Plan> {
+  const path = args.path!;
+  const changes: Change[] = [];
+  const steps: Step[] = [];
+  const active = (await activeSwaps(probe)).find((s) => s.path === path);
+  const file = await swapFile(probe, path);
+  if (args.state === "absent") {
+    if (active) {
+      changes.push({ field: `swap ${path}`, before: "on", after: "off" });
+      steps.push({ run: ["swapoff", "--", path] });
+    }
+    if (file) {
+      changes.push({ field: "file", path, before: `${file.size} bytes`, after: null });
+      steps.push({ run: ["rm", "-f", "--", path] });
+    }
+  } else {
+    const size = bytes(args.size!);
+    const rebuild = !file || file.size !== size || !file.signed;
+    if (rebuild) {
+      if (active) steps.push({ run: ["swapoff", "--", path] });
+      changes.push({ field: "file", path, before: file ? `${file.size} bytes${file.signed ? "" : ", not swap"}` : null, after: `${size} bytes, swap` });
+      steps.push(
+        { run: ["sh", "-c", 'rm -f -- "$1" && install -m 0600 /dev/null "$1" && { fallocate -l "$2" -- "$1" || dd if=/dev/zero of="$1" bs=1024 count=$(( $2 / 1024 )) status=none; }', "sh", path, String(size)], describe: `allocate ${path}` },
+        { run: ["mkswap", "--", path] },
+      );
+    }
+    const priority = args.priority ?? -2;
+    const samePriority = args.priority === undefined || active?.priority === args.priority;
+    if (!active || rebuild || !samePriority) {
+      if (active && !rebuild) steps.push({ run: ["swapoff", "--", path] });
+      changes.push({ field: `swap ${path}`, before: active ? `on, priority ${active.priority}` : "off", after: `on${args.priority === undefined ? "" : `, priority ${args.priority}`}` });
+      steps.push({ run: ["swapon", ...(priority >= -1 ? ["-p", String(priority)] : []), "--", path] });
+    }
+  }
+  const options = args.priority === undefined ? "sw" : `sw,pri=${args.priority}`;
+  const fstab = await planFileContent(probe, "/etc/fstab", fstabEdit(path, args.state === "present" ? `${path} none swap ${options} 0 0` : null));
+  changes.push(...fstab.changes);
+  steps.push(...fstab.steps);
+  return changes.length ? { changes, steps } : { changes, steps, reason: args.state === "present" ? `${path} is on` : `${path} does not exist` };
+}
+
+export default defineModule<Args>({
+  name: "swap",
+  description:
+    "Turn all swap off for good (swapoff, swap lines in /etc/fstab commented out, swap units masked: what kubelet needs), or keep a swap file of a given size and priority on.",
+  schema,
+  notes: [
+    "Ansible has no swap module; playbooks use command: swapoff -a plus lineinfile on /etc/fstab. This does both, reads /proc/swaps, and masks swap units so systemd does not turn swap back on at boot.",
+    "A swap file whose size differs, or that has no swap signature, is recreated.",
+    "In a container, /proc/swaps lists the whole kernel's swap; only files visible in the host's own file system are managed.",
+  ].join("\n"),
+  examples: `
+- name: no swap, as kubelet requires
+  swap: { state: off }
+- name: a 2 GiB swap file
+  swap: { state: present, path: /swapfile, size: 2G, priority: 10 }
+`,
+  plan: (args, probe) => (args.state === "off" ? planOff(probe) : planFile(args, probe)),
+});

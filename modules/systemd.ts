@@ -1,0 +1,155 @@
+/**
+ * systemd: services and other units — running state, enablement, masking,
+ * and the unit file itself.
+ */
+import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { planFileContent } from "./lib/managed-file.ts";
+
+interface Args {
+  name: string;
+  state?: "started" | "stopped" | "restarted" | "reloaded";
+  enabled?: boolean;
+  masked?: boolean;
+  daemon_reload?: boolean;
+  content?: string;
+  path?: string;
+}
+
+const schema = {
+  type: "object",
+  properties: {
+    name: { type: "string", minLength: 1, description: "Unit name; `.service` is added when there is no suffix." },
+    state: { enum: ["started", "stopped", "restarted", "reloaded"] },
+    enabled: { type: "boolean", description: "Start at boot." },
+    masked: { type: "boolean", description: "Masked units cannot be started at all." },
+    daemon_reload: { type: "boolean", default: false, description: "Reload systemd's configuration when a unit file changed on disk (NeedDaemonReload)." },
+    content: { type: "string", description: "The unit file; checked with `systemd-analyze verify` before it is installed, then systemd is reloaded." },
+    path: { type: "string", description: "Where the unit file goes (default /etc/systemd/system/NAME)." },
+  },
+  required: ["name"],
+  additionalProperties: false,
+};
+
+interface UnitInfo {
+  LoadState: string;
+  ActiveState: string;
+  UnitFileState: string;
+  NeedDaemonReload: string;
+}
+
+async function readUnit(probe: Probe, unit: string): Promise<UnitInfo> {
+  const r = await probe.run(["systemctl", "show", unit, "--property=LoadState,ActiveState,UnitFileState,NeedDaemonReload"]);
+  if (r.code !== 0) throw new Error(`systemctl show ${unit} failed (exit ${r.code}): ${r.stderr.trim()}`);
+  const props = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  return { LoadState: "", ActiveState: "", UnitFileState: "", NeedDaemonReload: "no", ...props };
+}
+
+/** systemd-analyze only verifies files named like units, so the new file is checked under its real name. */
+const verify = (unit: string) => ["sh", "-c", 'd=$(mktemp -d) && cp "$1" "$d/$2" && systemd-analyze verify "$d/$2"; r=$?; rm -rf "$d"; exit $r', "sh", "%s", unit];
+
+const ACTIVE = new Set(["active", "activating", "reloading"]);
+/** Unit file states for which `enabled: true` has nothing to do. */
+const ENABLED = new Set(["enabled", "enabled-runtime", "static", "alias", "indirect", "generated"]);
+
+async function plan(args: Args, probe: Probe): Promise<Plan> {
+  const unit = /\.[a-z]+$/.test(args.name) ? args.name : `${args.name}.service`;
+  const systemctl = (...words: string[]): Step => ({ run: ["systemctl", ...words, unit] });
+  const changes: Change[] = [];
+  const steps: Step[] = [];
+  let info = await readUnit(probe, unit);
+  let reload = info.NeedDaemonReload === "yes" && (args.daemon_reload || args.content !== undefined);
+
+  if (args.content !== undefined) {
+    const file = await planFileContent(probe, args.path ?? `/etc/systemd/system/${unit}`, args.content, { mode: "0644", validate: verify(unit) });
+    changes.push(...file.changes);
+    steps.push(...file.steps);
+    if (file.changes.length) {
+      reload = true;
+      if (info.LoadState === "not-found") info = { ...info, LoadState: "loaded", ActiveState: "inactive", UnitFileState: "disabled" };
+    }
+  }
+  if (reload && !changes.length) changes.push({ field: "systemd configuration", before: "unit file changed on disk", after: "reloaded" });
+  if (reload) steps.push({ run: ["systemctl", "daemon-reload"] });
+
+  if (info.LoadState === "not-found") {
+    // Check mode: the unit may come from a package an earlier task would install.
+    const planned = probe.pending();
+    if (!planned.length) return { changes: [], steps: [], fail: `unit ${unit} not found on ${probe.host}` };
+    const base = unit.replace(/\.[a-z]+$/, "");
+    const wanted = [args.state, args.enabled === undefined ? "" : args.enabled ? "enabled" : "disabled"].filter(Boolean).join(", ") || "present";
+    const before = probe.assumed(`package:${base}`)
+      ? `not installed yet (package ${base} is planned earlier)`
+      : `not found; may come from a change planned earlier (${planned.join("; ")})`;
+    return { changes: [{ field: `unit ${unit}`, before, after: `${wanted} after install` }], steps: [] };
+  }
+
+  const masked = info.LoadState === "masked" || info.UnitFileState === "masked";
+  if (args.masked === false && masked) {
+    changes.push({ field: "masked", before: true, after: false });
+    steps.push(systemctl("unmask"));
+  }
+  const willBeMasked = args.masked ?? masked;
+  if (args.enabled !== undefined && !willBeMasked) {
+    const enabled = ENABLED.has(info.UnitFileState);
+    if (args.enabled !== enabled && !(args.enabled === false && info.UnitFileState === "static")) {
+      changes.push({ field: "enabled", before: enabled, after: args.enabled });
+      steps.push(systemctl(args.enabled ? "enable" : "disable"));
+    }
+  }
+  const active = ACTIVE.has(info.ActiveState);
+  const activeState = (after: string) => changes.push({ field: "state", before: info.ActiveState, after });
+  if (args.state === "started" && !active) {
+    if (willBeMasked) return { changes: [], steps: [], fail: `unit ${unit} is masked; set masked: false to start it` };
+    activeState("active");
+    steps.push(systemctl("start"));
+  } else if (args.state === "stopped" && active) {
+    activeState("inactive");
+    steps.push(systemctl("stop"));
+  } else if (args.state === "restarted") {
+    activeState(active ? "restarted" : "active");
+    steps.push(systemctl("restart"));
+  } else if (args.state === "reloaded") {
+    activeState(active ? "reloaded" : "active");
+    steps.push(systemctl(active ? "reload-or-restart" : "start"));
+  }
+  if (args.masked === true && !masked) {
+    changes.push({ field: "masked", before: false, after: true });
+    steps.push(systemctl("mask"));
+  }
+  if (!changes.length && !steps.length) return { changes, steps, reason: `${unit} is ${info.ActiveState}, ${info.UnitFileState || "no unit file"}` };
+  return { changes, steps, assume: { [`unit:${unit}`]: { active: args.state === "stopped" ? false : args.state ? true : active } } };
+}
+
+export default defineModule<Args>({
+  name: "systemd",
+  aliases: ["ansible.builtin.systemd", "systemd_service", "ansible.builtin.systemd_service", "service", "ansible.builtin.service"],
+  description:
+    "Start, stop, restart and reload systemd units, enable, disable and mask them, and install their unit files (checked with systemd-analyze verify, then systemd reloaded).",
+  schema,
+  notes: [
+    "`restarted` and `reloaded` always count as a change, as in Ansible; use them in handlers (`notify:`).",
+    "`daemon_reload: true` reloads only when systemd reports a changed unit file (NeedDaemonReload), so it stays idempotent; writing `content` reloads by itself.",
+    "`reloaded` on a stopped unit starts it; on a unit that cannot reload it restarts it (reload-or-restart).",
+    "`enabled: true` is satisfied by static, alias and generated units, which cannot be enabled.",
+    "In check mode, a unit that does not exist yet but would come from an earlier planned change (a package install) is reported as what would happen after it, not as a failure.",
+  ].join("\n"),
+  examples: `
+- name: haproxy running and started at boot
+  systemd: { name: haproxy, state: started, enabled: true }
+- name: a unit of our own
+  systemd:
+    name: node-exporter
+    content: |
+      [Unit]
+      Description=Prometheus node exporter
+      [Service]
+      ExecStart=/usr/local/bin/node_exporter
+      [Install]
+      WantedBy=multi-user.target
+    state: started
+    enabled: true
+- name: never swap
+  systemd: { name: swap.target, masked: true }
+`,
+  plan,
+});

@@ -1,0 +1,120 @@
+/**
+ * One runner for every module's planning fixtures: `test/modules/<module>/<case>.json`
+ * holds the arguments, the host's answers to the module's reads, and the plan
+ * expected. The probe here answers only from the fixture, so a read the fixture
+ * does not record fails the test instead of silently returning nothing.
+ *
+ * Fixture shape:
+ *   { "about": "...", "args": {}, "check": false,
+ *     "host": { "run": { "argv words joined by spaces (… matches anything)": { "code": 0, "stdout": "", "stderr": "" } },
+ *               "files": { "/etc/fstab": "text or null" }, "stats": { "/p": {"type": "file", ...} or null },
+ *               "assumed": {}, "pending": [] },
+ *     "expect": { "changes": [], "steps": [], "reason": "", "fail": "", "invalid": "part of the error" } }
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Probe, RunResult, Stat, Step } from "../../engine/module.ts";
+import { validateSchema } from "../../engine/validate.ts";
+import { errorMessage } from "../../engine/errors.ts";
+import { modules } from "../helpers.ts";
+
+const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "modules");
+
+interface Fixture {
+  about: string;
+  args: Record<string, unknown>;
+  check?: boolean;
+  host?: { run?: Record<string, RunResult>; files?: Record<string, string | null>; stats?: Record<string, Stat | null>; assumed?: Record<string, unknown>; pending?: string[] };
+  expect: { changes?: unknown[]; steps?: unknown[]; reason?: string; fail?: string; invalid?: string; throws?: string; assume?: Record<string, unknown> };
+}
+
+function fixtureProbe(fx: Fixture): Probe {
+  const host = fx.host ?? {};
+  const missing = (what: string) => new Error(`the fixture records no answer for ${what}`);
+  const matches = (key: string, line: string) => {
+    if (key === line) return true;
+    if (!key.includes("…")) return false;
+    const re = new RegExp("^" + key.split("…").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[\\s\\S]*") + "$");
+    return re.test(line);
+  };
+  const stat = (path: string) => {
+    if (host.stats && path in host.stats) return host.stats[path];
+    if (host.files && path in host.files) return host.files[path] === null ? null : { type: "file" as const, mode: "0644", owner: "root", group: "root", size: host.files[path]!.length };
+    throw missing(`stat ${path}`);
+  };
+  return {
+    host: "fixture",
+    check: !!fx.check,
+    async run(argv) {
+      const line = argv.join(" ");
+      const key = Object.keys(host.run ?? {}).find((k) => matches(k, line));
+      if (key === undefined) throw missing(`run: ${line}`);
+      return { ...{ code: 0, stdout: "", stderr: "" }, ...host.run![key] } as RunResult;
+    },
+    async readFile(path) {
+      if (host.files && path in host.files) return host.files[path];
+      throw missing(`read ${path}`);
+    },
+    async stat(path) {
+      return stat(path);
+    },
+    async statMany(paths) {
+      return new Map(paths.map((p) => [p, stat(p)]));
+    },
+    assumed: (key) => (fx.check ? host.assumed?.[key] : undefined),
+    pending: () => (fx.check ? host.pending ?? [] : []),
+  };
+}
+
+const context = {
+  render: (t: string) => t,
+  playbookDir: sourceDir,
+  readLocal: async () => Buffer.from(""),
+  vars: {},
+  test: () => true,
+};
+
+const registry = await modules();
+const dirs = readdirSync(sourceDir).filter((d) => existsSync(join(sourceDir, d)) && !d.includes("."));
+let count = 0;
+for (const dir of dirs) {
+  const module = registry.get(dir);
+  for (const file of readdirSync(join(sourceDir, dir)).filter((f) => f.endsWith(".json")).sort()) {
+    count++;
+    const fx = JSON.parse(readFileSync(join(sourceDir, dir, file), "utf8")) as Fixture;
+    test(`${dir}/${file}: ${fx.about}`, async () => {
+      assert.ok(module, `no module named ${dir}`);
+      const args = structuredClone(fx.args);
+      if (fx.expect.invalid !== undefined) {
+        assert.throws(() => validateSchema(module!.schema, args, { what: `module '${dir}'` }), (e: unknown) => errorMessage(e).includes(fx.expect.invalid!));
+        return;
+      }
+      validateSchema(module!.schema, args, { what: `module '${dir}'` });
+      let plan;
+      try {
+        plan = await module!.plan(args, fixtureProbe(fx), context);
+      } catch (e) {
+        if (fx.expect.throws !== undefined) return assert.match(errorMessage(e), fx.expect.throws);
+        throw e;
+      }
+      assert.is(fx.expect.throws, undefined, "the plan was expected to throw");
+      if (fx.expect.fail !== undefined) assert.is(plan.fail, fx.expect.fail);
+      else assert.is(plan.fail, undefined, `unexpected failure: ${plan.fail}`);
+      if (fx.expect.changes !== undefined) assert.equal(plan.changes, fx.expect.changes);
+      if (fx.expect.steps !== undefined) assert.equal(plan.steps.map((s: Step) => JSON.parse(JSON.stringify(s))), fx.expect.steps);
+      if (fx.expect.reason !== undefined) assert.is(plan.reason, fx.expect.reason);
+      if (fx.expect.assume !== undefined) assert.equal(plan.assume, fx.expect.assume);
+    });
+  }
+}
+
+test("every built-in module with a plan has planning fixtures", () => {
+  const without = registry.modules.map((m) => m.name).filter((n) => ["apt", "snap", "systemd", "sysctl", "swap"].includes(n) && !dirs.includes(n));
+  assert.equal(without, []);
+  assert.ok(count > 0);
+});
+
+test.run();
