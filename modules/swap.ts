@@ -88,7 +88,8 @@ async function swapFile(probe: Probe, path: string): Promise<{ size: number; sig
 
 function fstabEdit(path: string, line: string | null) {
   return (fstab: string) => {
-    const lines = fstab.split("\n").filter((l) => l.split(/\s+/)[0] !== path);
+    // A line for this path, live or commented out by `state: off`, is replaced rather than kept beside the new one.
+    const lines = fstab.split("\n").filter((l) => l.replace(/^#\s*/, "").split(/\s+/)[0] !== path);
     if (lines.length && lines[lines.length - 1] === "") lines.pop();
     if (line) lines.push(line);
     return lines.length ? lines.join("\n") + "\n" : "";

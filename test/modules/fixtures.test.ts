@@ -5,7 +5,7 @@
  * does not record fails the test instead of silently returning nothing.
  *
  * Fixture shape:
- *   { "about": "...", "args": {}, "check": false,
+ *   { "about": "...", "hostname": "node1", "args": {}, "check": false,
  *     "host": { "run": { "argv words joined by spaces (… matches anything)": { "code": 0, "stdout": "", "stderr": "" } },
  *               "files": { "/etc/fstab": "text or null" }, "stats": { "/p": {"type": "file", ...} or null },
  *               "assumed": {}, "pending": [] },
@@ -25,6 +25,7 @@ const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", ".."
 
 interface Fixture {
   about: string;
+  hostname?: string;
   args: Record<string, unknown>;
   check?: boolean;
   host?: { run?: Record<string, RunResult>; files?: Record<string, string | null>; stats?: Record<string, Stat | null>; assumed?: Record<string, unknown>; pending?: string[] };
@@ -46,7 +47,7 @@ function fixtureProbe(fx: Fixture): Probe {
     throw missing(`stat ${path}`);
   };
   return {
-    host: "fixture",
+    host: fx.hostname ?? "fixture",
     check: !!fx.check,
     async run(argv) {
       const line = argv.join(" ");

@@ -1,0 +1,59 @@
+/**
+ * Records a planning fixture from a real host: runs a module's plan through
+ * a probe that notes every answer the host gave, and writes
+ * `test/modules/<module>/<case>.json` for fixtures.test.ts. Read the plan it
+ * wrote before committing it: a fixture states what is right, not what is.
+ *
+ * @example
+ * node dist/test/modules/record-fixture.js -i /var/lib/hoist-lab/dev/hosts.ini node1 sysctl forward-drift '{"name":"net.ipv4.ip_forward","value":1}' "live value drifted" [--check]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Probe } from "../../engine/module.ts";
+import { createProbe, HostState } from "../../engine/probe.ts";
+import { openConnection } from "../../engine/connection/index.ts";
+import { loadInventory, hostVariables } from "../../engine/inventory.ts";
+import { validateSchema } from "../../engine/validate.ts";
+import { modules } from "../helpers.ts";
+
+const argv = process.argv.slice(2);
+const check = argv.includes("--check");
+const [, inventory, host, moduleName, name, argsJson, about] = argv.filter((a) => a !== "--check");
+const module = (await modules()).get(moduleName)!;
+const args = JSON.parse(argsJson);
+validateSchema(module.schema, args, { what: moduleName });
+const conn = await openConnection(host, hostVariables(loadInventory(inventory), host), { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 } });
+const real = createProbe(conn, new HostState(), { check });
+const answers = { run: {} as Record<string, unknown>, files: {} as Record<string, unknown>, stats: {} as Record<string, unknown> };
+const probe: Probe = {
+  ...real,
+  async run(words, options) {
+    const r = await real.run(words, options);
+    answers.run[words.join(" ")] = r;
+    return r;
+  },
+  async readFile(path) {
+    const r = await real.readFile(path);
+    answers.files[path] = r;
+    return r;
+  },
+  async stat(path) {
+    const r = await real.stat(path);
+    answers.stats[path] = r;
+    return r;
+  },
+  async statMany(paths) {
+    const r = await real.statMany(paths);
+    for (const [p, s] of r) answers.stats[p] = s;
+    return r;
+  },
+};
+const plan = await module.plan(args, probe, { render: (t) => t, playbookDir: ".", readLocal: async () => Buffer.from(""), vars: {}, test: () => true });
+await conn.close();
+const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "modules", moduleName);
+mkdirSync(dir, { recursive: true });
+const expect = { changes: plan.changes, steps: plan.steps, ...(plan.reason ? { reason: plan.reason } : {}), ...(plan.fail ? { fail: plan.fail } : {}) };
+const fixture = { about: `${about} (recorded on a lab host)`, hostname: host, args, ...(check ? { check } : {}), host: answers, expect };
+writeFileSync(join(dir, `${name}.json`), JSON.stringify(fixture, null, 2) + "\n");
+console.log(JSON.stringify(expect, null, 2));
