@@ -122,7 +122,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
 function writeInventory(lab: Lab): void {
   const lines = ["# written by `hoist lab up`; removed by `hoist lab down`", "[lab]"];
   for (const h of lab.hosts) lines.push(`${h.name} ansible_host=${h.address}`);
-  lines.push("", "[lab:vars]", "ansible_user=root", `ansible_ssh_private_key_file=${lab.key}`, `hoist_known_hosts=${lab.knownHosts}`, "");
+  lines.push("", "[lab:vars]", "ansible_user=root", `ansible_ssh_private_key_file=${lab.key}`, `hoist_known_hosts=${lab.knownHosts}`, `hoist_lab=${lab.name}`, "");
   writeFileSync(lab.inventory, lines.join("\n"));
   writeFileSync(join(lab.dir, "lab.json"), JSON.stringify(lab, null, 2));
 }
@@ -153,6 +153,8 @@ export async function labUp(count: number, name = "hoist", log: (s: string) => v
   for (let i = 1; i <= count; i++) lab.hosts.push(await bootHost(lab, i, net));
   writeInventory(lab);
   await Promise.all(lab.hosts.map((h) => waitForPort(h.address, 22, 60000)));
+  // Hosts boot with package lists of the lab repository, as a real host has lists of its mirror.
+  await Promise.all(lab.hosts.map((h) => $`ssh -q -i ${lab.key} -o UserKnownHostsFile=${lab.knownHosts} -o BatchMode=yes root@${h.address} apt-get update -qq`));
   log(`lab '${name}' is up: ${count} hosts; inventory ${lab.inventory}`);
   return lab;
 }

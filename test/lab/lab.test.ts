@@ -9,33 +9,17 @@ import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync, readFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { labUp, labDown, type Lab } from "../../lab/lab.ts";
+import { labSession, skipUnlessLab } from "./lab-session.ts";
 import { SshConnection } from "../../engine/connection/ssh.ts";
 import { atomicWrite } from "../../engine/remote.ts";
-import { runPlaybook, tempDir } from "../helpers.ts";
+import { tempDir } from "../helpers.ts";
 import { openConnection } from "../../engine/connection/index.ts";
-import { loadInventory, hostVariables } from "../../engine/inventory.ts";
 
-const TESTS = 9;
-const canRun = process.platform === "linux" && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v systemd-nspawn || apt-get -v"]).status === 0 && !process.env.HOIST_NO_LAB;
-if (!canRun) {
-  console.log(`SKIPPED ${TESTS} lab integration tests: they need root on Linux with systemd-nspawn (set up by .ci/run)`);
-  process.exit(0);
-}
-
-let lab: Lab;
-const vars = (h: string) => hostVariables(loadInventory(lab.inventory), h);
-const open = (h: string, extra: Record<string, unknown> = {}) =>
-  openConnection(h, { ...vars(h), ...extra }, { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 } });
-const labRun = (pb: string, opts: Parameters<typeof runPlaybook>[1] = {}) =>
-  runPlaybook(pb, { inventory: readFileSync(lab.inventory, "utf8"), connect: (h) => open(h), ...opts });
-
-test.before(async () => {
-  lab = await labUp(3, "itest", (s) => console.log(`lab: ${s}`));
-});
-test.after(async () => {
-  await labDown("itest");
-});
+skipUnlessLab(9);
+const session = labSession("itest", 3);
+const vars = session.vars;
+const open = session.open;
+const labRun = session.run;
 
 test("ssh: exit codes, separate stdout and stderr, many commands on one session", async () => {
   const c = await open("node1");
@@ -106,7 +90,7 @@ test("ssh: unknown and changed host keys are refused; accept-new records them", 
     assert.match((e as Error).message, /host key for .* is not known .*--accept-new-host-keys/);
   }
   const forged = join(dir, "forged");
-  const other = readFileSync(lab.knownHosts, "utf8").split("\n").find((l) => l.startsWith(vars("node2").ansible_host as string))!;
+  const other = readFileSync(session.lab.knownHosts, "utf8").split("\n").find((l) => l.startsWith(vars("node2").ansible_host as string))!;
   writeFileSync(forged, other.replace(/^\S+/, vars("node1").ansible_host as string) + "\n");
   try {
     await open("node1", { hoist_known_hosts: forged });
@@ -122,7 +106,7 @@ test("ssh: unknown and changed host keys are refused; accept-new records them", 
 });
 
 test("an unreachable host beside reachable ones: the others finish", async () => {
-  const inventory = readFileSync(lab.inventory, "utf8").replace("[lab]\n", `[lab]\nghost ansible_host=${String(vars("node1").ansible_host).replace(/\.\d+$/, ".99")}\n`);
+  const inventory = readFileSync(session.lab.inventory, "utf8").replace("[lab]\n", `[lab]\nghost ansible_host=${String(vars("node1").ansible_host).replace(/\.\d+$/, ".99")}\n`);
   const started = Date.now();
   const out = await labRun(`- hosts: lab\n  tasks:\n    - { name: t, command: "true" }\n`, { inventory });
   assert.is(out.byTask("t", "ghost").status, "unreachable");
@@ -175,7 +159,7 @@ test("hoist run against the lab inventory from the command line", async () => {
   const dir = tempDir();
   const pb = join(dir, "site.yaml");
   writeFileSync(pb, `- hosts: lab\n  tasks:\n    - { name: motd, file: { path: /etc/motd, content: "lab {{ inventory_hostname }}\\n" } }\n`);
-  const cli = (args: string[]) => spawnSync(process.execPath, [join(process.cwd(), "bin/hoist.js"), "run", pb, "-i", lab.inventory, ...args], { encoding: "utf8" });
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(process.cwd(), "bin/hoist.js"), "run", pb, "-i", session.lab.inventory, ...args], { encoding: "utf8" });
   assert.is(cli(["--check", "--detailed-exitcode"]).status, 2);
   assert.is(cli([]).status, 0);
   const again = cli(["--check", "--detailed-exitcode"]);
@@ -186,8 +170,8 @@ test("hoist run against the lab inventory from the command line", async () => {
 test("ssh config: HostName, User and IdentityFile from ~/.ssh/config-style files", async () => {
   const dir = tempDir();
   const config = join(dir, "config");
-  writeFileSync(config, `Host lab-alias\n  HostName ${vars("node1").ansible_host}\n  User root\n  IdentityFile ${lab.key}\n`);
-  const c = await SshConnection.open({ host: "lab-alias", sshConfigFile: config, knownHostsFile: lab.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 1 });
+  writeFileSync(config, `Host lab-alias\n  HostName ${vars("node1").ansible_host}\n  User root\n  IdentityFile ${session.lab.key}\n`);
+  const c = await SshConnection.open({ host: "lab-alias", sshConfigFile: config, knownHostsFile: session.lab.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 1 });
   assert.is((await c.exec("hostname")).stdout, "node1\n");
   await c.close();
 });

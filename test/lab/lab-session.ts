@@ -1,0 +1,70 @@
+/**
+ * What every lab suite shares: whether a lab can boot here, booting and
+ * removing one, connections and playbook runs against it.
+ */
+import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { test } from "uvu";
+import { labUp, labDown, type Lab } from "../../lab/lab.ts";
+import { runPlaybook } from "../helpers.ts";
+import { openConnection } from "../../engine/connection/index.ts";
+import { loadInventory, hostVariables } from "../../engine/inventory.ts";
+import type { Connection } from "../../engine/connection/types.ts";
+
+/**
+ * Exit (counting `tests` as skipped, never passed) when no lab can boot here:
+ * it needs root on Linux with systemd-nspawn or apt to install it.
+ */
+export function skipUnlessLab(tests: number): void {
+  const canRun = process.platform === "linux" && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v systemd-nspawn || apt-get -v"]).status === 0 && !process.env.HOIST_NO_LAB;
+  if (!canRun) {
+    console.log(`SKIPPED ${tests} lab integration tests: they need root on Linux with systemd-nspawn (set up by .ci/run)`);
+    process.exit(0);
+  }
+}
+
+export interface LabSession {
+  readonly lab: Lab;
+  vars(host: string): Record<string, unknown>;
+  open(host: string, extra?: Record<string, unknown>): Promise<Connection>;
+  /** Run playbook text against the lab's inventory. */
+  run(playbook: string, options?: Parameters<typeof runPlaybook>[1]): ReturnType<typeof runPlaybook>;
+  /** Run a shell command on a host, independently of the code under test's probes. */
+  sh(host: string, command: string): Promise<string>;
+}
+
+/**
+ * Boot lab `name` with `hosts` hosts before the suite's tests and remove it after.
+ *
+ * @example
+ * const lab = labSession("mtest", 2);
+ * test("x", async () => { await lab.run("- hosts: lab\n  tasks: []\n"); });
+ */
+export function labSession(name: string, hosts: number): LabSession {
+  let lab: Lab | undefined;
+  test.before(async () => {
+    lab = await labUp(hosts, name, (s) => console.log(`lab: ${s}`));
+  });
+  test.after(async () => {
+    await labDown(name);
+  });
+  const session: LabSession = {
+    get lab() {
+      return lab!;
+    },
+    vars: (h) => hostVariables(loadInventory(lab!.inventory), h),
+    open: (h, extra = {}) => openConnection(h, { ...session.vars(h), ...extra }, { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 } }),
+    run: (pb, opts = {}) => runPlaybook(pb, { inventory: readFileSync(lab!.inventory, "utf8"), connect: (h) => session.open(h), ...opts }),
+    async sh(host, command) {
+      const c = await session.open(host);
+      try {
+        const r = await c.exec(command);
+        if (r.code !== 0) throw new Error(`${command} on ${host}: exit ${r.code}: ${r.stderr}`);
+        return r.stdout;
+      } finally {
+        await c.close();
+      }
+    },
+  };
+  return session;
+}

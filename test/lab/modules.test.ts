@@ -1,0 +1,163 @@
+/**
+ * The host modules on real lab hosts: real dpkg and apt (from the lab's own
+ * repository), real systemd, real /proc/sys, real swap. Each test changes real
+ * state on two hosts at once and reads it back independently of the module,
+ * through the check → apply → re-run → tamper → check cycle.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { labSession, skipUnlessLab } from "./lab-session.ts";
+
+skipUnlessLab(6);
+const lab = labSession("mtest", 2);
+const HOSTS = ["node1", "node2"];
+const changedOn = (out: Awaited<ReturnType<typeof lab.run>>, task: string) => HOSTS.filter((h) => out.byTask(task, h).status === "changed");
+
+test("check mode: a service whose package is only planned is reported as it would be after the install", async () => {
+  const out = await lab.run(`- hosts: lab
+  tasks:
+    - { name: haproxy, apt: { name: haproxy } }
+    - { name: running, systemd: { name: haproxy, state: started, enabled: true } }
+`, { check: true });
+  for (const h of HOSTS) {
+    assert.is(out.byTask("running", h).status, "changed");
+    assert.equal(out.byTask("running", h).changes[0].after, "started, enabled after install");
+    assert.ok(out.byTask("haproxy", h).changes.some((c) => c.field === "package liblua5.3-0 (dependency)"), "apt's simulation names the dependencies");
+  }
+  assert.is(await lab.sh("node1", "dpkg-query -W -f='${db:Status-Abbrev}' haproxy 2>/dev/null || echo none"), "none\n", "check installed nothing");
+});
+
+test("apt: one transaction from the lab repository, re-run, tamper, remove", async () => {
+  const pb = `- hosts: lab
+  tasks:
+    - { name: tools, apt: { name: [jq, tree, socat], cache_valid_time: 3600 } }
+`;
+  const check = await lab.run(pb, { check: true });
+  assert.equal(changedOn(check, "tools"), HOSTS);
+  const apply = await lab.run(pb);
+  assert.equal(changedOn(apply, "tools"), HOSTS, apply.byTask("tools", "node1").msg);
+  for (const h of HOSTS) {
+    assert.is(await lab.sh(h, "dpkg-query -W -f='${Package} ${db:Status-Abbrev}\\n' jq tree socat libjq1 | sort"), "jq ii \nlibjq1 ii \nsocat ii \ntree ii \n");
+  }
+  const again = await lab.run(pb);
+  assert.equal(changedOn(again, "tools"), []);
+  await lab.sh("node2", "apt-get remove -y -q tree >/dev/null 2>&1");
+  const drift = await lab.run(pb, { check: true });
+  assert.equal(changedOn(drift, "tools"), ["node2"]);
+  assert.equal(drift.byTask("tools", "node2").changes.map((c) => [c.field, c.before]), [["package tree", null]]);
+  const removed = await lab.run(`- hosts: lab\n  tasks:\n    - { name: gone, apt: { name: [tree, socat], state: absent, purge: true } }\n`);
+  assert.equal(changedOn(removed, "gone"), HOSTS);
+  assert.is(await lab.sh("node1", "dpkg-query -W -f='${db:Status-Abbrev}' socat 2>/dev/null || echo none"), "none\n");
+});
+
+test("systemd: a unit file, started and enabled, restarted by a handler, drift detected", async () => {
+  const pb = (greeting: string) => `- hosts: lab
+  tasks:
+    - name: config
+      file: { path: /etc/sleeper.conf, content: "${greeting}\\n" }
+      notify: restart sleeper
+    - name: unit
+      systemd:
+        name: sleeper
+        content: |
+          [Unit]
+          Description=sleeps, reading /etc/sleeper.conf
+          [Service]
+          ExecStart=/bin/sh -c 'cat /etc/sleeper.conf; exec sleep infinity'
+          [Install]
+          WantedBy=multi-user.target
+        state: started
+        enabled: true
+  handlers:
+    - name: restart sleeper
+      systemd: { name: sleeper, state: restarted }
+`;
+  const first = await lab.run(pb("hello"));
+  assert.equal(changedOn(first, "unit"), HOSTS, first.byTask("unit", "node1").msg);
+  for (const h of HOSTS) assert.is(await lab.sh(h, "systemctl is-active sleeper; systemctl is-enabled sleeper"), "active\nenabled\n");
+  const pid = (h: string) => lab.sh(h, "systemctl show -p MainPID --value sleeper");
+  const before = await pid("node1");
+  const again = await lab.run(pb("hello"));
+  for (const h of HOSTS) assert.is(again.stats.get(h)!.changed, 0);
+  assert.is(await pid("node1"), before, "no restart without a change");
+  const changed = await lab.run(pb("bonjour"));
+  assert.equal(changedOn(changed, "restart sleeper"), HOSTS, "the handler ran");
+  assert.is.not(await pid("node1"), before, "restarted by the handler");
+  await lab.sh("node1", "systemctl stop sleeper");
+  const drift = await lab.run(pb("bonjour"), { check: true });
+  assert.equal(changedOn(drift, "unit"), ["node1"]);
+  assert.equal(drift.byTask("unit", "node1").changes, [{ field: "state", before: "inactive", after: "active" }]);
+  const bad = await lab.run(`- hosts: node1\n  tasks:\n    - { name: broken, systemd: { name: broken, content: "[Service]\\nExecStart=relative/path\\n" } }\n`);
+  assert.is(bad.byTask("broken", "node1").status, "failed");
+  assert.match(bad.byTask("broken", "node1").msg!, /validation failed/);
+  assert.is(await lab.sh("node1", "test -e /etc/systemd/system/broken.service && echo yes || echo no"), "no\n", "an invalid unit never lands");
+});
+
+test("sysctl: live and persisted values, per host network namespace", async () => {
+  const pb = `- hosts: lab
+  tasks:
+    - { name: forward, sysctl: { name: net.ipv4.ip_forward, value: 1, sysctl_file: /etc/sysctl.d/90-k8s.conf } }
+    - { name: ports, sysctl: { name: net.ipv4.ip_local_port_range, value: "20000 40000", sysctl_file: /etc/sysctl.d/90-k8s.conf } }
+`;
+  const apply = await lab.run(pb);
+  assert.equal(changedOn(apply, "forward"), HOSTS, apply.byTask("forward", "node1").msg);
+  for (const h of HOSTS) {
+    assert.is(await lab.sh(h, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/ip_local_port_range"), "1\n20000\t40000\n");
+    assert.is(await lab.sh(h, "cat /etc/sysctl.d/90-k8s.conf"), "net.ipv4.ip_forward = 1\nnet.ipv4.ip_local_port_range = 20000 40000\n");
+  }
+  const again = await lab.run(pb);
+  for (const h of HOSTS) assert.is(again.stats.get(h)!.changed, 0);
+  await lab.sh("node2", "sysctl -qw net.ipv4.ip_forward=0");
+  assert.is(await lab.sh("node1", "cat /proc/sys/net/ipv4/ip_forward"), "1\n", "each host has its own network namespace");
+  const drift = await lab.run(pb, { check: true });
+  assert.equal(changedOn(drift, "forward"), ["node2"]);
+  assert.equal(drift.byTask("forward", "node2").changes, [{ field: "net.ipv4.ip_forward", before: "0", after: "1" }]);
+});
+
+test("swap: a swap file on, priority, re-run, tamper, then off for good", async () => {
+  const path = "/swap/{{ hoist_lab }}-{{ inventory_hostname }}.swap";
+  const pb = `- hosts: lab\n  tasks:\n    - { name: swap, swap: { state: present, path: "${path}", size: 16M, priority: 3 } }\n`;
+  const check = await lab.run(pb, { check: true });
+  assert.equal(changedOn(check, "swap"), HOSTS);
+  const apply = await lab.run(pb);
+  assert.equal(changedOn(apply, "swap"), HOSTS, apply.byTask("swap", "node1").msg);
+  for (const h of HOSTS) {
+    const swaps = await lab.sh(h, "cat /proc/swaps");
+    assert.match(swaps, new RegExp(`/swap/mtest-${h}\\.swap\\s+file\\s+16380\\s+\\d+\\s+3\\n`));
+    assert.match(await lab.sh(h, "cat /etc/fstab"), `/swap/mtest-${h}.swap none swap sw,pri=3 0 0\n`);
+  }
+  const again = await lab.run(pb);
+  assert.equal(changedOn(again, "swap"), []);
+  await lab.sh("node1", "swapoff /swap/mtest-node1.swap");
+  const drift = await lab.run(pb, { check: true });
+  assert.equal(changedOn(drift, "swap"), ["node1"]);
+  const off = await lab.run(`- hosts: lab\n  tasks:\n    - { name: off, swap: { state: "off" } }\n`);
+  assert.equal(changedOn(off, "off"), HOSTS);
+  assert.equal(off.byTask("off", "node1").changes.map((c) => c.field), ["content"], "node1's swap was off already: only its fstab line");
+  for (const h of HOSTS) {
+    assert.not.match(await lab.sh(h, "cat /proc/swaps"), `mtest-${h}`);
+    assert.match(await lab.sh(h, "cat /etc/fstab"), `#/swap/mtest-${h}.swap none swap`);
+  }
+  const offAgain = await lab.run(`- hosts: lab\n  tasks:\n    - { name: off, swap: { state: "off" } }\n`);
+  assert.equal(changedOn(offAgain, "off"), []);
+});
+
+test("file over SSH: lines in /etc/hosts, a validated write that fails leaves the old file, backup", async () => {
+  const pb = (line: string) => `- hosts: lab
+  tasks:
+    - { name: hosts, file: { path: /etc/hosts, line: "10.0.0.1 master1", regexp: "\\\\smaster1$" } }
+    - { name: json, file: { path: /etc/app.json, content: '${line}', validate: "jq . %s", backup: true } }
+`;
+  const apply = await lab.run(pb('{"a": 1}'));
+  assert.equal(changedOn(apply, "json"), HOSTS, apply.byTask("json", "node1").msg);
+  assert.match(await lab.sh("node1", "cat /etc/hosts"), /\n10\.0\.0\.1 master1\n$/);
+  const bad = await lab.run(pb('{"a": '));
+  assert.is(bad.byTask("json", "node1").status, "failed");
+  assert.match(bad.byTask("json", "node1").msg!, /validation failed/);
+  assert.is(await lab.sh("node1", "cat /etc/app.json"), '{"a": 1}', "the old file is untouched");
+  const good = await lab.run(pb('{"a": 2}'));
+  assert.equal(changedOn(good, "json"), HOSTS);
+  assert.match(await lab.sh("node2", "cat /etc/app.json.*.bak"), /^\{"a": 1\}$/);
+});
+
+test.run();
