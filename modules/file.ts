@@ -2,6 +2,7 @@
  * file: files, directories, links and their contents — Ansible's file, copy,
  * template, lineinfile and blockinfile in one module.
  */
+import { dirname } from "node:path";
 import { defineModule, type Change, type Plan, type Probe, type Step, type PlanContext } from "../engine/module.ts";
 import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
 import { editBlock, editLine } from "./lib/text-edit.ts";
@@ -85,8 +86,11 @@ const done = (reason: string): Plan => ({ changes: [], steps: [], reason });
 async function planFile(args: Args, probe: Probe, ctx: PlanContext): Promise<Plan> {
   const { path } = args;
   const mode = normalizeMode(args.mode);
-  const stat = await probe.stat(path);
+  // The parent is read in the same round trip: a write into a missing directory fails in check mode too.
+  const stats = await probe.statMany([path, dirname(path)]);
+  const stat = stats.get(path) ?? null;
   if (stat && stat.type === "directory") return { changes: [], steps: [], fail: `${path} is a directory` };
+  if (!stat && !stats.get(dirname(path))) return { changes: [], steps: [], fail: `${dirname(path)} does not exist; create it first (state: directory)` };
   const editsExisting = args.line !== undefined || args.block !== undefined || args.regexp !== undefined;
   if (!stat && editsExisting && !args.create) return { changes: [], steps: [], fail: `${path} does not exist (create: false)` };
   if (editsExisting && !stat && args.state === "absent") return done(`${path} does not exist`);

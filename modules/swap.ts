@@ -43,10 +43,19 @@ function bytes(size: string | number): number {
  * this host's file system are its own.
  */
 async function activeSwaps(probe: Probe): Promise<ActiveSwap[]> {
-  const text = (await probe.readFile("/proc/swaps")) ?? "";
+  const text = await swapsTable(probe);
   const listed = text.split("\n").slice(1).filter(Boolean).map((l) => l.split(/\s+/)).map((f) => ({ path: f[0].replace(/\\040\(deleted\)$/, ""), priority: Number(f[4]) }));
   const stats = await probe.statMany(listed.map((s) => s.path));
   return listed.filter((s) => stats.get(s.path));
+}
+
+const swapsTable = async (probe: Probe) => (await probe.readFile("/proc/swaps")) ?? "";
+
+/** /proc/swaps as it will read after the plan, for later plans in check mode. */
+async function projectedSwaps(probe: Probe, drop: (path: string) => boolean, add?: string): Promise<Record<string, unknown>> {
+  const [header, ...rows] = (await swapsTable(probe)).split("\n").filter(Boolean);
+  const kept = rows.filter((r) => !drop(r.split(/\s+/)[0]));
+  return { "file:/proc/swaps": [header ?? "Filename\tType\tSize\tUsed\tPriority", ...kept, ...(add ? [add] : [])].join("\n") + "\n" };
 }
 
 const isSwapLine = (line: string) => /^\s*[^#\s]\S*\s+\S+\s+swap\s/.test(line);
@@ -75,7 +84,9 @@ async function planOff(probe: Probe): Promise<Plan> {
     changes.push({ field: "swap units", before: units.join(" "), after: "masked" });
     steps.push({ run: ["systemctl", "mask", "--", ...units] });
   }
-  return changes.length ? { changes, steps } : { changes, steps, reason: "no active swap, none in /etc/fstab" };
+  if (!changes.length) return { changes, steps, reason: "no active swap, none in /etc/fstab" };
+  const own = new Set((await activeSwaps(probe)).map((s) => s.path));
+  return { changes, steps, assume: await projectedSwaps(probe, (p) => own.has(p)) };
 }
 
 /** Size of the file and whether it carries a swap signature, in one round trip. */
@@ -134,7 +145,11 @@ async function planFile(args: Args, probe: Probe): Promise<Plan> {
   const fstab = await planFileContent(probe, "/etc/fstab", fstabEdit(path, args.state === "present" ? `${path} none swap ${options} 0 0` : null));
   changes.push(...fstab.changes);
   steps.push(...fstab.steps);
-  return changes.length ? { changes, steps } : { changes, steps, reason: args.state === "present" ? `${path} is on` : `${path} does not exist` };
+  if (!changes.length) return { changes, steps, reason: args.state === "present" ? `${path} is on` : `${path} does not exist` };
+  const on = args.state === "present" ? `${path} file ${bytes(args.size!) / 1024 - 4} 0 ${args.priority ?? -2}` : undefined;
+  const assume = await projectedSwaps(probe, (p) => p === path, on);
+  assume[`stat:${path}`] = on ? { type: "file", mode: "0600", owner: "root", group: "root", size: bytes(args.size!) } : null;
+  return { changes, steps, assume };
 }
 
 export default defineModule<Args>({

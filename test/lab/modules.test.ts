@@ -6,9 +6,11 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 
-skipUnlessLab(6);
+skipUnlessLab(7);
 const lab = labSession("mtest", 2);
 const HOSTS = ["node1", "node2"];
 const changedOn = (out: Awaited<ReturnType<typeof lab.run>>, task: string) => HOSTS.filter((h) => out.byTask(task, h).status === "changed");
@@ -158,6 +160,20 @@ test("file over SSH: lines in /etc/hosts, a validated write that fails leaves th
   const good = await lab.run(pb('{"a": 2}'));
   assert.equal(changedOn(good, "json"), HOSTS);
   assert.match(await lab.sh("node2", "cat /etc/app.json.*.bak"), /^\{"a": 1\}$/);
+});
+
+test("every example playbook runs against the lab: check, apply, re-run changed=0", async () => {
+  const dir = join(process.cwd(), "playbooks", "examples");
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+    const pb = readFileSync(join(dir, file), "utf8");
+    const check = await lab.run(pb, { check: true });
+    const failed = check.results.filter((r) => r.result.status === "failed");
+    assert.equal(failed.map((r) => `${r.task}@${r.host}: ${r.result.msg}`), [], `${file} --check`);
+    const apply = await lab.run(pb);
+    assert.equal(apply.results.filter((r) => r.result.status === "failed").map((r) => `${r.task}@${r.host}: ${r.result.msg}`), [], file);
+    const again = await lab.run(pb);
+    for (const h of HOSTS) assert.is(again.stats.get(h)!.changed, 0, `${file} re-run on ${h}: ${again.results.filter((r) => r.result.changed).map((r) => r.task)}`);
+  }
 });
 
 test.run();
