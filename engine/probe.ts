@@ -101,8 +101,11 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
         else missing.push(path);
       }
       if (missing.length) {
-        const fetched = statPaths(conn, missing, options.become);
+        const contents = new Map<string, string>();
+        const fetched = statPaths(conn, missing, options.become, contents);
         missing.forEach((path) => memo(`stat:${path}`, async () => (await fetched).get(path) ?? null));
+        await fetched.catch(() => undefined);
+        for (const [path, text] of contents) memo(`file:${path}`, async () => text);
         const result = await fetched;
         for (const path of missing) out.set(path, result.get(path) ?? null);
       }

@@ -6,10 +6,14 @@ import type { Connection, Become } from "./connection/types.ts";
 import type { Stat, WriteStep, RunResult } from "./module.ts";
 import { quote, shScript } from "./shell.ts";
 
+/** Small regular files come back with their content, so reading them after a stat costs no round trip. */
+export const PREFETCH_BYTES = 65536;
+
 const STAT_SCRIPT = `for p do
   if s=$(stat -c '%f|%a|%U|%G|%s' -- "$p" 2>/dev/null); then
     t=; [ -L "$p" ] && t=$(readlink -- "$p")
     printf 'Y|%s|%s\\n' "$s" "$t"
+    case $s in 8*) n=\${s##*|}; [ "$n" -gt 0 ] && [ "$n" -le ${PREFETCH_BYTES} ] && [ -r "$p" ] && printf 'C|%s\\n' "$(base64 -w0 -- "$p")";; esac
   else echo N; fi
 done`;
 
@@ -24,14 +28,16 @@ function fileType(rawModeHex: string): Stat["type"] {
  * @example
  * await statPaths(conn, ["/etc/hosts", "/nope"]) // Map { "/etc/hosts" => {type: "file", …}, "/nope" => null }
  */
-export async function statPaths(conn: Connection, paths: string[], become?: Become): Promise<Map<string, Stat | null>> {
+export async function statPaths(conn: Connection, paths: string[], become?: Become, contents?: Map<string, string>): Promise<Map<string, Stat | null>> {
   const out = new Map<string, Stat | null>();
   if (paths.length === 0) return out;
   const r = await conn.exec(shScript(STAT_SCRIPT, paths), { become });
   if (r.code !== 0) throw new Error(`stat failed (exit ${r.code}): ${r.stderr.trim()}`);
   const lines = r.stdout.split("\n");
-  paths.forEach((p, i) => {
-    const line = lines[i] ?? "N";
+  let at = 0;
+  paths.forEach((p) => {
+    const line = lines[at++] ?? "N";
+    if (lines[at]?.startsWith("C|")) contents?.set(p, Buffer.from(lines[at++].slice(2), "base64").toString("utf8"));
     if (!line.startsWith("Y|")) return out.set(p, null);
     const [, raw, mode, owner, group, size, ...target] = line.split("|");
     out.set(p, {

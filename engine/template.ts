@@ -120,7 +120,22 @@ interface AstNode {
 }
 
 /** Dotted names the template reads (`a`, `a.b`), in order, from nunjucks' own parser. */
-function referencedNames(source: string): string[] {
+/** Templates repeat across hosts and loop items: parse and compile each source once. */
+function cached<T>(make: (source: string) => T): (source: string) => T {
+  const seen = new Map<string, T>();
+  return (source) => {
+    let v = seen.get(source);
+    if (v === undefined) seen.set(source, (v = make(source)));
+    return v;
+  };
+}
+
+const compiled = cached((source) => new nunjucks.Template(source, env, undefined, true));
+const renderSource = (source: string, vars: Vars): string => compiled(source).render(vars);
+
+const referencedNames = cached(parseReferencedNames);
+
+function parseReferencedNames(source: string): string[] {
   const names: string[] = [];
   const localNames = new Set<string>();
   const dotted = (n: AstNode): string | undefined => {
@@ -208,7 +223,7 @@ export function evaluate(expression: string, vars: Vars, shown = expression): un
   const source = `{{ __capture((${expression})) }}`;
   captured = undefined;
   try {
-    env.renderString(source, vars);
+    renderSource(source, vars);
   } catch (e) {
     throw explain(e, shown, vars);
   }
@@ -242,7 +257,7 @@ export function render(text: string, vars: Vars): unknown {
   const single = SINGLE_EXPRESSION.exec(text);
   if (single) return evaluate(single[1], vars, text);
   try {
-    return env.renderString(text, vars);
+    return renderSource(text, vars);
   } catch (e) {
     throw explain(e, text, vars);
   }
@@ -252,7 +267,7 @@ export function render(text: string, vars: Vars): unknown {
 export function renderText(text: string, vars: Vars): string {
   if (!isTemplated(text)) return text;
   try {
-    return env.renderString(text, vars);
+    return renderSource(text, vars);
   } catch (e) {
     throw explain(e, text, vars);
   }

@@ -1,0 +1,99 @@
+/**
+ * `npm run bench [-- --hosts N] [--only hoist,ansible,mitogen,pyinfra]`: boots a
+ * lab of N hosts (default 6) and runs one workload — 25 task items per host:
+ * 10 directories, 10 small files with content, a line in a sysctl.d file,
+ * three /etc/hosts lines, one service started and enabled — with hoist and,
+ * when they are installed (bench/peers.sh), with ansible-playbook (pipelining
+ * on), ansible-playbook with Mitogen, and pyinfra, side by side: first run,
+ * idempotent re-run, and check with diff. Prints a table of wall times.
+ * A script, not a test: it measures, it asserts only that every run succeeded.
+ */
+import { mkdtempSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { cpus, totalmem } from "node:os";
+import { labUp, labDown, type Lab } from "../lab/lab.ts";
+import { workload } from "./workload.ts";
+
+const { values } = parseArgs({ options: { hosts: { type: "string", default: "6" }, only: { type: "string" }, keep: { type: "boolean", default: false } } });
+const hostCount = Number(values.hosts);
+const root = resolve(new URL("../..", import.meta.url).pathname);
+const PEERS = process.env.HOIST_BENCH_PEERS ?? "/var/cache/hoist-bench/venv/bin";
+
+interface Tool {
+  name: string;
+  available: boolean;
+  first: string[];
+  rerun: string[];
+  check: string[];
+  env?: Record<string, string>;
+}
+
+function ssh(lab: Lab, host: string, command: string): void {
+  const address = lab.hosts.find((h) => h.name === host)!.address;
+  const r = spawnSync("ssh", ["-q", "-i", lab.key, "-o", `UserKnownHostsFile=${lab.knownHosts}`, "-o", "BatchMode=yes", `root@${address}`, command], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${host}: ${command}: ${r.stderr}`);
+}
+
+/** Every host back to the state before the first run, so each tool starts alike. */
+function reset(lab: Lab): void {
+  const script = `rm -rf /srv/bench /etc/sysctl.d/90-bench.conf; sed -i '/ bench[0-9]$/d' /etc/hosts; systemctl disable --now bench-sleeper.service >/dev/null 2>&1; true`;
+  for (const h of lab.hosts) ssh(lab, h.name, script);
+}
+
+function prepare(lab: Lab): void {
+  const unit = "[Unit]\\nDescription=bench sleeper\\n[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n";
+  for (const h of lab.hosts) ssh(lab, h.name, `printf '${unit}' > /etc/systemd/system/bench-sleeper.service && systemctl daemon-reload`);
+}
+
+function time(tool: Tool, argv: string[], cwd: string): number {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { cwd, encoding: "utf8", env: { ...process.env, ...tool.env }, maxBuffer: 256 << 20 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // hoist --detailed-exitcode and ansible/pyinfra dry runs exit 0 or 2 when they succeed.
+  if (r.status !== 0 && r.status !== 2) throw new Error(`${tool.name} failed (exit ${r.status}): ${argv.join(" ")}\n${(r.stdout ?? "").slice(-3000)}\n${r.stderr ?? ""}`);
+  return seconds;
+}
+
+const lab = await labUp(hostCount, "bench", (s) => console.error(`lab: ${s}`));
+try {
+  const dir = mkdtempSync(join(tmpdir(), "hoist-bench-"));
+  const files = workload(dir, lab, PEERS);
+  prepare(lab);
+  const hoist = [process.execPath, join(root, "bin/hoist.js"), "run", files.hoist, "-i", lab.inventory, "--forks", "50"];
+  const ansible = [join(PEERS, "ansible-playbook"), "-i", files.ansibleInventory, files.ansible];
+  const pyinfra = [join(PEERS, "pyinfra"), "-y", "--parallel", "50", files.pyinfraInventory, files.pyinfra];
+  const tools: Tool[] = [
+    { name: "hoist", available: true, first: hoist, rerun: hoist, check: [...hoist, "--check", "--diff"] },
+    { name: "ansible (pipelining)", available: existsSync(ansible[0]), first: ansible, rerun: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.ansibleConfig } },
+    { name: "ansible + mitogen", available: existsSync(ansible[0]) && !!files.mitogenStrategy, first: ansible, rerun: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.mitogenConfig } },
+    { name: "pyinfra", available: existsSync(pyinfra[0]), first: pyinfra, rerun: pyinfra, check: [...pyinfra.slice(0, 2), "--dry", "--diff", ...pyinfra.slice(2)] },
+  ].filter((t) => !values.only || values.only.split(",").some((o) => t.name.startsWith(o)));
+  const rows: { tool: string; first?: number; rerun?: number; check?: number; note?: string }[] = [];
+  for (const tool of tools) {
+    if (!tool.available) {
+      rows.push({ tool: tool.name, note: "not installed (bench/peers.sh installs it)" });
+      continue;
+    }
+    reset(lab);
+    console.error(`bench: ${tool.name} ...`);
+    const first = time(tool, tool.first, dir);
+    const rerun = time(tool, tool.rerun, dir);
+    const check = time(tool, tool.check, dir);
+    rows.push({ tool: tool.name, first, rerun, check });
+  }
+  const ansibleRow = rows.find((r) => r.tool.startsWith("ansible (") && r.rerun);
+  const fmt = (s?: number) => (s === undefined ? "-" : `${s.toFixed(2)} s`);
+  const ratio = (a?: number, b?: number) => (a && b ? `${(b / a).toFixed(1)}x` : "-");
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  console.log(`\n${hostCount} lab hosts, 25 task items per host; ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}`);
+  console.log(`${"tool".padEnd(22)} ${"first run".padStart(10)} ${"re-run".padStart(10)} ${"check+diff".padStart(11)}   ansible's re-run / check, as a multiple of this tool's`);
+  for (const r of rows) {
+    if (r.note) console.log(`${r.tool.padEnd(22)} ${r.note}`);
+    else console.log(`${r.tool.padEnd(22)} ${fmt(r.first).padStart(10)} ${fmt(r.rerun).padStart(10)} ${fmt(r.check).padStart(11)}   ${ratio(r.rerun, ansibleRow?.rerun)} / ${ratio(r.check, ansibleRow?.check)}`);
+  }
+} finally {
+  if (!values.keep) await labDown("bench");
+}
