@@ -11,7 +11,7 @@
  * the latter as strings.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, dirname, basename } from "node:path";
+import { join, dirname } from "node:path";
 import { load as loadYamlValue } from "js-yaml";
 import { InputError } from "./errors.ts";
 import { parseYaml, type Located } from "./yaml.ts";
@@ -114,7 +114,6 @@ export function parseIniInventory(text: string, file: string, inv: Inventory = e
   let section = "ungrouped";
   let kind: "hosts" | "vars" | "children" = "hosts";
   const lines = text.split(/\r?\n/);
-  const explicitHosts = new Set<string>();
   lines.forEach((raw, index) => {
     const line = raw.replace(/^\s+/, "");
     const where = () => ({ file, line: index + 1, col: raw.length - line.length + 1 });
@@ -150,7 +149,6 @@ export function parseIniInventory(text: string, file: string, inv: Inventory = e
       }
       for (const h of names) {
         addHost(inv, h, section, vars);
-        explicitHosts.add(h);
       }
     }
   });
@@ -347,4 +345,3 @@ export function groupsMap(inv: Inventory): Record<string, string[]> {
   return out;
 }
 
-export const inventoryName = (path: string) => basename(path);

@@ -46,6 +46,20 @@ function subnet(name: string): number {
 }
 const bridge = (name: string) => `hl-${name}`.slice(0, 15);
 
+/**
+ * Every host's systemd takes inotify instances from the one kernel; the
+ * default 128 per user runs out near 30 hosts. Only ever raised, never lowered.
+ */
+function raiseInotifyLimits(hosts: number): void {
+  const limits: [string, number][] = [
+    ["/proc/sys/fs/inotify/max_user_instances", 64 * hosts + 128],
+    ["/proc/sys/fs/inotify/max_user_watches", 16384 * hosts + 65536],
+  ];
+  for (const [file, wanted] of limits) {
+    if (Number(readFileSync(file, "utf8")) < wanted) writeFileSync(file, `${wanted}\n`);
+  }
+}
+
 async function ensurePackages(): Promise<void> {
   const missing = [];
   for (const p of PACKAGES) if ((await $`dpkg-query -W -f=${"${Status}"} ${p}`.nothrow()).stdout !== "install ok installed") missing.push(p);
@@ -93,7 +107,9 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 }
 
 async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> {
-  const name = `${lab.name}-node${index}`;
+  // nspawn names the host side of the veth "vb-" + the machine name cut to 15 characters:
+  // short names keep node5 and node50 (and other labs' hosts) apart.
+  const name = `hl${net}n${index}`;
   const dir = join(lab.dir, `node${index}`);
   const merged = join(dir, "root");
   for (const d of ["upper", "work", "root", "swap"]) mkdirSync(join(dir, d), { recursive: true });
@@ -139,6 +155,7 @@ export async function labUp(count: number, name = "hoist", log: (s: string) => v
   if (!/^[a-z0-9]{1,10}$/.test(name)) throw new InputError("lab name: 1-10 lowercase letters or digits");
   await ensurePackages();
   await Promise.all([ensureBase(log), ensureRepo(log)]);
+  raiseInotifyLimits(count);
   if (existsSync(labDir(name))) await labDown(name);
   const dir = labDir(name);
   mkdirSync(dir, { recursive: true });
