@@ -13,7 +13,7 @@ const STAT_SCRIPT = `for p do
   if s=$(stat -c '%f|%a|%U|%G|%s' -- "$p" 2>/dev/null); then
     t=; [ -L "$p" ] && t=$(readlink -- "$p")
     printf 'Y|%s|%s\\n' "$s" "$t"
-    case $s in 8*) n=\${s##*|}; [ "$n" -gt 0 ] && [ "$n" -le ${PREFETCH_BYTES} ] && [ -r "$p" ] && printf 'C|%s\\n' "$(base64 -w0 -- "$p")";; esac
+    case $s in 8*) n=\${s##*|}; if [ "$n" -gt 0 ] && [ "$n" -le ${PREFETCH_BYTES} ] && [ -r "$p" ]; then printf 'C|%s\\n' "$(base64 -w0 -- "$p")"; fi;; esac
   else echo N; fi
 done`;
 

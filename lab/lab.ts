@@ -201,6 +201,10 @@ export async function labDown(name = "hoist"): Promise<void> {
     while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
     for (const n of nodes) await $`umount -l ${join(dir, n, "root")}`.nothrow();
+    // Swap is the kernel's: a swap file a host left on outlives the host and cannot be removed.
+    for (const n of nodes.filter((n) => existsSync(join(dir, n, "swap")))) {
+      for (const f of readdirSync(join(dir, n, "swap"))) await $`swapoff ${join(dir, n, "swap", f)}`.nothrow();
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   await $`ip link del ${bridge(name)}`.nothrow();
