@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { cpus, totalmem } from "node:os";
-import { labUp, labDown, type Lab } from "../lab/lab.ts";
+import { labUp, labDown, labShell, type Lab } from "../lab/lab.ts";
 import { workload } from "./workload.ts";
 
 const { values } = parseArgs({ options: { hosts: { type: "string", default: "6" }, only: { type: "string" }, keep: { type: "boolean", default: false } } });
@@ -25,27 +25,21 @@ const PEERS = process.env.HOIST_BENCH_PEERS ?? "/var/cache/hoist-bench/venv/bin"
 interface Tool {
   name: string;
   available: boolean;
-  first: string[];
-  rerun: string[];
+  /** The command line of a run; the first run and the re-run are the same command. */
+  run: string[];
   check: string[];
   env?: Record<string, string>;
 }
 
-function ssh(lab: Lab, host: string, command: string): void {
-  const address = lab.hosts.find((h) => h.name === host)!.address;
-  const r = spawnSync("ssh", ["-q", "-i", lab.key, "-o", `UserKnownHostsFile=${lab.knownHosts}`, "-o", "BatchMode=yes", `root@${address}`, command], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${host}: ${command}: ${r.stderr}`);
-}
-
 /** Every host back to the state before the first run, so each tool starts alike. */
-function reset(lab: Lab): void {
+async function reset(lab: Lab): Promise<void> {
   const script = `rm -rf /srv/bench /etc/sysctl.d/90-bench.conf; sed -i '/ bench[0-9]$/d' /etc/hosts; systemctl disable --now bench-sleeper.service >/dev/null 2>&1; true`;
-  for (const h of lab.hosts) ssh(lab, h.name, script);
+  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, script)));
 }
 
-function prepare(lab: Lab): void {
+async function prepare(lab: Lab): Promise<void> {
   const unit = "[Unit]\\nDescription=bench sleeper\\n[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n";
-  for (const h of lab.hosts) ssh(lab, h.name, `printf '${unit}' > /etc/systemd/system/bench-sleeper.service && systemctl daemon-reload`);
+  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, `printf '${unit}' > /etc/systemd/system/bench-sleeper.service && systemctl daemon-reload`)));
 }
 
 function time(tool: Tool, argv: string[], cwd: string): number {
@@ -61,15 +55,15 @@ const lab = await labUp(hostCount, "bench", (s) => console.error(`lab: ${s}`));
 try {
   const dir = mkdtempSync(join(tmpdir(), "hoist-bench-"));
   const files = workload(dir, lab, PEERS);
-  prepare(lab);
+  await prepare(lab);
   const hoist = [process.execPath, join(root, "bin/hoist.js"), "run", files.hoist, "-i", lab.inventory, "--forks", "50"];
   const ansible = [join(PEERS, "ansible-playbook"), "-i", files.ansibleInventory, files.ansible];
   const pyinfra = [join(PEERS, "pyinfra"), "-y", "--parallel", "50", files.pyinfraInventory, files.pyinfra];
   const tools: Tool[] = [
-    { name: "hoist", available: true, first: hoist, rerun: hoist, check: [...hoist, "--check", "--diff"] },
-    { name: "ansible (pipelining)", available: existsSync(ansible[0]), first: ansible, rerun: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.ansibleConfig } },
-    { name: "ansible + mitogen", available: existsSync(ansible[0]) && !!files.mitogenStrategy, first: ansible, rerun: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.mitogenConfig } },
-    { name: "pyinfra", available: existsSync(pyinfra[0]), first: pyinfra, rerun: pyinfra, check: [...pyinfra.slice(0, 2), "--dry", "--diff", ...pyinfra.slice(2)] },
+    { name: "hoist", available: true, run: hoist, check: [...hoist, "--check", "--diff"] },
+    { name: "ansible (pipelining)", available: existsSync(ansible[0]), run: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.ansibleConfig } },
+    { name: "ansible + mitogen", available: existsSync(ansible[0]) && !!files.mitogenStrategy, run: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.mitogenConfig } },
+    { name: "pyinfra", available: existsSync(pyinfra[0]), run: pyinfra, check: [...pyinfra.slice(0, 2), "--dry", "--diff", ...pyinfra.slice(2)] },
   ].filter((t) => !values.only || values.only.split(",").some((o) => t.name.startsWith(o)));
   const rows: { tool: string; first?: number; rerun?: number; check?: number; note?: string }[] = [];
   for (const tool of tools) {
@@ -77,10 +71,10 @@ try {
       rows.push({ tool: tool.name, note: "not installed (bench/peers.sh installs it)" });
       continue;
     }
-    reset(lab);
+    await reset(lab);
     console.error(`bench: ${tool.name} ...`);
-    const first = time(tool, tool.first, dir);
-    const rerun = time(tool, tool.rerun, dir);
+    const first = time(tool, tool.run, dir);
+    const rerun = time(tool, tool.run, dir);
     const check = time(tool, tool.check, dir);
     rows.push({ tool: tool.name, first, rerun, check });
   }

@@ -7,7 +7,7 @@ import type { Stat, WriteStep, RunResult } from "./module.ts";
 import { quote, shScript } from "./shell.ts";
 
 /** Small regular files come back with their content, so reading them after a stat costs no round trip. */
-export const PREFETCH_BYTES = 65536;
+const PREFETCH_BYTES = 65536;
 
 const STAT_SCRIPT = `for p do
   if s=$(stat -c '%f|%a|%U|%G|%s' -- "$p" 2>/dev/null); then

@@ -119,7 +119,6 @@ interface AstNode {
   [k: string]: unknown;
 }
 
-/** Dotted names the template reads (`a`, `a.b`), in order, from nunjucks' own parser. */
 /** Templates repeat across hosts and loop items: parse and compile each source once. */
 function cached<T>(make: (source: string) => T): (source: string) => T {
   const seen = new Map<string, T>();
@@ -135,6 +134,7 @@ const renderSource = (source: string, vars: Vars): string => compiled(source).re
 
 const referencedNames = cached(parseReferencedNames);
 
+/** Dotted names the template reads (`a`, `a.b`), in order, from nunjucks' own parser. */
 function parseReferencedNames(source: string): string[] {
   const names: string[] = [];
   const localNames = new Set<string>();

@@ -171,9 +171,22 @@ export async function labUp(count: number, name = "hoist", log: (s: string) => v
   writeInventory(lab);
   await Promise.all(lab.hosts.map((h) => waitForPort(h.address, 22, 60000)));
   // Hosts boot with package lists of the lab repository, as a real host has lists of its mirror.
-  await Promise.all(lab.hosts.map((h) => $`ssh -q -i ${lab.key} -o UserKnownHostsFile=${lab.knownHosts} -o BatchMode=yes root@${h.address} apt-get update -qq`));
+  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, "apt-get update -qq")));
   log(`lab '${name}' is up: ${count} hosts; inventory ${lab.inventory}`);
   return lab;
+}
+
+/**
+ * Run a shell command on a lab host as root with the system's ssh client, the
+ * lab key and the lab known_hosts — independent of hoist's own SSH transport.
+ *
+ * @example
+ * await labShell(lab, "node1", "systemctl daemon-reload");
+ */
+export async function labShell(lab: Lab, host: string, command: string): Promise<string> {
+  const address = lab.hosts.find((h) => h.name === host)?.address;
+  if (!address) throw new Error(`lab '${lab.name}' has no host ${host}`);
+  return (await $`ssh -q -i ${lab.key} -o UserKnownHostsFile=${lab.knownHosts} -o BatchMode=yes root@${address} ${command}`).stdout;
 }
 
 /** Stop and remove every trace of a lab. */

@@ -114,7 +114,7 @@ function sourceName(args: Args): string {
   return url.replace(/^[a-z]+:\/*/, "").replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
 }
 
-/** The key file, the source list and whether the cache must be updated for them. */
+/** The key file and the source list; any change to them means the cache is updated. */
 async function planSource(args: Args, probe: Probe): Promise<{ changes: Change[]; steps: Step[] }> {
   const name = sourceName(args);
   const changes: Change[] = [];
@@ -238,7 +238,9 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   const wantsUpdate = args.update_cache || args.cache_valid_time !== undefined;
   let update = steps.length > 0;
   if (wantsUpdate && !update) {
-    const age = (await readPackages(probe, [], false)).cacheAge;
+    // The same read planPackages makes (same argv), so the probe answers it once.
+    const names = [args.name ?? []].flat().map((spec) => splitSpec(spec).name);
+    const age = (await readPackages(probe, names, (args.state ?? "present") === "latest")).cacheAge;
     update = args.cache_valid_time === undefined || age > args.cache_valid_time;
     if (update) before.push({ field: "apt cache", before: Number.isFinite(age) ? `${age} s old` : "never updated", after: "updated" });
   } else if (update) before.push({ field: "apt cache", before: "without the new source", after: "updated" });

@@ -66,19 +66,23 @@ const parsed = (v: unknown) => {
   }
 };
 
-/** Options whose current value (`snap get -d`) differs from the wanted one. */
-async function optionChanges(probe: Probe, name: string, options: Record<string, unknown>, installed: boolean): Promise<Change[]> {
+/** Options whose current value (`snap get -d`) differs from the wanted one, with the `snap set` words for them. */
+async function optionChanges(probe: Probe, name: string, options: Record<string, unknown>, installed: boolean): Promise<{ changes: Change[]; assignments: string[] }> {
   let config: Record<string, unknown> = {};
   if (installed) {
     const r = await probe.run(["snap", "get", "-d", name]);
     if (r.code === 0) config = JSON.parse(r.stdout || "{}");
   }
   const changes: Change[] = [];
+  const assignments: string[] = [];
   for (const [key, want] of Object.entries(options)) {
     const have = key.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), config);
-    if (JSON.stringify(have) !== JSON.stringify(parsed(want))) changes.push({ field: `${name} option ${key}`, before: have ?? null, after: parsed(want) });
+    const after = parsed(want);
+    if (JSON.stringify(have) === JSON.stringify(after)) continue;
+    changes.push({ field: `${name} option ${key}`, before: have ?? null, after });
+    assignments.push(`${key}=${typeof after === "string" ? after : JSON.stringify(after)}`);
   }
-  return changes;
+  return { changes, assignments };
 }
 
 async function plan(args: Args, probe: Probe): Promise<Plan> {
@@ -103,24 +107,23 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
       changes.push({ field: `snap ${n}`, before: null, after: `${channel ?? "latest/stable"}${args.classic ? ", classic" : ""}` });
       steps.push({ run: ["snap", "install", n, ...(channel ? [`--channel=${channel}`] : []), ...(args.classic ? ["--classic"] : [])] });
     } else {
-      if (args.classic && !have.notes.includes("classic")) {
-        changes.push({ field: `snap ${n} confinement`, before: "strict", after: "classic" });
-      }
+      const toClassic = !!args.classic && !have.notes.includes("classic");
+      if (toClassic) changes.push({ field: `snap ${n} confinement`, before: "strict", after: "classic" });
       if (channel && have.tracking !== channel) {
         changes.push({ field: `snap ${n} channel`, before: have.tracking, after: channel });
         steps.push({ run: ["snap", "refresh", n, `--channel=${channel}`, ...(args.classic ? ["--classic"] : [])] });
       } else if (stale.has(n)) {
         changes.push({ field: `snap ${n}`, before: `${have.version} (rev ${have.rev})`, after: "newest revision" });
         steps.push({ run: ["snap", "refresh", n] });
-      } else if (args.classic && !have.notes.includes("classic")) {
+      } else if (toClassic) {
         steps.push({ run: ["snap", "refresh", n, "--classic"] });
       }
     }
     if (args.options) {
       const opts = await optionChanges(probe, n, args.options, !!have);
-      if (opts.length) {
-        changes.push(...opts);
-        steps.push({ run: ["snap", "set", n, ...opts.map((c) => `${c.field.slice(`${n} option `.length)}=${typeof c.after === "string" ? c.after : JSON.stringify(c.after)}`)] });
+      if (opts.changes.length) {
+        changes.push(...opts.changes);
+        steps.push({ run: ["snap", "set", n, ...opts.assignments] });
       }
     }
   }

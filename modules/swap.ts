@@ -72,7 +72,8 @@ async function unmaskedSwapUnits(probe: Probe): Promise<string[]> {
 async function planOff(probe: Probe): Promise<Plan> {
   const changes: Change[] = [];
   const steps: Step[] = [];
-  for (const s of await activeSwaps(probe)) {
+  const active = await activeSwaps(probe);
+  for (const s of active) {
     changes.push({ field: `swap ${s.path}`, before: "on", after: "off" });
     steps.push({ run: ["swapoff", "--", s.path] });
   }
@@ -85,7 +86,7 @@ async function planOff(probe: Probe): Promise<Plan> {
     steps.push({ run: ["systemctl", "mask", "--", ...units] });
   }
   if (!changes.length) return { changes, steps, reason: "no active swap, none in /etc/fstab" };
-  const own = new Set((await activeSwaps(probe)).map((s) => s.path));
+  const own = new Set(active.map((s) => s.path));
   return { changes, steps, assume: await projectedSwaps(probe, (p) => own.has(p)) };
 }
 

@@ -117,7 +117,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     steps.push(systemctl("mask"));
   }
   if (!changes.length && !steps.length) return { changes, steps, reason: `${unit} is ${info.ActiveState}, ${info.UnitFileState || "no unit file"}` };
-  return { changes, steps, assume: { [`unit:${unit}`]: { active: args.state === "stopped" ? false : args.state ? true : active } } };
+  return { changes, steps };
 }
 
 export default defineModule<Args>({
