@@ -10,6 +10,12 @@ import type { Plan, Probe, RunResult, Stat } from "./module.ts";
 import { isWrite } from "./module.ts";
 import { commandLine } from "./shell.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
+import { setImmediate } from "node:timers";
+
+interface StatBatch {
+  paths: Set<string>;
+  result: Promise<Map<string, Stat | null>>;
+}
 
 /** What hoist knows of one host during a run. */
 export class HostState {
@@ -17,10 +23,15 @@ export class HostState {
   /** Check mode: projected facts (`stat:/p`, `file:/p`, and module-declared keys). */
   readonly overlay = new Map<string, unknown>();
   readonly pendingNotes: string[] = [];
+  /** Stats asked for in this turn of the event loop, per become user: they go out as one command. */
+  readonly statBatches = new Map<string, StatBatch>();
+  /** Bumped by `forget`, so that an answer read before an apply is not memoised after it. */
+  generation = 0;
 
   /** Forget every memoised read: called after anything is applied to the host. */
   forget(): void {
     this.cache.clear();
+    this.generation++;
   }
 
   /**
@@ -71,6 +82,30 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
     }
     return p;
   };
+  /**
+   * Stats asked for by plans planned together (the items of a loop) reach
+   * the host as one command: the first request waits one event-loop turn for
+   * the others. Small files' contents come back with it and are memoised,
+   * unless something was applied to the host meanwhile.
+   */
+  const batchedStat = async (path: string): Promise<Stat | null> => {
+    let batch = state.statBatches.get(becomeKey);
+    if (!batch) {
+      const generation = state.generation;
+      const batchPaths = new Set<string>();
+      const result = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        state.statBatches.delete(becomeKey);
+        const contents = new Map<string, string>();
+        const stats = await statPaths(conn, [...batchPaths], options.become, contents);
+        if (state.generation === generation) for (const [path, text] of contents) memo(`file:${path}`, async () => text);
+        return stats;
+      });
+      batch = { paths: batchPaths, result };
+      state.statBatches.set(becomeKey, batch);
+    }
+    batch.paths.add(path);
+    return (await batch.result).get(path) ?? null;
+  };
   const projected = (key: string): { hit: boolean; value?: unknown } =>
     options.check && state.overlay.has(key) ? { hit: true, value: state.overlay.get(key) } : { hit: false };
 
@@ -92,24 +127,13 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
       return (await probe.statMany([path])).get(path) ?? null;
     },
     async statMany(paths) {
-      const out = new Map<string, Stat | null>();
-      const missing: string[] = [];
-      for (const path of paths) {
+      // Every path not known yet joins the same batch, before anything is awaited.
+      const answers = paths.map((path) => {
         const p = projected(`stat:${path}`);
-        if (p.hit) out.set(path, p.value as Stat | null);
-        else if (state.cache.has(`${becomeKey}\0stat:${path}`)) out.set(path, await memo(`stat:${path}`, async () => null));
-        else missing.push(path);
-      }
-      if (missing.length) {
-        const contents = new Map<string, string>();
-        const fetched = statPaths(conn, missing, options.become, contents);
-        missing.forEach((path) => memo(`stat:${path}`, async () => (await fetched).get(path) ?? null));
-        await fetched.catch(() => undefined);
-        for (const [path, text] of contents) memo(`file:${path}`, async () => text);
-        const result = await fetched;
-        for (const path of missing) out.set(path, result.get(path) ?? null);
-      }
-      return out;
+        return p.hit ? (p.value as Stat | null) : memo(`stat:${path}`, () => batchedStat(path));
+      });
+      const values = await Promise.all(answers);
+      return new Map(paths.map((path, i) => [path, values[i]]));
     },
     assumed(key) {
       return options.check ? state.overlay.get(key) : undefined;

@@ -117,9 +117,18 @@ class StepError extends Error {
   }
 }
 
-/** Plan and (unless checking) apply the task once, for one set of variables. */
-async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
-  const started = Date.now();
+/** A task's plan on one host, with what applying it needs. */
+interface Planned {
+  plan: Plan;
+  check: boolean;
+  target: HostRun;
+  conn: Connection;
+  probe: Probe;
+  become?: Become;
+}
+
+/** Render and validate the arguments, then plan through a fresh probe: reads only. */
+async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<Planned> {
   const module = env.module!;
   const args = renderDeep(task.args, vars);
   validateSchema(module.schema, args, { what: `module '${module.name}'` });
@@ -136,6 +145,14 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     vars,
     test: (expression) => condition(expression, vars),
   });
+  return { plan, check, target, conn, probe, become };
+}
+
+/** Plan and (unless checking) apply the task once, for one set of variables. */
+async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
+  const started = Date.now();
+  const module = env.module!;
+  const { plan, check, target, conn, probe, become } = await planOnce(task, host, vars, env);
   const base = { changes: plan.changes, values: { ...plan.result }, durationMs: 0 };
   if (plan.facts) Object.assign(host.facts, plan.facts);
   if (plan.fail) return { ...base, status: "failed", changed: false, msg: plan.fail, durationMs: Date.now() - started };
@@ -227,14 +244,24 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
     } else {
       const items = render(task.loop as string, vars);
       if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
+      const itemVars = (item: unknown) => env.vars(host, { ...task.vars, [task.loopVar]: item });
+      // Every item planned together first, only to fill the host's read cache: their stats reach
+      // the host as one command. The items then run one after another exactly as before, and an
+      // item after one that changed the host reads afresh (applying forgets the cache).
+      if (env.module && items.length > 1) {
+        await Promise.allSettled(items.map(async (item) => {
+          const vars = itemVars(item);
+          if (condition(conditions, vars)) await planOnce(task, host, vars, env);
+        }));
+      }
       const results: TaskResult[] = [];
       for (const item of items) {
-        const itemVars = env.vars(host, { ...task.vars, [task.loopVar]: item });
-        const label = task.loopLabel ? renderText(task.loopLabel, itemVars) : typeof item === "string" ? item : JSON.stringify(item);
+        const vars = itemVars(item);
+        const label = task.loopLabel ? renderText(task.loopLabel, vars) : typeof item === "string" ? item : JSON.stringify(item);
         let r: TaskResult;
         try {
-          r = condition(conditions, itemVars)
-            ? await runWithRetries(task, host, itemVars, env)
+          r = condition(conditions, vars)
+            ? await runWithRetries(task, host, vars, env)
             : { status: "skipped", changed: false, changes: [], msg: "conditional result was false", values: {}, durationMs: 0 };
         } catch (e) {
           r = failure(e, started);

@@ -25,14 +25,16 @@ export function commandLine(argv: readonly string[]): string {
 }
 
 /**
- * A `sh -c SCRIPT` command line passing `args` as $1…, so values never need
- * to be spliced into the script text.
+ * A script with `args` as its positional parameters ($1…), so values never
+ * need to be spliced into the script text. It runs in the shell that runs the
+ * command (every connection runs a command line through `sh`), not in a new
+ * `sh -c`: on a lab host each exec costs about a millisecond.
  *
  * @example
- * shScript('printf %s "$1"', ["hi"]) // sh -c 'printf %s "$1"' sh hi
+ * shScript('printf %s "$1"', ["hi"]) // "set -- hi\nprintf %s \"$1\""
  */
 export function shScript(script: string, args: readonly string[] = []): string {
-  return commandLine(["sh", "-c", script, "sh", ...args]);
+  return `set -- ${commandLine(args)}\n${script}`;
 }
 
 /**

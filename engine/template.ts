@@ -206,7 +206,10 @@ function explain(e: unknown, source: string, vars: Vars): TemplateError {
   return new TemplateError(`cannot render ${JSON.stringify(source)}: ${reason}`);
 }
 
-const SINGLE_EXPRESSION = /^\s*\{\{((?:(?!\}\}|\{\{)[\s\S])*)\}\}\s*$/;
+/** Exactly one `{{ expression }}`: text around it, even a newline, makes the value a string. */
+const SINGLE_EXPRESSION = /^\{\{((?:(?!\}\}|\{\{)[\s\S])*)\}\}$/;
+/** A condition may be written with or without braces, and with space around them. */
+const BRACED_CONDITION = /^\s*\{\{((?:(?!\}\}|\{\{)[\s\S])*)\}\}\s*$/;
 
 /** True when the string contains template syntax. */
 export function isTemplated(s: unknown): s is string {
@@ -301,7 +304,7 @@ export function condition(cond: unknown, vars: Vars): boolean {
   if (typeof cond === "boolean") return cond;
   if (cond === null || cond === undefined) return true;
   if (typeof cond === "string") {
-    const single = SINGLE_EXPRESSION.exec(cond);
+    const single = BRACED_CONDITION.exec(cond);
     return truthy(evaluate(single ? single[1] : cond, vars, cond));
   }
   return truthy(cond);

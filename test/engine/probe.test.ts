@@ -1,0 +1,73 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdirSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LocalConnection } from "../../engine/connection/local.ts";
+import type { Connection, ExecOptions } from "../../engine/connection/types.ts";
+import { statPaths } from "../../engine/remote.ts";
+import { runPlaybook, tempDir } from "../helpers.ts";
+
+/** A local connection that counts the commands it runs. */
+class CountingConnection extends LocalConnection {
+  commands = 0;
+  exec(command: string, options?: ExecOptions) {
+    this.commands++;
+    return super.exec(command, options);
+  }
+}
+
+test("statPaths: many paths in one command, with small files' contents", async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, "sub dir"));
+  writeFileSync(join(dir, "small"), "héllo\n", { mode: 0o640 });
+  writeFileSync(join(dir, "empty"), "");
+  writeFileSync(join(dir, "big"), Buffer.alloc(70000, 0x61));
+  symlinkSync("small", join(dir, "link to small"));
+  const conn = new CountingConnection("local");
+  const contents = new Map<string, string>();
+  const paths = ["small", "sub dir", "missing", "empty", "big", "link to small", "small"].map((p) => join(dir, p));
+  const stats = await statPaths(conn, paths, undefined, contents);
+  assert.is(conn.commands, 1);
+  assert.equal(stats.get(join(dir, "small")), { type: "file", mode: "0640", owner: "root", group: "root", size: 7 });
+  assert.is(stats.get(join(dir, "sub dir"))!.type, "directory");
+  assert.is(stats.get(join(dir, "missing")), null);
+  assert.is(stats.get(join(dir, "empty"))!.size, 0);
+  assert.is(stats.get(join(dir, "big"))!.size, 70000);
+  assert.equal(stats.get(join(dir, "link to small")), { type: "link", mode: "0777", owner: "root", group: "root", size: 5, target: "small" });
+  assert.equal([...contents], [[join(dir, "small"), "héllo\n"]], "only small, non-empty regular files come back, once each");
+});
+
+test("statPaths: a relative path that looks like an option is still a path", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "-name"), "x");
+  const conn = new LocalConnection("local");
+  const stats = await statPaths({ host: "local", exec: (c, o) => conn.exec(`cd ${dir} && ${c}`, o), close: async () => {} } as Connection, ["-name", "("]);
+  assert.is(stats.get("-name")!.type, "file");
+  assert.is(stats.get("("), null);
+});
+
+test("a loop's reads reach the host as one command; items still apply in order", async () => {
+  const dir = tempDir();
+  const conn = new CountingConnection("localhost");
+  const pb = `- hosts: all
+  tasks:
+    - name: files
+      file: { path: "${dir}/f{{ item }}", content: "{{ item }}\\n" }
+      loop: [1, 2, 3, 4, 5, 6, 7, 8]
+    - name: lines in one file
+      file: { path: "${dir}/lines", line: "line {{ item }}", create: true }
+      loop: [1, 2, 3]
+`;
+  const first = await runPlaybook(pb, { connect: async () => conn });
+  assert.is(first.byTask("files").status, "changed");
+  assert.is(readFileSync(join(dir, "lines"), "utf8"), "line 1\nline 2\nline 3\n", "each line item saw the ones before it");
+  conn.commands = 0;
+  const again = await runPlaybook(pb, { connect: async () => conn });
+  assert.is(again.stats.get("localhost")!.changed, 0);
+  assert.is(conn.commands, 2, "one stat batch per loop");
+  writeFileSync(join(dir, "f3"), "tampered\n");
+  const drift = await runPlaybook(pb, { check: true, connect: async () => conn });
+  assert.equal(drift.byTask("files").results!.map((r) => r.changed), [false, false, true, false, false, false, false, false]);
+});
+
+test.run();
