@@ -165,7 +165,7 @@ const groupSchema = {
   },
   additionalProperties: false,
 };
-const yamlInventorySchema = { type: "object", additionalProperties: { $ref: "hoist:inventory-group" }, definitions: { g: groupSchema } };
+export const yamlInventorySchema = { type: "object", additionalProperties: { $ref: "hoist:inventory-group" }, definitions: { g: groupSchema } };
 
 /** Parse Ansible's YAML inventory format (`all: {hosts, children, vars}`) into `inv`. */
 export function parseYamlInventory(doc: Located, inv: Inventory = emptyInventory()): Inventory {

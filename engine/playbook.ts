@@ -72,7 +72,7 @@ export const TASK_KEYWORDS = [
   "vars", "args", "no_log",
 ];
 
-const playSchema = {
+export const playSchema = {
   type: "object",
   properties: {
     name: { type: "string" },
@@ -94,7 +94,7 @@ const playSchema = {
   additionalProperties: false,
 };
 
-const taskKeywordSchema = {
+export const taskKeywordSchema = {
   type: "object",
   properties: {
     name: { type: "string" },

@@ -8,6 +8,7 @@ import { join, dirname, extname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Module } from "./module.ts";
 import { InputError, didYouMean } from "./errors.ts";
+import { checkSchema } from "./validate.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Built-in modules sit beside the engine: `modules/` in source, `dist/modules/` when built. */
@@ -58,13 +59,15 @@ function moduleFiles(dir: string): string[] {
  * const registry = await loadModules(["./my-modules"]);
  */
 export async function loadModules(extraDirs: string[] = []): Promise<ModuleRegistry> {
-  const files = [BUILTIN_MODULES_DIR, ...extraDirs.map((d) => resolve(d))].flatMap(moduleFiles);
+  const builtin = moduleFiles(BUILTIN_MODULES_DIR);
+  const files = [...builtin, ...extraDirs.map((d) => resolve(d)).flatMap(moduleFiles)];
   const loaded = await Promise.all(
-    files.map(async (file) => {
+    files.map(async (file, i) => {
       const mod = (await import(pathToFileURL(file).href)).default as Module | undefined;
       if (!mod || typeof mod.plan !== "function" || typeof mod.name !== "string" || !mod.schema) {
         throw new InputError("not a hoist module: its default export needs name, schema and plan()", { file });
       }
+      if (i >= builtin.length) checkSchema(mod.schema, file);
       return mod;
     }),
   );

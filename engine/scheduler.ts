@@ -122,7 +122,16 @@ class PlayRun {
     this.varsFiles = loadVarsFiles(play, scope(play.vars, ctx.options.extraVars));
   }
 
+  private readonly magicVars = new WeakMap<string[], Map<string, Vars>>();
+
+  /** The magic variables of `host`, made once per batch: they hold a getter per inventory host. */
   private magic(host: string, batch: string[]): Vars {
+    let known = this.magicVars.get(batch);
+    if (!known) this.magicVars.set(batch, (known = new Map()));
+    return known.get(host) ?? known.set(host, this.makeMagic(host, batch)).get(host)!;
+  }
+
+  private makeMagic(host: string, batch: string[]): Vars {
     const ctx = this.ctx;
     // A null prototype keeps scope() from walking into every host while it looks for templates.
     const hostvars: Vars = Object.create(null);

@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { setImmediate } from "node:timers";
 import type { Duplex } from "node:stream";
 import type { Connection, ExecOptions } from "./types.ts";
 import { UnreachableError } from "./types.ts";
@@ -38,6 +39,7 @@ export interface SshOptions {
 }
 
 interface Pending {
+  marker: string;
   resolve(r: RunResult): void;
   reject(e: Error): void;
   stdout: Buffer[];
@@ -46,59 +48,76 @@ interface Pending {
   errDone: boolean;
 }
 
-/** One persistent `sh` on the far side, running commands one after another. */
+/**
+ * One persistent `sh` on the far side. Commands are pipelined: each is
+ * written at once, the shell runs them in order, and their answers are told
+ * apart by end markers. Commands given in the same turn of the event loop go
+ * out in one write, so they cost one round trip together.
+ */
 class ShellSession {
   private readonly token = randomBytes(12).toString("hex");
   private seq = 0;
-  private current?: Pending & { marker: string };
-  private outBuf = Buffer.alloc(0);
-  private errBuf = Buffer.alloc(0);
+  private readonly queue: Pending[] = [];
+  private outBuf: Buffer = Buffer.alloc(0);
+  private errBuf: Buffer = Buffer.alloc(0);
   private closedError?: Error;
-  busy = false;
+  private unsent: string[] = [];
+  private channel?: ClientChannel;
+  /** True until the end of the turn in which a command was written: more may join it. */
+  joinable = false;
 
-  constructor(private readonly channel: ClientChannel, private readonly host: string) {
-    channel.on("data", (d: Buffer) => {
-      this.outBuf = Buffer.concat([this.outBuf, d]);
-      this.drain();
-    });
-    channel.stderr.on("data", (d: Buffer) => {
-      this.errBuf = Buffer.concat([this.errBuf, d]);
-      this.drain();
-    });
-    channel.on("close", () => this.fail(new UnreachableError(`${this.host}: connection closed while a command was running`)));
+  /** The session takes commands at once; they are written when its channel is open. */
+  constructor(opening: Promise<ClientChannel>, private readonly host: string) {
+    opening.then(
+      (channel) => {
+        this.channel = channel;
+        channel.on("data", (d: Buffer) => {
+          this.outBuf = this.outBuf.length ? Buffer.concat([this.outBuf, d]) : d;
+          this.drain();
+        });
+        channel.stderr.on("data", (d: Buffer) => {
+          this.errBuf = this.errBuf.length ? Buffer.concat([this.errBuf, d]) : d;
+          this.drain();
+        });
+        channel.on("close", () => this.fail(new UnreachableError(`${this.host}: connection closed while a command was running`)));
+        if (!this.joinable) this.flush();
+      },
+      (e: Error) => this.fail(e),
+    );
+  }
+
+  /** Commands written and not yet answered. */
+  get pending(): number {
+    return this.queue.length;
   }
 
   fail(e: Error): void {
     this.closedError ??= e;
-    const c = this.current;
-    this.current = undefined;
-    c?.reject(e);
+    for (const c of this.queue.splice(0)) c.reject(e);
   }
 
   private drain(): void {
-    const c = this.current;
-    if (!c) return;
-    if (c.outDone === null) {
-      const at = this.outBuf.indexOf(c.marker);
-      if (at >= 0) {
-        const end = this.outBuf.indexOf("\n", at);
+    for (let c = this.queue[0]; c; c = this.queue[0]) {
+      if (c.outDone === null) {
+        const at = this.outBuf.indexOf(c.marker);
+        const end = at >= 0 ? this.outBuf.indexOf("\n", at) : -1;
         if (end >= 0) {
           c.stdout.push(this.outBuf.subarray(0, at));
           c.outDone = Number(this.outBuf.subarray(at + c.marker.length, end).toString());
           this.outBuf = this.outBuf.subarray(end + 1);
         }
       }
-    }
-    if (!c.errDone) {
-      const at = this.errBuf.indexOf(c.marker);
-      if (at >= 0 && this.errBuf.indexOf("\n", at) >= 0) {
-        c.stderr.push(this.errBuf.subarray(0, at));
-        this.errBuf = this.errBuf.subarray(this.errBuf.indexOf("\n", at) + 1);
-        c.errDone = true;
+      if (!c.errDone) {
+        const at = this.errBuf.indexOf(c.marker);
+        const end = at >= 0 ? this.errBuf.indexOf("\n", at) : -1;
+        if (end >= 0) {
+          c.stderr.push(this.errBuf.subarray(0, at));
+          this.errBuf = this.errBuf.subarray(end + 1);
+          c.errDone = true;
+        }
       }
-    }
-    if (c.outDone !== null && c.errDone) {
-      this.current = undefined;
+      if (c.outDone === null || !c.errDone) return;
+      this.queue.shift();
       c.resolve({ code: c.outDone, stdout: Buffer.concat(c.stdout).toString("utf8"), stderr: Buffer.concat(c.stderr).toString("utf8") });
     }
   }
@@ -109,15 +128,30 @@ class ShellSession {
     const input = stdin === undefined || stdin.length === 0
       ? `( ${command}\n) </dev/null`
       : `{ base64 -d | ( ${command}\n) ; } <<'${marker}EOF'\n${Buffer.from(stdin).toString("base64").replace(/.{1,76}/g, "$&\n")}${marker}EOF`;
-    const script = `${input}\nprintf '%s%d\\n' '${marker}' $?\nprintf '%s\\n' '${marker}' >&2\n`;
+    this.write(`${input}\nprintf '%s%d\\n' '${marker}' $?\nprintf '%s\\n' '${marker}' >&2\n`);
     return new Promise<RunResult>((resolve, reject) => {
-      this.current = { marker, resolve, reject, stdout: [], stderr: [], outDone: null, errDone: false };
-      this.channel.write(script);
+      this.queue.push({ marker, resolve, reject, stdout: [], stderr: [], outDone: null, errDone: false });
     });
   }
 
+  private write(script: string): void {
+    this.unsent.push(script);
+    if (this.joinable) return;
+    this.joinable = true;
+    setImmediate(() => {
+      this.joinable = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (!this.channel || this.unsent.length === 0) return;
+    this.channel.write(this.unsent.join(""));
+    this.unsent = [];
+  }
+
   close(): void {
-    this.channel.end("exit\n");
+    this.channel?.end("exit\n");
   }
 }
 
@@ -149,8 +183,6 @@ function defaultKeys(): string[] {
 
 export class SshConnection implements Connection {
   private readonly sessions: ShellSession[] = [];
-  private readonly waiting: ((s: ShellSession) => void)[] = [];
-  private opening = 0;
   private closed = false;
   private lostError?: Error;
 
@@ -243,8 +275,8 @@ export class SshConnection implements Connection {
     });
   }
 
-  private async openSession(): Promise<ShellSession> {
-    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+  private openSession(): ShellSession {
+    const channel = new Promise<ClientChannel>((resolve, reject) => {
       this.client.exec("exec /bin/sh", (err, ch) => (err ? reject(new UnreachableError(`${this.host}: ${err.message}`)) : resolve(ch)));
     });
     const session = new ShellSession(channel, this.host);
@@ -252,41 +284,23 @@ export class SshConnection implements Connection {
     return session;
   }
 
-  private async acquire(): Promise<ShellSession> {
+  /**
+   * A session for one command: one that is idle, or one a command was just
+   * given to in this same turn (they then share a write), or a new one, up to
+   * MAX_SESSIONS; past that, the one with the fewest commands in hand.
+   */
+  private acquire(): ShellSession {
     if (this.lostError) throw this.lostError;
-    const idle = this.sessions.find((s) => !s.busy);
-    if (idle) {
-      idle.busy = true;
-      return idle;
-    }
-    if (this.sessions.length + this.opening < MAX_SESSIONS) {
-      this.opening++;
-      try {
-        const s = await this.openSession();
-        s.busy = true;
-        return s;
-      } finally {
-        this.opening--;
-      }
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(s: ShellSession): void {
-    const next = this.waiting.shift();
-    if (next) next(s);
-    else s.busy = false;
+    const ready = this.sessions.find((s) => s.pending === 0 || s.joinable);
+    if (ready) return ready;
+    if (this.sessions.length < MAX_SESSIONS) return this.openSession();
+    return this.sessions.reduce((a, b) => (b.pending < a.pending ? b : a));
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<RunResult> {
     let stdin = options.stdin;
     if (options.become) ({ command, stdin } = wrapBecome(command, stdin, options.become));
-    const session = await this.acquire();
-    try {
-      return await session.run(command, stdin);
-    } finally {
-      this.release(session);
-    }
+    return this.acquire().run(command, stdin);
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@ import { atomicWrite } from "../../engine/remote.ts";
 import { tempDir } from "../helpers.ts";
 import { openConnection } from "../../engine/connection/index.ts";
 
-skipUnlessLab(9);
+skipUnlessLab(10);
 const session = labSession("itest", 3);
 const vars = session.vars;
 const open = session.open;
@@ -34,6 +34,21 @@ test("ssh: exit codes, separate stdout and stderr, many commands on one session"
   assert.ok(perCommand < 20, `persistent session is fast (${perCommand} ms)`);
   const stdin = await c.exec("wc -c", { stdin: "12345" });
   assert.is(stdin.stdout.trim(), "5");
+  await c.close();
+});
+
+test("ssh: commands given together share one session and one write; answers stay apart", async () => {
+  const c = await open("node1");
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => c.exec(i === 7 ? "cat" : `echo out${i}; echo err${i} >&2; exit ${i % 4}`, i === 7 ? { stdin: "in7" } : {})));
+  results.forEach((r, i) => assert.equal(r, i === 7 ? { code: 0, stdout: "in7", stderr: "" } : { code: i % 4, stdout: `out${i}\n`, stderr: `err${i}\n` }));
+  // $PPID is the sshd process serving this connection; each session is one sh under it.
+  assert.is((await c.exec("pgrep -c -P $PPID")).stdout.trim(), "1");
+  const slow = c.exec("sleep 1");
+  await new Promise((r) => setTimeout(r, 20));
+  const started = Date.now();
+  assert.is((await c.exec("echo quick")).stdout, "quick\n");
+  assert.ok(Date.now() - started < 500, "a command given later does not wait behind a slow one");
+  await slow;
   await c.close();
 });
 

@@ -1,0 +1,42 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import AjvModule from "ajv";
+import { playSchema, taskKeywordSchema } from "../../engine/playbook.ts";
+import { yamlInventorySchema } from "../../engine/inventory.ts";
+import { loadModules } from "../../engine/registry.ts";
+import { InputError } from "../../engine/errors.ts";
+import { modules, tempDir } from "../helpers.ts";
+
+type AjvClass = typeof AjvModule.default;
+const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
+
+// hoist skips the meta-schema check of its own schemas at start-up; this is where they are checked.
+test("every built-in schema is a valid JSON Schema", async () => {
+  const ajv = new Ajv({ strict: false });
+  const schemas: [string, Record<string, unknown>][] = [
+    ["play", playSchema],
+    ["task keywords", taskKeywordSchema],
+    ["YAML inventory", yamlInventorySchema],
+    ...(await modules()).modules.map((m): [string, Record<string, unknown>] => [`module ${m.name}`, m.schema]),
+  ];
+  assert.ok(schemas.length > 10);
+  for (const [what, schema] of schemas) assert.ok(ajv.validateSchema(schema), `${what}: ${ajv.errorsText(ajv.errors)}`);
+});
+
+test("a module from --modules with an invalid schema is refused, naming its file", async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, "mods"));
+  writeFileSync(join(dir, "mods", "bad.mjs"), `export default { name: "bad", schema: { type: "object", properties: { x: { type: "strng" } } }, plan: async () => ({ changes: [], steps: [] }) };\n`);
+  try {
+    await loadModules([join(dir, "mods")]);
+    assert.unreachable("loaded");
+  } catch (e) {
+    assert.instance(e, InputError);
+    assert.match((e as InputError).message, /module schema is invalid/);
+    assert.match(String((e as InputError).where?.file), /bad\.mjs$/);
+  }
+});
+
+test.run();
