@@ -153,6 +153,14 @@ export interface Module<A = any> {
   freeForm?: string;
   /** Other names users know the module by (`ansible.builtin.copy`). */
   aliases?: string[];
+  /**
+   * Plans only read, so the engine may plan a task ahead of its turn, more
+   * than once, and throw the plan away: before a play starts, every task is
+   * planned together so that their reads reach the host in one round trip.
+   * `false` for a module with nothing to read on the host, or whose plan must
+   * only run in the task's turn.
+   */
+  prefetch?: boolean;
   plan(args: A, probe: Probe, context: PlanContext): Promise<Plan>;
 }
 

@@ -27,6 +27,8 @@ export class HostState {
   readonly statBatches = new Map<string, StatBatch>();
   /** Bumped by `forget`, so that an answer read before an apply is not memoised after it. */
   generation = 0;
+  /** Tasks whose reads were prefetched, and in which generation: while it holds, their reads are cached. */
+  prefetched = { generation: -1, tasks: new WeakSet<object>() };
 
   /** Forget every memoised read: called after anything is applied to the host. */
   forget(): void {

@@ -225,6 +225,40 @@ function failure(e: unknown, started: number): TaskResult {
   return { status: unreachable ? "unreachable" : "failed", changed: false, msg: errorMessage(e), changes: [], values: {}, durationMs: Date.now() - started };
 }
 
+/** Plan a task once for each set of variables, all at once, only to fill the read cache: plans and errors are dropped. */
+async function planAll(task: Task, host: HostRun, varsList: Vars[], env: TaskEnvironment): Promise<void> {
+  if (!env.module) return;
+  const conditions = [...env.inheritedWhen, ...(task.when === undefined ? [] : [task.when])];
+  await Promise.allSettled(varsList.map(async (vars) => {
+    if (condition(conditions, vars)) await planOnce(task, host, vars, env);
+  }));
+}
+
+/**
+ * Plan the play's tasks on `host` all at once before the first runs, so that
+ * what they read reaches the host in as few round trips as possible (stats as
+ * one batch, other reads pipelined together). The plans are thrown away: each
+ * task still plans in its turn, from the cache, and afresh after anything was
+ * applied. A task whose `when` or `loop` reads what an earlier task registers
+ * cannot be planned yet and is left out.
+ *
+ * @example
+ * await prefetch(play.tasks.map((t) => [t, environmentOf(t)]), host);
+ */
+export async function prefetch(tasks: [Task, TaskEnvironment][], host: HostRun): Promise<void> {
+  const generation = host.state.generation;
+  const prefetched = new WeakSet<object>();
+  await Promise.allSettled(tasks.map(async ([task, env]) => {
+    if (env.module?.prefetch === false) return;
+    const vars = env.vars(host, task.vars);
+    const items = task.loop === undefined ? undefined : render(task.loop as string, vars);
+    const varsList = items === undefined ? [vars] : Array.isArray(items) ? items.map((item) => env.vars(host, { ...task.vars, [task.loopVar]: item })) : [];
+    await planAll(task, host, varsList, env);
+    prefetched.add(task);
+  }));
+  if (host.state.generation === generation) host.state.prefetched = { generation, tasks: prefetched };
+}
+
 /**
  * Run a module task on one host (loop, when, register, notify included).
  *
@@ -245,15 +279,12 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
       const items = render(task.loop as string, vars);
       if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
       const itemVars = (item: unknown) => env.vars(host, { ...task.vars, [task.loopVar]: item });
-      // Every item planned together first, only to fill the host's read cache: their stats reach
-      // the host as one command. The items then run one after another exactly as before, and an
-      // item after one that changed the host reads afresh (applying forgets the cache).
-      if (env.module && items.length > 1) {
-        await Promise.allSettled(items.map(async (item) => {
-          const vars = itemVars(item);
-          if (condition(conditions, vars)) await planOnce(task, host, vars, env);
-        }));
-      }
+      // Unless the play's prefetch still holds (nothing applied since), the items are planned
+      // together first, only so that their reads reach the host as one batch; they then run one
+      // after another exactly as before, and an item after one that changed the host reads afresh.
+      const { prefetched } = host.state;
+      const cached = prefetched.generation === host.state.generation && prefetched.tasks.has(task);
+      if (env.module?.prefetch !== false && items.length > 1 && !cached) await planAll(task, host, items.map(itemVars), env);
       const results: TaskResult[] = [];
       for (const item of items) {
         const vars = itemVars(item);

@@ -12,7 +12,7 @@ import { load as loadYamlValue } from "js-yaml";
 import type { Play, Task } from "./playbook.ts";
 import { parseNeed, topLevelOf, walkTasks } from "./playbook.ts";
 import type { ModuleRegistry } from "./registry.ts";
-import { runTask, type HostRun, type TaskEnvironment, type TaskResult } from "./runner.ts";
+import { prefetch, runTask, type HostRun, type TaskEnvironment, type TaskResult } from "./runner.ts";
 import { matchHosts } from "./patterns.ts";
 import { InputError } from "./errors.ts";
 import { scope, type Vars } from "./vars.ts";
@@ -256,7 +256,16 @@ class PlayRun {
     for (const batch of batches(this.playHosts, this.play.serial)) this.checkCycles(batch);
   }
 
+  /** What the play's tasks will read on `host`, fetched at once (see `prefetch`). */
+  private prefetch(host: HostRun, batch: string[]): Promise<void> {
+    const { tags, skipTags } = this.ctx.options;
+    const environment = this.environment(batch, { when: [], vars: {} });
+    const tasks = this.play.tasks.filter((t) => !t.block && !t.runOnce && !t.delegateTo && selectedByTags(t, tags, skipTags));
+    return prefetch(tasks.map((t) => [t, environment(t)]), host);
+  }
+
   async runBatch(batch: string[]): Promise<void> {
+    const prefetched = new Map<string, Promise<void>>();
     const nodes = new Map<string, Promise<"ok" | "failed">>();
     const firstOf = new Map<number, string>();
     const node = (i: number, h: string): Promise<"ok" | "failed"> => {
@@ -285,7 +294,11 @@ class PlayRun {
             return outcome;
           }
         }
-        const ok = await this.limit(() => this.runItem(task, host, batch, { when: [], vars: {} }, "task"));
+        const ok = await this.limit(async () => {
+          if (!prefetched.has(h)) prefetched.set(h, this.prefetch(host, batch));
+          await prefetched.get(h);
+          return this.runItem(task, host, batch, { when: [], vars: {} }, "task");
+        });
         return ok ? ("ok" as const) : ("failed" as const);
       });
       nodes.set(key, p);

@@ -92,15 +92,18 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
   return new Promise((resolvePromise, reject) => {
     const attempt = () => {
       const s = connect({ host: address, port });
+      const retry = () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`${address}:${port} did not answer within ${timeoutMs} ms`));
+        else setTimeout(attempt, 200);
+      };
+      // A SYN sent before the host's network is up goes unanswered and the kernel would wait a minute or more for it.
+      s.setTimeout(1000, retry);
       s.once("data", () => {
         s.destroy();
         resolvePromise();
       });
-      s.once("error", () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`${address}:${port} did not answer within ${timeoutMs} ms`));
-        else setTimeout(attempt, 200);
-      });
+      s.once("error", retry);
     };
     attempt();
   });

@@ -46,7 +46,7 @@ test("statPaths: a relative path that looks like an option is still a path", asy
   assert.is(stats.get("("), null);
 });
 
-test("a loop's reads reach the host as one command; items still apply in order", async () => {
+test("a play's reads reach the host as one command; loop items still apply in order", async () => {
   const dir = tempDir();
   const conn = new CountingConnection("localhost");
   const pb = `- hosts: all
@@ -64,7 +64,7 @@ test("a loop's reads reach the host as one command; items still apply in order",
   conn.commands = 0;
   const again = await runPlaybook(pb, { connect: async () => conn });
   assert.is(again.stats.get("localhost")!.changed, 0);
-  assert.is(conn.commands, 2, "one stat batch per loop");
+  assert.is(conn.commands, 1, "one stat batch for the play");
   writeFileSync(join(dir, "f3"), "tampered\n");
   const drift = await runPlaybook(pb, { check: true, connect: async () => conn });
   assert.equal(drift.byTask("files").results!.map((r) => r.changed), [false, false, true, false, false, false, false, false]);
