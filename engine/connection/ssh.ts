@@ -138,10 +138,13 @@ class ShellSession {
     this.unsent.push(script);
     if (this.joinable) return;
     this.joinable = true;
-    setImmediate(() => {
-      this.joinable = false;
-      this.flush();
-    });
+    // Two turns, not one: a stat batch itself waits a turn to gather its paths before it gives its command.
+    setImmediate(() =>
+      setImmediate(() => {
+        this.joinable = false;
+        this.flush();
+      }),
+    );
   }
 
   private flush(): void {
