@@ -39,7 +39,7 @@ export interface Stat {
 
 /**
  * Read-only access to one host. Answers are memoised per host and forgotten
- * once anything is applied to that host. In check mode, reads see the state
+ * once something is applied to that host that may change them. In check mode, reads see the state
  * that earlier planned (but not applied) changes would have produced.
  */
 export interface Probe {
@@ -73,6 +73,12 @@ export interface RunStep {
   stdin?: string;
   /** Exit codes that count as success (default [0]). */
   okCodes?: number[];
+  /**
+   * The paths the command changes (each with what is under it, and the
+   * parents it may create). Reads of other paths stay memoised after it ran;
+   * without `touches`, a command may change anything and every read is forgotten.
+   */
+  touches?: string[];
   /** Human description, used in output and check-mode results. */
   describe?: string;
 }

@@ -30,10 +30,24 @@ export class HostState {
   /** Tasks whose reads were prefetched, and in which generation: while it holds, their reads are cached. */
   prefetched = { generation: -1, tasks: new WeakSet<object>() };
 
-  /** Forget every memoised read: called after anything is applied to the host. */
-  forget(): void {
-    this.cache.clear();
+  /**
+   * Forget memoised reads after something was applied to the host: those of
+   * the `touched` paths (with what is under them and their parents) and
+   * every command's output, or, without `touched`, everything.
+   *
+   * @example
+   * state.forget(["/etc/motd"]); // a stat of /etc/hosts stays memoised
+   */
+  forget(touched?: string[]): void {
     this.generation++;
+    if (!touched) return this.cache.clear();
+    const trim = (p: string) => p.replace(/(?<=.)\/+$/, "");
+    const paths = touched.map(trim);
+    const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer === "/" ? "/" : `${outer}/`);
+    for (const key of [...this.cache.keys()]) {
+      const read = /\0(?:stat|file):(.*)$/s.exec(key);
+      if (!read || paths.some((t) => within(trim(read[1]), t) || within(t, trim(read[1])))) this.cache.delete(key);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import type { Connection, Become } from "./connection/types.ts";
 import type { Stat, WriteStep, RunResult } from "./module.ts";
+import { randomBytes } from "node:crypto";
 import { quote, shScript } from "./shell.ts";
 
 /** Small regular files come back with their content, so reading them after a stat costs no round trip. */
@@ -78,20 +79,32 @@ function validateCommand(argv: string[]): string {
 }
 
 /**
+ * The umask that creates a file with exactly `mode`, when it can (no execute
+ * or special bits): the file is then born with it and needs no chmod.
+ */
+function creationMask(mode: string | undefined): string {
+  if (!mode || !/^0?[0-7]{3}$/.test(mode)) return "";
+  const bits = parseInt(mode, 8);
+  return (bits & ~0o666) === 0 ? (0o777 & ~bits).toString(8).padStart(4, "0") : "";
+}
+
+/**
  * Write a file atomically: a temporary file in the same directory, fsync,
  * mode/owner, optional validation and backup, then rename over the target.
- * A failure at any point leaves the old file untouched.
+ * A failure at any point leaves the old file untouched. The shell does what
+ * it can itself (on a host every exec costs about a millisecond).
  */
 export async function atomicWrite(conn: Connection, step: WriteStep, become?: Become): Promise<RunResult> {
   const script = `set -e
-dst=$1; mode=$2; owner=$3; group=$4; backup=$5; decode=$6
-dir=$(dirname -- "$dst")
-tmp=$(mktemp "$dir/.hoist.XXXXXX")
+dst=$1; mode=$2; owner=$3; group=$4; backup=$5; decode=$6; mask=$8
+case $dst in */*) dir=\${dst%/*}; dir=\${dir:-/};; *) dir=.;; esac
+tmp="$dir/.hoist.$7"
+[ -z "$mask" ] || umask "$mask"
+set -C; : > "$tmp"; set +C
 trap 'rm -f -- "$tmp"' EXIT
 if [ "$decode" = 1 ]; then base64 -d > "$tmp"; else cat > "$tmp"; fi
-if [ -n "$mode" ]; then chmod "$mode" "$tmp"
-elif [ -e "$dst" ]; then chmod --reference="$dst" "$tmp"; chown --reference="$dst" "$tmp" 2>/dev/null || true
-else chmod "$(printf '%o' $((0666 & ~$(umask))))" "$tmp"; fi
+if [ -n "$mode" ]; then [ -n "$mask" ] || chmod "$mode" "$tmp"
+elif [ -e "$dst" ]; then chmod --reference="$dst" "$tmp"; chown --reference="$dst" "$tmp" 2>/dev/null || true; fi
 [ -z "$owner" ] || chown -- "$owner" "$tmp"
 [ -z "$group" ] || chgrp -- "$group" "$tmp"
 ${step.validate ? `if ! out=$(${validateCommand(step.validate)} 2>&1); then printf 'validation failed: %s\\n' "$out" >&2; exit 3; fi` : ""}
@@ -100,6 +113,6 @@ if [ "$backup" = 1 ] && [ -e "$dst" ]; then b="$dst.$(date +%Y%m%d%H%M%S).bak"; 
 mv -f -- "$tmp" "$dst"
 trap - EXIT
 sync -- "$dir" 2>/dev/null || true`;
-  const args = [step.write, step.mode ?? "", step.owner ?? "", step.group ?? "", step.backup ? "1" : "", step.base64 ? "1" : ""];
+  const args = [step.write, step.mode ?? "", step.owner ?? "", step.group ?? "", step.backup ? "1" : "", step.base64 ? "1" : "", randomBytes(6).toString("hex"), creationMask(step.mode)];
   return conn.exec(shScript(script, args), { stdin: step.content, become });
 }

@@ -94,7 +94,7 @@ async function applyPlan(plan: Plan, conn: Connection, state: HostState, probe: 
     const batch: StepOutput[] = [];
     for (const step of current.steps) {
       const r = isWrite(step) ? await atomicWrite(conn, step, become) : await conn.exec(commandLine(step.run), { stdin: step.stdin, become });
-      state.forget();
+      state.forget(isWrite(step) ? [step.write] : step.touches);
       const ok = isWrite(step) ? r.code === 0 : (step.okCodes ?? [0]).includes(r.code);
       batch.push({ ...r, step });
       if (!ok) {

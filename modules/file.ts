@@ -145,8 +145,8 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
   if (stat && stat.type !== "directory") return { changes: [], steps: [], fail: `${path} exists and is a ${stat.type}, not a directory` };
   const assume = { [`stat:${path}`]: { type: "directory", mode: mode ?? "0755", owner: args.owner ?? "root", group: args.group ?? "root", size: 4096 } };
   if (!stat) {
-    const steps: Step[] = [{ run: ["mkdir", "-p", ...(mode ? ["-m", mode] : []), "--", path] }];
-    if (args.owner || args.group) steps.push({ run: ["chown", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path] });
+    const steps: Step[] = [{ run: ["mkdir", "-p", ...(mode ? ["-m", mode] : []), "--", path], touches: [path] }];
+    if (args.owner || args.group) steps.push({ run: ["chown", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path], touches: [path] });
     return { changes: [{ field: "state", path, before: "absent", after: "directory" }], steps, assume };
   }
   const fixes = attributeFixes(path, stat, { mode, owner: args.owner, group: args.group });
@@ -160,8 +160,8 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
     const wrong = r.stdout.split("\n").filter(Boolean);
     if (wrong.length) {
       fixes.changes.push({ field: "recursive attributes", path, before: `${wrong.length} entries differ`, after: [mode, args.owner, args.group].filter(Boolean).join(" ") });
-      if (mode) fixes.steps.push({ run: ["chmod", "-R", mode, "--", path] });
-      if (args.owner || args.group) fixes.steps.push({ run: ["chown", "-R", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path] });
+      if (mode) fixes.steps.push({ run: ["chmod", "-R", mode, "--", path], touches: [path] });
+      if (args.owner || args.group) fixes.steps.push({ run: ["chown", "-R", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path], touches: [path] });
     }
   }
   return fixes.changes.length ? { ...fixes, assume } : done(`${path} is a directory as wanted`);
@@ -175,7 +175,7 @@ async function planLink(args: Args, probe: Probe): Promise<Plan> {
   if (stat && stat.type !== "link" && !args.force) return { changes: [], steps: [], fail: `${path} exists and is a ${stat.type}; set force: true to replace it` };
   return {
     changes: [{ field: "link", path, before: stat ? (stat.type === "link" ? stat.target : stat.type) : null, after: src }],
-    steps: [{ run: ["ln", "-sfn", ...(args.force ? ["-T"] : []), "--", src, path] }],
+    steps: [{ run: ["ln", "-sfn", ...(args.force ? ["-T"] : []), "--", src, path], touches: [path] }],
     assume: { [`stat:${path}`]: { type: "link", mode: "0777", owner: "root", group: "root", size: src.length, target: src } },
   };
 }
@@ -216,7 +216,7 @@ export default defineModule<Args>({
       if (!stat) return done(`${args.path} does not exist`);
       return {
         changes: [{ field: "state", path: args.path, before: stat.type, after: "absent" }],
-        steps: [{ run: ["rm", "-rf", "--", args.path] }],
+        steps: [{ run: ["rm", "-rf", "--", args.path], touches: [args.path] }],
         assume: { [`stat:${args.path}`]: null, [`file:${args.path}`]: null },
       };
     }

@@ -29,15 +29,15 @@ export function attributeFixes(path: string, stat: Stat, want: Attrs): { changes
   const steps: Step[] = [];
   if (want.mode && stat.mode !== want.mode) {
     changes.push({ field: "mode", path, before: stat.mode, after: want.mode });
-    steps.push({ run: ["chmod", want.mode, "--", path] });
+    steps.push({ run: ["chmod", want.mode, "--", path], touches: [path] });
   }
   if (want.owner && stat.owner !== want.owner) {
     changes.push({ field: "owner", path, before: stat.owner, after: want.owner });
-    steps.push({ run: ["chown", want.owner, "--", path] });
+    steps.push({ run: ["chown", want.owner, "--", path], touches: [path] });
   }
   if (want.group && stat.group !== want.group) {
     changes.push({ field: "group", path, before: stat.group, after: want.group });
-    steps.push({ run: ["chgrp", want.group, "--", path] });
+    steps.push({ run: ["chgrp", want.group, "--", path], touches: [path] });
   }
   return { changes, steps };
 }

@@ -90,7 +90,7 @@ test("systemd: a unit file, started and enabled, restarted by a handler, drift d
   const stopped = (await lab.sh("node1", "systemctl is-active sleeper || true")).trim();
   assert.ok(["inactive", "failed"].includes(stopped), stopped);
   const drift = await lab.run(pb("bonjour"), { check: true });
-  assert.equal(changedOn(drift, "unit"), ["node1"]);
+  assert.equal(changedOn(drift, "unit"), ["node1"], JSON.stringify(drift.byTask("unit", "node2")));
   assert.equal(drift.byTask("unit", "node1").changes, [{ field: "state", before: stopped, after: "active" }]);
   const bad = await lab.run(`- hosts: node1\n  tasks:\n    - { name: broken, systemd: { name: broken, content: "[Service]\\nExecStart=relative/path\\n" } }\n`);
   assert.is(bad.byTask("broken", "node1").status, "failed");
