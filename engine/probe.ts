@@ -20,6 +20,8 @@ interface StatBatch {
 /** What hoist knows of one host during a run. */
 export class HostState {
   readonly cache = new Map<string, Promise<unknown>>();
+  /** Cache keys of stats that found nothing: a touched path may create those (`mkdir -p`). */
+  readonly absent = new Set<string>();
   /** Check mode: projected facts (`stat:/p`, `file:/p`, and module-declared keys). */
   readonly overlay = new Map<string, unknown>();
   readonly pendingNotes: string[] = [];
@@ -32,21 +34,30 @@ export class HostState {
 
   /**
    * Forget memoised reads after something was applied to the host: those of
-   * the `touched` paths (with what is under them and their parents) and
-   * every command's output, or, without `touched`, everything.
+   * the `touched` paths and of what is under them, the missing parents they
+   * may have created, and every command's output; without `touched`, all.
    *
    * @example
    * state.forget(["/etc/motd"]); // a stat of /etc/hosts stays memoised
    */
   forget(touched?: string[]): void {
     this.generation++;
-    if (!touched) return this.cache.clear();
+    if (!touched) {
+      this.cache.clear();
+      this.absent.clear();
+      return;
+    }
     const trim = (p: string) => p.replace(/(?<=.)\/+$/, "");
     const paths = touched.map(trim);
     const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer === "/" ? "/" : `${outer}/`);
     for (const key of [...this.cache.keys()]) {
       const read = /\0(?:stat|file):(.*)$/s.exec(key);
-      if (!read || paths.some((t) => within(trim(read[1]), t) || within(t, trim(read[1])))) this.cache.delete(key);
+      const path = read && trim(read[1]);
+      const stale = !path || paths.some((t) => within(path, t) || (this.absent.has(key) && within(t, path)));
+      if (stale) {
+        this.cache.delete(key);
+        this.absent.delete(key);
+      }
     }
   }
 
@@ -146,7 +157,10 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
       // Every path not known yet joins the same batch, before anything is awaited.
       const answers = paths.map((path) => {
         const p = projected(`stat:${path}`);
-        return p.hit ? (p.value as Stat | null) : memo(`stat:${path}`, () => batchedStat(path));
+        return p.hit ? (p.value as Stat | null) : memo(`stat:${path}`, () => batchedStat(path).then((stat) => {
+          if (!stat) state.absent.add(`${becomeKey}\0stat:${path}`);
+          return stat;
+        }));
       });
       const values = await Promise.all(answers);
       return new Map(paths.map((path, i) => [path, values[i]]));

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { LocalConnection } from "../../engine/connection/local.ts";
 import type { Connection, ExecOptions } from "../../engine/connection/types.ts";
 import { statPaths } from "../../engine/remote.ts";
+import { HostState, createProbe } from "../../engine/probe.ts";
+import type { Stat } from "../../engine/module.ts";
 import { runPlaybook, tempDir } from "../helpers.ts";
 
 /** A local connection that counts the commands it runs. */
@@ -68,6 +70,30 @@ test("a play's reads reach the host as one command; loop items still apply in or
   writeFileSync(join(dir, "f3"), "tampered\n");
   const drift = await runPlaybook(pb, { check: true, connect: async () => conn });
   assert.equal(drift.byTask("files").results!.map((r) => r.changed), [false, false, true, false, false, false, false, false]);
+});
+
+test("after a step, only reads of what it touched are forgotten", async () => {
+  const state = new HostState();
+  const stats = new Map<string, Stat | null>([
+    ["/srv", { type: "directory", mode: "0755", owner: "root", group: "root", size: 4096 }],
+    ["/srv/a", null],
+    ["/srv/a/b", null],
+    ["/srv/c", null],
+    ["/srv/ab", null],
+  ]);
+  const conn = { host: "h", close: async () => {}, exec: async (command: string) => {
+    const paths = command.split("\n")[0].split(" ").slice(2);
+    const out = paths.filter((p) => stats.get(p)).map((p) => `${p}\0d 755 root root 4096 r \0`).join("");
+    return { code: 0, stdout: `${out}\n`, stderr: "" };
+  } } as Connection;
+  const probe = createProbe(conn, state, { check: false });
+  await probe.statMany([...stats.keys()]);
+  await probe.run(["true"]);
+  const cached = () => [...state.cache.keys()].map((k) => k.slice(1)).sort();
+  state.forget(["/srv/a/b"]);
+  assert.equal(cached(), ["stat:/srv", "stat:/srv/ab", "stat:/srv/c"], "the path, its missing parent and command output go; an existing parent and siblings stay");
+  state.forget();
+  assert.equal(cached(), []);
 });
 
 test.run();
