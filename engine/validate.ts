@@ -3,23 +3,65 @@
  * file, line and column, what was expected, and the nearest valid name for a
  * misspelt key or value.
  */
-import AjvModule from "ajv";
-import type { ErrorObject, ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type AjvModule from "ajv";
+import type { ErrorObject, Options, ValidateFunction } from "ajv";
 import { InputError, didYouMean } from "./errors.ts";
 import type { Located, Path } from "./yaml.ts";
 import { isTemplated } from "./template.ts";
 
-type AjvClass = typeof AjvModule.default;
-const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
-// Our schemas are checked by the tests; checking them against the meta-schema on every start costs ~30 ms.
-const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false, coerceTypes: false, validateSchema: false });
+const require = createRequire(import.meta.url);
+type AjvInstance = InstanceType<typeof AjvModule.default>;
+
+// Our own schemas are checked against the meta-schema by the tests, not at every start (~30 ms).
+export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, useDefaults: true, strict: false, coerceTypes: false, validateSchema: false };
+
+/** What names a schema among the precompiled validators: the schema and the options it was compiled with. */
+export function schemaKey(schema: object): string {
+  return JSON.stringify([AJV_OPTIONS, schema]);
+}
+
+/**
+ * Validators compiled at build time (`npm run build` writes them beside this
+ * file, see precompile.ts): starting without ajv and its code generation
+ * saves ~80 ms. Deno runs the sources, where there are none.
+ */
+const precompiled: Record<string, ValidateFunction> = (() => {
+  try {
+    return require("./validators.cjs").byKey;
+  } catch {
+    return {};
+  }
+})();
+
+let ajv: AjvInstance | undefined;
+
+/** ajv itself, loaded only for a schema that was not precompiled (a `--modules` module, Deno). */
+export function compiler(options: Options = AJV_OPTIONS): AjvInstance {
+  const loaded = require("ajv");
+  const Ajv = loaded.default ?? loaded;
+  return new Ajv(options);
+}
+
 const compiled = new WeakMap<object, ValidateFunction>();
 
-function compile(schema: Record<string, unknown>): ValidateFunction {
-  const known = compiled.get(schema);
-  if (known) return known;
-  const v = ajv.compile(schema);
-  compiled.set(schema, v);
+/** True when the build precompiled a validator for `schema`. */
+export function isPrecompiled(schema: object): boolean {
+  return schemaKey(schema) in precompiled;
+}
+
+/**
+ * The validator of `schema`: precompiled when the build made one, else compiled by ajv once.
+ *
+ * @example
+ * validatorFor({ type: "string" })("x") // true
+ */
+export function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = precompiled[schemaKey(schema)] ?? (ajv ??= compiler()).compile(schema);
+    compiled.set(schema, v);
+  }
   return v;
 }
 
@@ -31,6 +73,7 @@ function compile(schema: Record<string, unknown>): ValidateFunction {
  * checkSchema({ type: "strng" }, "my-modules/x.js"); // throws: … schema is invalid …
  */
 export function checkSchema(schema: Record<string, unknown>, file: string): void {
+  ajv ??= compiler();
   if (!ajv.validateSchema(schema)) throw new InputError(`module schema is invalid: ${ajv.errorsText(ajv.errors)}`, { file });
 }
 
@@ -94,7 +137,7 @@ export interface SchemaCheck {
  *   { pth: "/x" }, { what: "file arguments" }); // throws: unknown key 'pth' (did you mean 'path'?)
  */
 export function validateSchema(schema: Record<string, unknown>, value: unknown, check: SchemaCheck): void {
-  const validate = compile(schema);
+  const validate = validatorFor(schema);
   if (validate(value)) return;
   const relevant = (validate.errors ?? []).filter((e) => {
     const path = pathOf(e.instancePath);

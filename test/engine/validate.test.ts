@@ -7,6 +7,7 @@ import { playSchema, taskKeywordSchema } from "../../engine/playbook.ts";
 import { yamlInventorySchema } from "../../engine/inventory.ts";
 import { loadModules } from "../../engine/registry.ts";
 import { InputError } from "../../engine/errors.ts";
+import { compiler, isPrecompiled, validatorFor } from "../../engine/validate.ts";
 import { modules, tempDir } from "../helpers.ts";
 
 type AjvClass = typeof AjvModule.default;
@@ -23,6 +24,23 @@ test("every built-in schema is a valid JSON Schema", async () => {
   ];
   assert.ok(schemas.length > 10);
   for (const [what, schema] of schemas) assert.ok(ajv.validateSchema(schema), `${what}: ${ajv.errorsText(ajv.errors)}`);
+});
+
+test("the build precompiles every built-in schema, and its validators judge as ajv's own do", async () => {
+  const mods = (await modules()).modules;
+  for (const m of mods) assert.ok(isPrecompiled(m.schema), `module ${m.name} is precompiled`);
+  for (const s of [playSchema, taskKeywordSchema, yamlInventorySchema]) assert.ok(isPrecompiled(s));
+  const file = mods.find((m) => m.name === "file")!;
+  const fresh = compiler().compile(file.schema);
+  const inputs = [{ path: "/x", mode: 644, stat: "directory" }, { pth: "/x" }, { path: "/x", state: "present" }, { path: "/x" }];
+  for (const input of inputs) {
+    const [a, b] = [structuredClone(input), structuredClone(input)];
+    const precompiled = validatorFor(file.schema);
+    assert.is(precompiled(a), fresh(b));
+    assert.equal(a, b, "the same defaults were filled in");
+    const shape = (errors: typeof fresh.errors) => (errors ?? []).map((e) => [e.instancePath, e.keyword, e.params, (e.parentSchema as object | undefined) !== undefined]);
+    assert.equal(shape(precompiled.errors), shape(fresh.errors));
+  }
 });
 
 test("a module from --modules with an invalid schema is refused, naming its file", async () => {

@@ -1,0 +1,31 @@
+/**
+ * Build step (after tsc): compile the engine's schemas and the built-in
+ * modules' argument schemas to standalone validators, written as
+ * `dist/engine/validators.cjs`, so that `hoist run` starts without loading
+ * ajv's compiler. validate.ts falls back to ajv for any schema not here.
+ *
+ * @example
+ * node dist/engine/precompile.js
+ */
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { AJV_OPTIONS, compiler, schemaKey } from "./validate.ts";
+import { playSchema, taskKeywordSchema } from "./playbook.ts";
+import { yamlInventorySchema } from "./inventory.ts";
+import { loadModules } from "./registry.ts";
+
+const require = createRequire(import.meta.url);
+const standaloneCode = require("ajv/dist/standalone").default;
+
+const schemas = [playSchema, taskKeywordSchema, yamlInventorySchema, ...(await loadModules()).modules.map((m) => m.schema)];
+const ajv = compiler({ ...AJV_OPTIONS, code: { source: true } });
+const exports: Record<string, string> = {};
+schemas.forEach((schema, i) => {
+  ajv.addSchema(schema, `s${i}`);
+  exports[`v${i}`] = `s${i}`;
+});
+const keys = schemas.map((schema, i) => `  ${JSON.stringify(schemaKey(schema))}: module.exports.v${i},`).join("\n");
+const out = fileURLToPath(new URL("./validators.cjs", import.meta.url));
+writeFileSync(out, `${standaloneCode(ajv, exports)}\nmodule.exports.byKey = {\n${keys}\n};\n`);
+console.log(`precompiled ${schemas.length} schemas into ${out}`);
