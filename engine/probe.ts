@@ -110,7 +110,7 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
     return p;
   };
   /**
-   * Stats asked for by plans planned together (the items of a loop) reach
+   * Stats asked for by plans planned together (a play's tasks, a loop's items) reach
    * the host as one command: the first request waits one event-loop turn for
    * the others. Small files' contents come back with it and are memoised,
    * unless something was applied to the host meanwhile.

@@ -91,6 +91,11 @@ class ShellSession {
     return this.queue.length;
   }
 
+  /** Its channel could not open or has closed: it takes no more commands. */
+  get failed(): boolean {
+    return this.closedError !== undefined;
+  }
+
   fail(e: Error): void {
     this.closedError ??= e;
     for (const c of this.queue.splice(0)) c.reject(e);
@@ -294,6 +299,7 @@ export class SshConnection implements Connection {
    */
   private acquire(): ShellSession {
     if (this.lostError) throw this.lostError;
+    for (let i = this.sessions.length - 1; i >= 0; i--) if (this.sessions[i].failed) this.sessions.splice(i, 1);
     const ready = this.sessions.find((s) => s.pending === 0 || s.joinable);
     if (ready) return ready;
     if (this.sessions.length < MAX_SESSIONS) return this.openSession();
