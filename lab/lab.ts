@@ -45,6 +45,10 @@ function subnet(name: string): number {
   return h + 20;
 }
 const bridge = (name: string) => `hl-${name}`.slice(0, 15);
+/** Short machine names keep node5 and node50 (and other labs' hosts) apart in veth names. */
+const machineName = (net: number, index: number) => `hl${net}n${index}`;
+/** The host side of a container's veth: nspawn names it "vb-" and the machine name, cut to 15 characters. */
+const veth = (machine: string) => `vb-${machine}`.slice(0, 15);
 
 /**
  * Every host's systemd takes inotify instances from the one kernel; the
@@ -110,9 +114,7 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 }
 
 async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> {
-  // nspawn names the host side of the veth "vb-" + the machine name cut to 15 characters:
-  // short names keep node5 and node50 (and other labs' hosts) apart.
-  const name = `hl${net}n${index}`;
+  const name = machineName(net, index);
   const dir = join(lab.dir, `node${index}`);
   const merged = join(dir, "root");
   for (const d of ["upper", "work", "root", "swap"]) mkdirSync(join(dir, d), { recursive: true });
@@ -126,6 +128,9 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   await $`ssh-keygen -q -t ed25519 -N ${""} -f ${join(merged, "etc/ssh/ssh_host_ed25519_key")}`;
   const hostKey = readFileSync(join(merged, "etc/ssh/ssh_host_ed25519_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
   writeFileSync(lab.knownHosts, `${address} ${hostKey}\n`, { flag: "a" });
+  // The kernel removes a dead container's veth lazily, with its network namespace; one left from
+  // the last host of this name makes nspawn fail with "File exists".
+  await $`ip link del ${veth(name)}`.nothrow();
   const out = openSync(join(dir, "console.log"), "w");
   const child = spawn(
     "systemd-nspawn",
@@ -172,7 +177,10 @@ export async function labUp(count: number, name = "hoist", log: (s: string) => v
   await $`ip link set ${br} up`;
   for (let i = 1; i <= count; i++) lab.hosts.push(await bootHost(lab, i, net));
   writeInventory(lab);
-  await Promise.all(lab.hosts.map((h) => waitForPort(h.address, 22, 60000)));
+  await Promise.all(lab.hosts.map((h, i) => waitForPort(h.address, 22, 60000).catch((e: Error) => {
+    const console = readFileSync(join(dir, `node${i + 1}`, "console.log"), "utf8").trim().split("\n").slice(-12).join("\n  ");
+    throw new Error(`lab host ${h.name} did not boot: ${e.message}; its console:\n  ${console}`);
+  })));
   // Hosts boot with package lists of the lab repository, as a real host has lists of its mirror.
   await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, "apt-get update -qq")));
   log(`lab '${name}' is up: ${count} hosts; inventory ${lab.inventory}`);
@@ -217,6 +225,7 @@ export async function labDown(name = "hoist"): Promise<void> {
     while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
     for (const n of nodes) await $`umount -l ${join(dir, n, "root")}`.nothrow();
+    for (const n of nodes) await $`ip link del ${veth(machineName(subnet(name), Number(n.slice(4))))}`.nothrow();
     // Swap is the kernel's: a swap file a host left on outlives the host and cannot be removed.
     for (const n of nodes.filter((n) => existsSync(join(dir, n, "swap")))) {
       for (const f of readdirSync(join(dir, n, "swap"))) await $`swapoff ${join(dir, n, "swap", f)}`.nothrow();

@@ -43,7 +43,11 @@ export interface LabSession {
 export function labSession(name: string, hosts: number): LabSession {
   let lab: Lab | undefined;
   test.before(async () => {
-    lab = await labUp(hosts, name, (s) => console.log(`lab: ${s}`));
+    // uvu reports a failed hook as failed tests without its reason: say it here.
+    lab = await labUp(hosts, name, (s) => console.log(`lab: ${s}`)).catch((e: Error) => {
+      console.log(`lab: cannot boot lab '${name}': ${e.message}`);
+      throw e;
+    });
   });
   test.after(async () => {
     await labDown(name);
