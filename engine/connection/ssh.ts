@@ -257,8 +257,17 @@ export class SshConnection implements Connection {
         }
       }
       if (s.o.password !== undefined) methods.push({ type: "password", username: s.username, password: s.o.password } as never);
-      client.once("ready", () => resolve(client));
-      client.once("error", (e) => reject(refusal ? new Error(refusal) : e));
+      // Kept after a failure: a client that failed (a handshake timeout) may report the dropped
+      // socket next, and an 'error' event nobody listens to would end the whole run.
+      const failed = (e: Error) => {
+        reject(refusal ? new Error(refusal) : e);
+        client.end();
+      };
+      client.on("error", failed);
+      client.once("ready", () => {
+        client.off("error", failed);
+        resolve(client);
+      });
       client.connect({
         sock,
         username: s.username,

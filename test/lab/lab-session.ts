@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { test } from "uvu";
 import { labUp, labDown, type Lab } from "../../lab/lab.ts";
 import { runPlaybook } from "../helpers.ts";
-import { openConnection } from "../../engine/connection/index.ts";
+import { openConnection, type ConnectOptions } from "../../engine/connection/index.ts";
 import { loadInventory, hostVariables } from "../../engine/inventory.ts";
 import type { Connection } from "../../engine/connection/types.ts";
 
@@ -26,7 +26,7 @@ export function skipUnlessLab(tests: number): void {
 export interface LabSession {
   readonly lab: Lab;
   vars(host: string): Record<string, unknown>;
-  open(host: string, extra?: Record<string, unknown>): Promise<Connection>;
+  open(host: string, extra?: Record<string, unknown>, ssh?: Partial<ConnectOptions["ssh"]>): Promise<Connection>;
   /** Run playbook text against the lab's inventory. */
   run(playbook: string, options?: Parameters<typeof runPlaybook>[1]): ReturnType<typeof runPlaybook>;
   /** Run a shell command on a host, independently of the code under test's probes. */
@@ -57,7 +57,7 @@ export function labSession(name: string, hosts: number): LabSession {
       return lab!;
     },
     vars: (h) => hostVariables(loadInventory(lab!.inventory), h),
-    open: (h, extra = {}) => openConnection(h, { ...session.vars(h), ...extra }, { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 } }),
+    open: (h, extra = {}, ssh = {}) => openConnection(h, { ...session.vars(h), ...extra }, { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2, ...ssh } }),
     run: (pb, opts = {}) => runPlaybook(pb, { inventory: readFileSync(lab!.inventory, "utf8"), connect: (h) => session.open(h), ...opts }),
     async sh(host, command) {
       const c = await session.open(host);
