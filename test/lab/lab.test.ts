@@ -15,7 +15,7 @@ import { atomicWrite } from "../../engine/remote.ts";
 import { tempDir } from "../helpers.ts";
 import { openConnection } from "../../engine/connection/index.ts";
 
-skipUnlessLab(10);
+skipUnlessLab(11);
 const session = labSession("itest", 3);
 const vars = session.vars;
 const open = session.open;
@@ -92,6 +92,29 @@ test("ssh: become with a sudo password never echoes it", async () => {
   });
   assert.is(wrong.byTask("whoami").status, "failed");
   assert.not.ok(JSON.stringify(wrong.results).includes("wrong\n"));
+});
+
+test("ssh: a password, and a key held by the SSH agent, authenticate", async () => {
+  const password = "pw-" + randomBytes(6).toString("hex");
+  await session.sh("node2", `id pwuser >/dev/null 2>&1 || useradd -m -s /bin/bash pwuser; echo 'pwuser:${password}' | chpasswd`);
+  const byPassword = await SshConnection.open({ host: "node2", address: String(vars("node2").ansible_host), user: "pwuser", password, privateKeyFile: "/nonexistent", knownHostsFile: session.lab.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 1 });
+  assert.is((await byPassword.exec("id -un")).stdout, "pwuser\n");
+  await byPassword.close();
+  const socket = join(tempDir(), "agent.sock");
+  const agent = spawnSync("ssh-agent", ["-a", socket], { encoding: "utf8" });
+  const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1]);
+  const saved = process.env.SSH_AUTH_SOCK;
+  try {
+    assert.is(spawnSync("ssh-add", ["-q", session.lab.key], { env: { ...process.env, SSH_AUTH_SOCK: socket } }).status, 0);
+    process.env.SSH_AUTH_SOCK = socket;
+    const byAgent = await SshConnection.open({ host: "node2", address: String(vars("node2").ansible_host), user: "root", privateKeyFile: "/nonexistent", knownHostsFile: session.lab.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 1 });
+    assert.is((await byAgent.exec("hostname")).stdout, "node2\n");
+    await byAgent.close();
+  } finally {
+    if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+    else process.env.SSH_AUTH_SOCK = saved;
+    if (pid) process.kill(pid);
+  }
 });
 
 test("ssh: unknown and changed host keys are refused; accept-new records them", async () => {
