@@ -34,6 +34,8 @@ interface Tool {
   run: string[];
   check: string[];
   env?: Record<string, string>;
+  /** Exits 2 when it changed (or, checking, would change) something: a re-run or check must then exit 0. */
+  exitsTwoOnChange?: boolean;
 }
 
 /** Every host back to the state before the first run, so each tool starts alike. */
@@ -47,19 +49,21 @@ async function prepare(lab: Lab): Promise<void> {
   await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, `printf '${unit}' > /etc/systemd/system/bench-sleeper.service && systemctl daemon-reload`)));
 }
 
-function time(tool: Tool, argv: string[], cwd: string): number {
+function time(tool: Tool, argv: string[], cwd: string, expectUnchanged = false): number {
   const started = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { cwd, encoding: "utf8", env: { ...process.env, ...tool.env }, maxBuffer: 256 << 20 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  // hoist --detailed-exitcode and ansible/pyinfra dry runs exit 0 or 2 when they succeed.
+  // hoist with --detailed-exitcode exits 2 when it changed something, and so may dry runs of the others.
   if (r.status !== 0 && r.status !== 2) throw new Error(`${tool.name} failed (exit ${r.status}): ${argv.join(" ")}\n${(r.stdout ?? "").slice(-3000)}\n${r.stderr ?? ""}`);
+  // A re-run or check that finds changes did not measure an idempotent run.
+  if (r.status === 2 && expectUnchanged && tool.exitsTwoOnChange) throw new Error(`${tool.name} found changes where none were left: ${argv.join(" ")}\n${(r.stdout ?? "").slice(-3000)}`);
   return seconds;
 }
 
 /** One run, or the median of `repeat` runs when one takes under REPEAT_UNDER_S. */
 function median(tool: Tool, argv: string[], cwd: string): number {
-  const runs = [time(tool, argv, cwd)];
-  while (runs[0] < REPEAT_UNDER_S && runs.length < repeat) runs.push(time(tool, argv, cwd));
+  const runs = [time(tool, argv, cwd, true)];
+  while (runs[0] < REPEAT_UNDER_S && runs.length < repeat) runs.push(time(tool, argv, cwd, true));
   return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 }
 
@@ -68,11 +72,11 @@ try {
   const dir = mkdtempSync(join(tmpdir(), "hoist-bench-"));
   const files = workload(dir, lab, PEERS);
   await prepare(lab);
-  const hoist = [process.execPath, join(root, "bin/hoist.js"), "run", files.hoist, "-i", lab.inventory, "--forks", "50"];
+  const hoist = [process.execPath, join(root, "bin/hoist.js"), "run", files.hoist, "-i", lab.inventory, "--forks", "50", "--detailed-exitcode"];
   const ansible = [join(PEERS, "ansible-playbook"), "-i", files.ansibleInventory, files.ansible];
   const pyinfra = [join(PEERS, "pyinfra"), "-y", "--parallel", "50", files.pyinfraInventory, files.pyinfra];
   const tools: Tool[] = [
-    { name: "hoist", available: true, run: hoist, check: [...hoist, "--check", "--diff"] },
+    { name: "hoist", available: true, run: hoist, check: [...hoist, "--check", "--diff"], exitsTwoOnChange: true },
     { name: "ansible (pipelining)", available: existsSync(ansible[0]), run: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.ansibleConfig } },
     { name: "ansible + mitogen", available: existsSync(ansible[0]) && !!files.mitogenStrategy, run: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.mitogenConfig } },
     { name: "pyinfra", available: existsSync(pyinfra[0]), run: pyinfra, check: [...pyinfra.slice(0, 2), "--dry", "--diff", ...pyinfra.slice(2)] },
