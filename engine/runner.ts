@@ -225,10 +225,16 @@ function failure(e: unknown, started: number): TaskResult {
   return { status: unreachable ? "unreachable" : "failed", changed: false, msg: errorMessage(e), changes: [], values: {}, durationMs: Date.now() - started };
 }
 
+/** The `when` conditions a task runs under: its blocks', then its own. */
+const conditionsOf = (task: Task, env: TaskEnvironment): unknown[] => [...env.inheritedWhen, ...(task.when === undefined ? [] : [task.when])];
+
+/** The variables of one loop item. */
+const itemVars = (task: Task, host: HostRun, env: TaskEnvironment, item: unknown): Vars => env.vars(host, { ...task.vars, [task.loopVar]: item });
+
 /** Plan a task once for each set of variables, all at once, only to fill the read cache: plans and errors are dropped. */
 async function planAll(task: Task, host: HostRun, varsList: Vars[], env: TaskEnvironment): Promise<void> {
   if (!env.module) return;
-  const conditions = [...env.inheritedWhen, ...(task.when === undefined ? [] : [task.when])];
+  const conditions = conditionsOf(task, env);
   await Promise.allSettled(varsList.map(async (vars) => {
     if (condition(conditions, vars)) await planOnce(task, host, vars, env);
   }));
@@ -252,7 +258,7 @@ export async function prefetch(tasks: [Task, TaskEnvironment][], host: HostRun):
     if (env.module?.prefetch === false) return;
     const vars = env.vars(host, task.vars);
     const items = task.loop === undefined ? undefined : render(task.loop as string, vars);
-    const varsList = items === undefined ? [vars] : Array.isArray(items) ? items.map((item) => env.vars(host, { ...task.vars, [task.loopVar]: item })) : [];
+    const varsList = items === undefined ? [vars] : Array.isArray(items) ? items.map((item) => itemVars(task, host, env, item)) : [];
     await planAll(task, host, varsList, env);
     prefetched.add(task);
   }));
@@ -270,7 +276,7 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
   let result: TaskResult;
   try {
     const vars = env.vars(host, task.vars);
-    const conditions = [...env.inheritedWhen, ...(task.when === undefined ? [] : [task.when])];
+    const conditions = conditionsOf(task, env);
     if (task.loop === undefined) {
       result = condition(conditions, vars)
         ? await runWithRetries(task, host, vars, env)
@@ -278,16 +284,15 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
     } else {
       const items = render(task.loop as string, vars);
       if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
-      const itemVars = (item: unknown) => env.vars(host, { ...task.vars, [task.loopVar]: item });
       // Unless the play's prefetch still holds (nothing applied since), the items are planned
       // together first, only so that their reads reach the host as one batch; they then run one
       // after another exactly as before, and an item after one that changed the host reads afresh.
       const { prefetched } = host.state;
       const cached = prefetched.generation === host.state.generation && prefetched.tasks.has(task);
-      if (env.module?.prefetch !== false && items.length > 1 && !cached) await planAll(task, host, items.map(itemVars), env);
+      if (env.module?.prefetch !== false && items.length > 1 && !cached) await planAll(task, host, items.map((item) => itemVars(task, host, env, item)), env);
       const results: TaskResult[] = [];
       for (const item of items) {
-        const vars = itemVars(item);
+        const vars = itemVars(task, host, env, item);
         const label = task.loopLabel ? renderText(task.loopLabel, vars) : typeof item === "string" ? item : JSON.stringify(item);
         let r: TaskResult;
         try {
