@@ -208,8 +208,6 @@ function explain(e: unknown, source: string, vars: Vars): TemplateError {
 
 /** Exactly one `{{ expression }}`: text around it, even a newline, makes the value a string. */
 const SINGLE_EXPRESSION = /^\{\{((?:(?!\}\}|\{\{)[\s\S])*)\}\}$/;
-/** A condition may be written with or without braces, and with space around them. */
-const BRACED_CONDITION = /^\s*\{\{((?:(?!\}\}|\{\{)[\s\S])*)\}\}\s*$/;
 
 /** True when the string contains template syntax. */
 export function isTemplated(s: unknown): s is string {
@@ -304,7 +302,8 @@ export function condition(cond: unknown, vars: Vars): boolean {
   if (typeof cond === "boolean") return cond;
   if (cond === null || cond === undefined) return true;
   if (typeof cond === "string") {
-    const single = BRACED_CONDITION.exec(cond);
+    // A condition may be written with or without braces, and with space around them.
+    const single = SINGLE_EXPRESSION.exec(cond.trim());
     return truthy(evaluate(single ? single[1] : cond, vars, cond));
   }
   return truthy(cond);
