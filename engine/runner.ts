@@ -16,7 +16,7 @@ import { atomicWrite } from "./remote.ts";
 import { commandLine } from "./shell.ts";
 import { condition, renderDeep, renderText, render } from "./template.ts";
 import { validateSchema } from "./validate.ts";
-import { scope, type Vars } from "./vars.ts";
+import { data, scope, type Vars } from "./vars.ts";
 import { errorMessage } from "./errors.ts";
 
 export type Status = "ok" | "changed" | "skipped" | "failed" | "unreachable";
@@ -53,8 +53,8 @@ export interface TaskEnvironment {
   check: boolean;
   diff: boolean;
   playbookDir: string;
-  /** Variables of `host` for this task, before loop variables. */
-  vars(host: HostRun, extra?: Vars): Vars;
+  /** Variables of `host` for this task; `loop` holds loop variables, which are data (never rendered again). */
+  vars(host: HostRun, extra?: Vars, loop?: Vars): Vars;
   hosts: Map<string, HostRun>;
   become(task: Task, host: HostRun, vars: Vars): Become | undefined;
   /** When set, the task runs in this mode regardless of --check. */
@@ -192,7 +192,7 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
 function judge(task: Task, result: TaskResult, vars: Vars): TaskResult {
   if (task.changedWhen === undefined && task.failedWhen === undefined) return result;
   const reg = registeredValue(result);
-  const v = scope(vars, reg, task.register ? { [task.register]: reg } : undefined);
+  const v = scope(vars, data(reg), task.register ? data({ [task.register]: reg }) : undefined);
   let r = result;
   if (task.changedWhen !== undefined && r.status !== "failed" && r.status !== "skipped") {
     const changed = condition(task.changedWhen, v);
@@ -213,7 +213,7 @@ async function runWithRetries(task: Task, host: HostRun, vars: Vars, env: TaskEn
     result = judge(task, await runOnce(task, host, vars, env), vars);
     if (task.until === undefined) return result;
     const reg = registeredValue(result);
-    const v = scope(vars, reg, task.register ? { [task.register]: reg } : undefined);
+    const v = scope(vars, data(reg), task.register ? data({ [task.register]: reg }) : undefined);
     if (result.status !== "failed" && condition(task.until, v)) return { ...result, values: { ...result.values, attempts: attempt } };
     if (attempt < attempts) await sleep((task.delay ?? 5) * 1000);
   }
@@ -229,7 +229,12 @@ function failure(e: unknown, started: number): TaskResult {
 const conditionsOf = (task: Task, env: TaskEnvironment): unknown[] => [...env.inheritedWhen, ...(task.when === undefined ? [] : [task.when])];
 
 /** The variables of one loop item. */
-const itemVars = (task: Task, host: HostRun, env: TaskEnvironment, item: unknown): Vars => env.vars(host, { ...task.vars, [task.loopVar]: item });
+const itemVars = (task: Task, host: HostRun, env: TaskEnvironment, item: unknown): Vars => env.vars(host, task.vars, { [task.loopVar]: item });
+
+/** A loop's items, rendered once: a list written in the playbook has its templates rendered, what a host answered is not. */
+function loopItems(task: Task, vars: Vars): unknown {
+  return renderDeep(task.loop, vars);
+}
 
 /** Plan a task once for each set of variables, all at once, only to fill the read cache: plans and errors are dropped. */
 async function planAll(task: Task, host: HostRun, varsList: Vars[], env: TaskEnvironment): Promise<void> {
@@ -257,7 +262,7 @@ export async function prefetch(tasks: [Task, TaskEnvironment][], host: HostRun):
   await Promise.allSettled(tasks.map(async ([task, env]) => {
     if (env.module?.prefetch === false) return;
     const vars = env.vars(host, task.vars);
-    const items = task.loop === undefined ? undefined : render(task.loop as string, vars);
+    const items = task.loop === undefined ? undefined : loopItems(task, vars);
     const varsList = items === undefined ? [vars] : Array.isArray(items) ? items.map((item) => itemVars(task, host, env, item)) : [];
     await planAll(task, host, varsList, env);
     prefetched.add(task);
@@ -282,7 +287,7 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
         ? await runWithRetries(task, host, vars, env)
         : { status: "skipped", changed: false, changes: [], msg: "conditional result was false", values: {}, durationMs: 0 };
     } else {
-      const items = render(task.loop as string, vars);
+      const items = loopItems(task, vars);
       if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
       // Unless the play's prefetch still holds (nothing applied since), the items are planned
       // together first, only so that their reads reach the host as one batch; they then run one

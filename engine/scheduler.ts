@@ -15,7 +15,7 @@ import type { ModuleRegistry } from "./registry.ts";
 import { prefetch, runTask, type HostRun, type TaskEnvironment, type TaskResult } from "./runner.ts";
 import { matchHosts } from "./patterns.ts";
 import { InputError } from "./errors.ts";
-import { scope, type Vars } from "./vars.ts";
+import { data, scope, type Vars } from "./vars.ts";
 import { renderText } from "./template.ts";
 import type { Become } from "./connection/types.ts";
 
@@ -153,9 +153,9 @@ class PlayRun {
     };
   }
 
-  vars(host: string, batch: string[], extra?: Vars): Vars {
+  vars(host: string, batch: string[], extra?: Vars, loop?: Vars): Vars {
     const run = this.ctx.hosts.get(host)!;
-    return scope(this.magic(host, batch), this.ctx.inventory.vars(host), this.play.vars, this.varsFiles, run.facts, extra, this.ctx.options.extraVars);
+    return scope(this.magic(host, batch), this.ctx.inventory.vars(host), this.play.vars, this.varsFiles, data(run.facts), extra, loop && data(loop), this.ctx.options.extraVars);
   }
 
   private become(task: Task, vars: Vars, inherited: { become?: boolean; becomeUser?: string }): Become | undefined {
@@ -172,7 +172,7 @@ class PlayRun {
       check: this.ctx.options.check,
       diff: this.ctx.options.diff,
       playbookDir: dirname(resolve(this.play.file)),
-      vars: (host, extra) => this.vars(host.name, batch, { ...inherited.vars, ...extra }),
+      vars: (host, extra, loop) => this.vars(host.name, batch, { ...inherited.vars, ...extra }, loop),
       hosts: this.ctx.hosts,
       become: (t, _host, vars) => this.become(t, vars, inherited),
       inheritedWhen: inherited.when,

@@ -9,6 +9,7 @@ import nunjucks from "nunjucks";
 import * as yaml from "js-yaml";
 import { posix } from "node:path";
 import { quote } from "./shell.ts";
+import { VARIABLES, harden, safeMember } from "./sandbox.ts";
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -20,7 +21,7 @@ export class TemplateError extends Error {
 type Vars = Record<string, unknown>;
 type Kwargs = { __keywords?: boolean; [k: string]: unknown };
 
-const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+const env = harden(new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true }));
 let captured: unknown;
 env.addGlobal("__capture", (v: unknown) => {
   captured = v;
@@ -29,7 +30,7 @@ env.addGlobal("__capture", (v: unknown) => {
 
 function attr(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
-  for (const part of path.split(".")) cur = cur == null ? undefined : (cur as Record<string, unknown>)[part];
+  for (const part of path.split(".")) cur = safeMember(cur, part);
   return cur;
 }
 
@@ -50,7 +51,7 @@ const filters: Record<string, (...args: any[]) => unknown> = {
     const kw = args.find((a) => (a as Kwargs)?.__keywords) as Kwargs | undefined;
     if (kw?.attribute !== undefined) return list.map((x) => attr(x, String(kw.attribute)) ?? kw.default);
     const [name, ...rest] = args.filter((a) => !(a as Kwargs)?.__keywords) as [string, ...unknown[]];
-    const f = filters[name] ?? (env as unknown as { getFilter(n: string): (...a: unknown[]) => unknown }).getFilter(name);
+    const f = (Object.hasOwn(filters, name) ? filters[name] : undefined) ?? (env as unknown as { getFilter(n: string): (...a: unknown[]) => unknown }).getFilter(name);
     return list.map((x) => f(x, ...rest));
   },
   selectattr: (list: unknown[], key: string, test?: string, arg?: unknown) =>
@@ -130,7 +131,7 @@ function cached<T>(make: (source: string) => T): (source: string) => T {
 }
 
 const compiled = cached((source) => new nunjucks.Template(source, env, undefined, true));
-const renderSource = (source: string, vars: Vars): string => compiled(source).render(vars);
+const renderSource = (source: string, vars: Vars): string => compiled(source).render({ [VARIABLES]: vars });
 
 const referencedNames = cached(parseReferencedNames);
 
@@ -198,6 +199,9 @@ function undefinedName(source: string, vars: Vars): string | undefined {
 function explain(e: unknown, source: string, vars: Vars): TemplateError {
   if (e instanceof TemplateError) return e;
   const message = e instanceof Error ? e.message : String(e);
+  // A cycle found deep inside nested renders is reported once, as found.
+  const cycle = /variables form a cycle: [^\n]*/.exec(message);
+  if (cycle) return new TemplateError(cycle[0]);
   if (/undefined|null/.test(message)) {
     const name = undefinedName(source, vars);
     if (name) return new TemplateError(`'${name}' is undefined in ${JSON.stringify(source)}`);

@@ -2,10 +2,30 @@
  * Variable scopes. Layers merge low to high (see README "Variables"); a
  * templated value is rendered lazily when read, as Ansible does, so
  * `url: "http://{{ host }}"` works wherever `host` is defined later.
+ * Layers of data (what hosts answered: registered results, facts, loop items
+ * made from them) are never rendered: a file on a host that holds `{{ … }}`
+ * stays text, as Ansible's "unsafe" marking keeps it.
  */
-import { render, isTemplated } from "./template.ts";
+import { render, isTemplated, TemplateError } from "./template.ts";
 
 export type Vars = Record<string, unknown>;
+
+const DATA = Symbol("hoist data layer");
+
+/** A layer whose values are data, never templates. */
+export interface DataLayer {
+  readonly [DATA]: Vars;
+}
+
+/**
+ * Mark a layer as data: its strings are used as they are, never rendered.
+ *
+ * @example
+ * scope({ a: "{{ b }}" }, data({ out: "{{ 7*7 }}" })).out // "{{ 7*7 }}"
+ */
+export function data(values: Vars): DataLayer {
+  return { [DATA]: values };
+}
 
 function containsTemplate(v: unknown): boolean {
   if (isTemplated(v)) return true;
@@ -32,11 +52,13 @@ function renderLazily(value: unknown, scope: Vars): unknown {
  * const v = scope({ a: "{{ b }}!" }, { b: "hi" });
  * v.a // "hi!"
  */
-export function scope(...layers: (Vars | undefined)[]): Vars {
+export function scope(...layers: (Vars | DataLayer | undefined)[]): Vars {
   const out: Vars = {};
-  const resolving = new Set<string>();
-  for (const layer of layers) {
-    if (!layer) continue;
+  const resolving: string[] = [];
+  for (const given of layers) {
+    if (!given) continue;
+    const isData = DATA in given;
+    const layer = isData ? (given as DataLayer)[DATA] : (given as Vars);
     for (const key of Object.keys(layer)) {
       const descriptor = Object.getOwnPropertyDescriptor(layer, key)!;
       if (descriptor.get) {
@@ -44,7 +66,7 @@ export function scope(...layers: (Vars | undefined)[]): Vars {
         continue;
       }
       const raw = descriptor.value;
-      if (!containsTemplate(raw)) {
+      if (isData || !containsTemplate(raw)) {
         Object.defineProperty(out, key, { value: raw, enumerable: true, configurable: true, writable: true });
         continue;
       }
@@ -54,15 +76,15 @@ export function scope(...layers: (Vars | undefined)[]): Vars {
         configurable: true,
         get() {
           if (cached) return cached.value;
-          // nunjucks copies the whole context on every render, reading every
-          // getter; a read while this value is being rendered gets the raw text.
-          if (resolving.has(key)) return raw;
-          resolving.add(key);
+          if (resolving.includes(key)) {
+            throw new TemplateError(`variables form a cycle: ${[...resolving.slice(resolving.indexOf(key)), key].join(" -> ")}`);
+          }
+          resolving.push(key);
           try {
             cached = { value: renderLazily(raw, out) };
             return cached.value;
           } finally {
-            resolving.delete(key);
+            resolving.pop();
           }
         },
       });
