@@ -4,7 +4,7 @@
  */
 import type { Connection, Become } from "./connection/types.ts";
 import type { Stat, WriteStep, RunResult } from "./module.ts";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { quote, shScript } from "./shell.ts";
 
 /** Small regular files come back with their content, so reading them after a stat costs no round trip. */
@@ -91,8 +91,12 @@ function creationMask(mode: string | undefined): string {
 /**
  * Write a file atomically: a temporary file in the same directory, fsync,
  * mode/owner, optional validation and backup, then rename over the target.
- * A failure at any point leaves the old file untouched. The shell does what
- * it can itself (on a host every exec costs about a millisecond).
+ * A failure at any point leaves the old file untouched. The rename happens
+ * only when the temporary file has the length and SHA-256 the control machine
+ * sent: if hoist dies mid-transfer, the host's shell reads a cut-off here
+ * document as if it had ended, and without the check it would rename what
+ * it had. The shell does what it can itself (on a host every exec costs
+ * about a millisecond).
  */
 export async function atomicWrite(conn: Connection, step: WriteStep, become?: Become): Promise<RunResult> {
   const script = `set -e
@@ -103,6 +107,7 @@ tmp="$dir/.hoist.$7"
 set -C; : > "$tmp"; set +C
 trap 'rm -f -- "$tmp"' EXIT
 if [ "$decode" = 1 ]; then base64 -d > "$tmp"; else cat > "$tmp"; fi
+[ "$(wc -c < "$tmp")" -eq "$9" ] && [ "$(sha256sum < "$tmp")" = "\${10}  -" ] || { echo "content did not arrive whole; $dst left as it was" >&2; exit 5; }
 if [ -n "$mode" ]; then [ -n "$mask" ] || chmod "$mode" "$tmp"
 elif [ -e "$dst" ]; then chmod --reference="$dst" "$tmp"; chown --reference="$dst" "$tmp" 2>/dev/null || true; fi
 [ -z "$owner" ] || chown -- "$owner" "$tmp"
@@ -113,6 +118,8 @@ if [ "$backup" = 1 ] && [ -e "$dst" ]; then b="$dst.$(date +%Y%m%d%H%M%S).bak"; 
 mv -f -- "$tmp" "$dst"
 trap - EXIT
 sync -- "$dir" 2>/dev/null || true`;
-  const args = [step.write, step.mode ?? "", step.owner ?? "", step.group ?? "", step.backup ? "1" : "", step.base64 ? "1" : "", randomBytes(6).toString("hex"), creationMask(step.mode)];
+  const bytes = Buffer.from(step.content, step.base64 ? "base64" : "utf8");
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  const args = [step.write, step.mode ?? "", step.owner ?? "", step.group ?? "", step.backup ? "1" : "", step.base64 ? "1" : "", randomBytes(6).toString("hex"), creationMask(step.mode), String(bytes.length), digest];
   return conn.exec(shScript(script, args), { stdin: step.content, become });
 }

@@ -16,7 +16,7 @@ import type { Duplex } from "node:stream";
 import type { Connection, ExecOptions } from "./types.ts";
 import { UnreachableError } from "./types.ts";
 import type { RunResult } from "../module.ts";
-import { wrapBecome } from "./become.ts";
+import { runBecome } from "./become.ts";
 import { sshConfigFor } from "./ssh-config.ts";
 import { knownHostsName, verifyHostKey } from "./known-hosts.ts";
 
@@ -193,6 +193,8 @@ export class SshConnection implements Connection {
   private readonly sessions: ShellSession[] = [];
   private closed = false;
   private lostError?: Error;
+  /** Users sudo asked a password for on this connection. */
+  private readonly becomeNeedsPassword = new Set<string>();
 
   private constructor(readonly host: string, private readonly client: Client, private readonly jump?: SshConnection) {
     client.on("close", () => this.lose(new UnreachableError(`${host}: connection closed`)));
@@ -316,9 +318,9 @@ export class SshConnection implements Connection {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<RunResult> {
-    let stdin = options.stdin;
-    if (options.become) ({ command, stdin } = wrapBecome(command, stdin, options.become));
-    return this.acquire().run(command, stdin);
+    const raw = (c: string, stdin?: Buffer | string) => this.acquire().run(c, stdin);
+    if (options.become) return runBecome(raw, command, options.stdin, options.become, this.becomeNeedsPassword);
+    return raw(command, options.stdin);
   }
 
   async close(): Promise<void> {
