@@ -4,9 +4,9 @@
  * --detailed-exitcode, 4 bad input.
  */
 import { parseArgs } from "node:util";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { load as loadYamlValue } from "js-yaml";
+import { loadYamlFile } from "./yaml.ts";
 import { InputError, errorMessage } from "./errors.ts";
 import { loadModules } from "./registry.ts";
 import { loadPlaybook } from "./playbook.ts";
@@ -34,27 +34,34 @@ function parseExtraVars(values: string[]): Vars {
   const out: Vars = {};
   for (const v of values) {
     if (v.startsWith("@")) {
-      const file = v.slice(1);
+      const doc = loadYamlFile(v.slice(1));
+      if (!isMapping(doc.value)) throw new InputError("extra vars file must hold a mapping", doc.at([]));
+      Object.assign(out, doc.value);
+    } else if (v.trim().startsWith("{")) {
       let parsed: unknown;
       try {
-        parsed = loadYamlValue(readFileSync(file, "utf8"));
+        parsed = JSON.parse(v);
       } catch (e) {
-        throw new InputError(`cannot read extra vars: ${errorMessage(e)}`, { file });
+        throw new InputError(`-e: invalid JSON: ${errorMessage(e)} in '${v}'`);
       }
-      if (!parsed || typeof parsed !== "object") throw new InputError("extra vars file must hold a mapping", { file });
+      if (!isMapping(parsed)) throw new InputError(`-e: JSON extra vars must be an object, got '${v}'`);
       Object.assign(out, parsed);
-    } else if (v.trim().startsWith("{")) {
-      Object.assign(out, JSON.parse(v));
     } else {
       for (const pair of v.split(/\s+(?=[\w.]+=)/)) {
         const eq = pair.indexOf("=");
         if (eq < 1) throw new InputError(`-e expects key=value, @file or JSON, got '${pair}'`);
-        out[pair.slice(0, eq)] = loadYamlValue(pair.slice(eq + 1)) ?? "";
+        try {
+          out[pair.slice(0, eq)] = loadYamlValue(pair.slice(eq + 1), { maxAliases: 0 }) ?? "";
+        } catch (e) {
+          throw new InputError(`-e: invalid value for '${pair.slice(0, eq)}': ${errorMessage(e).split("\n")[0]}`);
+        }
       }
     }
   }
   return out;
 }
+
+const isMapping = (v: unknown): v is Vars => !!v && typeof v === "object" && !Array.isArray(v);
 
 function hostSource(inv: Inventory) {
   const groups = groupsMap(inv);
@@ -103,11 +110,18 @@ async function run(argv: string[]): Promise<number> {
   const source = hostSource(inventory);
   if (values.limit) {
     const { matchHosts } = await import("./patterns.ts");
-    const allowed = new Set(matchHosts(values.limit, source.groups, source.hosts));
+    let allowed: Set<string>;
+    try {
+      allowed = new Set(matchHosts(values.limit, source.groups, source.hosts));
+    } catch (e) {
+      throw e instanceof InputError ? new InputError(`--limit: ${e.message}`) : e;
+    }
     source.hosts.splice(0, source.hosts.length, ...source.hosts.filter((h) => allowed.has(h)));
     for (const g of Object.keys(source.groups)) source.groups[g] = source.groups[g].filter((h) => allowed.has(h));
   }
   const extraVars = parseExtraVars(values["extra-vars"] ?? []);
+  const timeout = Number(values.timeout ?? 10);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new InputError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
   const becomePassword = values["ask-become-pass"] ? await readSecret("BECOME password: ") : undefined;
 
   const connections: Connection[] = [];
@@ -115,7 +129,7 @@ async function run(argv: string[]): Promise<number> {
   const connectOptions = {
     ssh: {
       acceptNewHostKeys: !!values["accept-new-host-keys"],
-      connectTimeoutMs: Number(values.timeout ?? 10) * 1000,
+      connectTimeoutMs: timeout * 1000,
       attempts: 3,
     },
   };
@@ -205,7 +219,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${errorMessage(e)}\n`);
       return 4;
     }
-    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // An internal error: its message, and the stack only when asked for (HOIST_DEBUG=1).
+    process.stderr.write(`error: ${e instanceof Error ? (process.env.HOIST_DEBUG ? (e.stack ?? e.message) : e.message) : String(e)}\n`);
     return 1;
   }
 }

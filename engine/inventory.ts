@@ -10,11 +10,11 @@
  * `flag=true` a boolean) in host lines and `[g:vars]` alike; Ansible reads
  * the latter as strings.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { load as loadYamlValue } from "js-yaml";
-import { InputError } from "./errors.ts";
-import { parseYaml, type Located } from "./yaml.ts";
+import { InputError, type Where } from "./errors.ts";
+import { loadYamlFile, parseYaml, readUserText, type Located } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
 
 export type Vars = Record<string, unknown>;
@@ -52,6 +52,9 @@ function group(inv: Inventory, name: string): Group {
   return g;
 }
 
+/** Hosts already in each group, so that adding n hosts costs n, not n². */
+const members = new WeakMap<Group, Set<string>>();
+
 function addHost(inv: Inventory, name: string, groupName: string, vars: Vars): void {
   if (!inv.hostVars.has(name)) {
     inv.hosts.push(name);
@@ -59,8 +62,16 @@ function addHost(inv: Inventory, name: string, groupName: string, vars: Vars): v
   }
   Object.assign(inv.hostVars.get(name)!, vars);
   const g = group(inv, groupName);
-  if (!g.hosts.includes(name)) g.hosts.push(name);
+  let known = members.get(g);
+  if (!known || known.size !== g.hosts.length) members.set(g, (known = new Set(g.hosts)));
+  if (!known.has(name)) {
+    g.hosts.push(name);
+    known.add(name);
+  }
 }
+
+/** More hosts than one range may name: a typo (`node[1:20000000]`) fails at once instead of filling memory. */
+export const MAX_RANGE_HOSTS = 100_000;
 
 /**
  * Expand Ansible host ranges: `node[1:3]`, `web[01:10:2]`, `db-[a:c]`.
@@ -73,6 +84,9 @@ export function expandHostRange(pattern: string): string[] {
   if (!m) return [pattern];
   const [, head, start, end, stepText, tail] = m;
   const step = Number(stepText ?? 1);
+  if (step < 1) throw new Error(`invalid host range step ${stepText} in '${pattern}'`);
+  const count = /^\d+$/.test(start) && /^\d+$/.test(end) ? (Number(end) - Number(start)) / step + 1 : 0;
+  if (count > MAX_RANGE_HOSTS) throw new Error(`host range '[${start}:${end}]' in '${pattern}' names ${Math.floor(count)} hosts, more than ${MAX_RANGE_HOSTS}`);
   const items: string[] = [];
   if (/^\d+$/.test(start) && /^\d+$/.test(end)) {
     const width = start.startsWith("0") ? start.length : 0;
@@ -83,6 +97,32 @@ export function expandHostRange(pattern: string): string[] {
     throw new Error(`invalid host range '[${start}:${end}]' in '${pattern}'`);
   }
   return items.flatMap((i) => expandHostRange(`${head}${i}${tail}`));
+}
+
+const BOOLEAN_WORDS = ["true", "false", "yes", "no", "on", "off", "1", "0"];
+
+/** What the connection variables may hold; a templated value is checked when it is used. */
+const CONNECTION_VARS: Record<string, (v: unknown) => string | undefined> = {
+  ansible_port: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 65535 && String(v).trim() !== "" ? undefined : `must be a port number from 1 to 65535, got '${v}'`),
+  ansible_connection: (v) => (["ssh", "local", "paramiko", "smart"].includes(String(v)) ? undefined : `must be ssh or local, got '${v}'`),
+  ansible_become: (v) => (typeof v === "boolean" || BOOLEAN_WORDS.includes(String(v).toLowerCase()) ? undefined : `must be a boolean, got '${v}'`),
+  ansible_host: (v) => (/^[A-Za-z0-9_.:%-]+$/.test(String(v)) && !String(v).startsWith("-") ? undefined : `must be a host name or address, got '${v}'`),
+};
+
+/**
+ * Refuse a connection variable that cannot work (`ansible_port=abc`,
+ * `ansible_connection=telnet`) where it is written, before any host is touched.
+ *
+ * @example
+ * checkConnectionVars({ ansible_port: 99999 }, { file: "hosts.ini", line: 2 }) // throws InputError
+ */
+export function checkConnectionVars(vars: Vars, where: Where | (() => Where)): void {
+  for (const [key, value] of Object.entries(vars)) {
+    const check = CONNECTION_VARS[key];
+    if (!check || value === null || (typeof value === "string" && value.includes("{{"))) continue;
+    const problem = check(value);
+    if (problem) throw new InputError(`${key} ${problem}`, typeof where === "function" ? where() : where);
+  }
 }
 
 function scalar(text: string): unknown {
@@ -103,9 +143,17 @@ function parseKeyValues(text: string, where: () => { file: string; line: number;
     const m = re.exec(rest);
     if (!m) throw new InputError(`expected key=value, got '${rest.split(/\s+/)[0]}'`, where());
     const raw = m[2];
-    vars[m[1]] = raw.startsWith('"') ? JSON.parse(raw) : raw.startsWith("'") ? raw.slice(1, -1) : scalar(raw);
+    if (/^["']/.test(raw) && (raw.length < 2 || raw[raw.length - 1] !== raw[0])) throw new InputError(`unterminated ${raw[0]} quote in the value of '${m[1]}'`, where());
+    if (raw.startsWith('"')) {
+      try {
+        vars[m[1]] = JSON.parse(raw);
+      } catch {
+        throw new InputError(`invalid escape in the value of '${m[1]}': ${raw}`, where());
+      }
+    } else vars[m[1]] = raw.startsWith("'") ? raw.slice(1, -1) : scalar(raw);
     rest = rest.slice(m[0].length).trim();
   }
+  checkConnectionVars(vars, where);
   return vars;
 }
 
@@ -132,7 +180,10 @@ export function parseIniInventory(text: string, file: string, inv: Inventory = e
     if (kind === "vars") {
       const eq = line.indexOf("=");
       if (eq < 1) throw new InputError(`expected key=value in [${section}:vars]`, where());
-      group(inv, section).vars[line.slice(0, eq).trim()] = scalar(line.slice(eq + 1).trim());
+      const key = line.slice(0, eq).trim();
+      const value = scalar(line.slice(eq + 1).trim());
+      checkConnectionVars({ [key]: value }, where);
+      group(inv, section).vars[key] = value;
     } else if (kind === "children") {
       const child = line.split(/\s+/)[0];
       group(inv, child);
@@ -170,19 +221,27 @@ export const yamlInventorySchema = { type: "object", additionalProperties: { $re
 /** Parse Ansible's YAML inventory format (`all: {hosts, children, vars}`) into `inv`. */
 export function parseYamlInventory(doc: Located, inv: Inventory = emptyInventory()): Inventory {
   validateSchema(yamlInventorySchema, doc.value ?? {}, { located: doc, what: "inventory group" });
-  const walk = (name: string, body: Record<string, any> | null, parent?: string) => {
+  const walk = (name: string, body: Record<string, any> | null, parent: string, path: (string | number)[]) => {
     const g = group(inv, name);
     if (parent && parent !== name) {
       const p = group(inv, parent);
       if (!p.children.includes(name)) p.children.push(name);
     }
     for (const [pattern, vars] of Object.entries(body?.hosts ?? {})) {
-      for (const h of expandHostRange(pattern)) addHost(inv, h, name, (vars as Vars) ?? {});
+      let names: string[];
+      try {
+        names = expandHostRange(pattern);
+      } catch (e) {
+        throw new InputError((e as Error).message, doc.at([...path, "hosts", pattern]));
+      }
+      checkConnectionVars((vars as Vars) ?? {}, () => doc.at([...path, "hosts", pattern]));
+      for (const h of names) addHost(inv, h, name, (vars as Vars) ?? {});
     }
+    checkConnectionVars(body?.vars ?? {}, () => doc.at([...path, "vars"]));
     Object.assign(g.vars, body?.vars ?? {});
-    for (const [child, childBody] of Object.entries(body?.children ?? {})) walk(child, childBody as Record<string, any>, name);
+    for (const [child, childBody] of Object.entries(body?.children ?? {})) walk(child, childBody as Record<string, any>, name, [...path, "children", child]);
   };
-  for (const [name, body] of Object.entries((doc.value as Record<string, any>) ?? {})) walk(name, body, "all");
+  for (const [name, body] of Object.entries((doc.value as Record<string, any>) ?? {})) walk(name, body, "all", [name]);
   return inv;
 }
 
@@ -201,10 +260,11 @@ function readVarsEntry(dir: string, name: string): Vars | undefined {
     const files = statSync(path).isDirectory() ? readdirSync(path).sort().map((f) => join(path, f)) : [path];
     for (const f of files) {
       if (statSync(f).isDirectory()) continue;
-      const doc = parseYaml<Vars>(readFileSync(f, "utf8"), f);
+      const doc = loadYamlFile<Vars>(f);
       if (doc.value !== null && (typeof doc.value !== "object" || Array.isArray(doc.value))) {
         throw new InputError("variables file must hold a mapping", doc.at([]));
       }
+      for (const key of Object.keys(doc.value ?? {})) checkConnectionVars({ [key]: doc.value[key] }, () => doc.at([key]));
       found = { ...found, ...(doc.value ?? {}) };
     }
   }
@@ -226,7 +286,7 @@ function readVarsDirs(inv: Inventory, baseDir: string): void {
 }
 
 function parseInventoryFile(file: string, inv: Inventory): void {
-  const text = readFileSync(file, "utf8");
+  const text = readUserText(file);
   if (looksLikeYaml(file, text)) parseYamlInventory(parseYaml(text, file), inv);
   else parseIniInventory(text, file, inv);
 }

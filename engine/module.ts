@@ -167,6 +167,16 @@ export interface Module<A = any> {
    * only run in the task's turn.
    */
   prefetch?: boolean;
+  /**
+   * What the schema cannot say about the arguments (a free-form command line
+   * that does not split into words): the problem, or undefined. Called when
+   * the playbook loads, for arguments without templates, and again once they
+   * are rendered, before the plan.
+   *
+   * @example
+   * check: (args) => (args.cmd?.includes("\0") ? "a command cannot hold NUL" : undefined)
+   */
+  check?(args: A): string | undefined;
   plan(args: A, probe: Probe, context: PlanContext): Promise<Plan>;
 }
 

@@ -49,7 +49,12 @@ export function matchHosts(pattern: string, groups: Record<string, string[]>, al
     if (sub && !term.startsWith("~")) return subscript(resolveTerm(sub[1]), sub[2]);
     if (term === "all" || term === "*") return allHosts;
     if (term.startsWith("~")) {
-      const re = new RegExp(term.slice(1));
+      let re: RegExp;
+      try {
+        re = new RegExp(term.slice(1));
+      } catch (e) {
+        throw new InputError(`host pattern '${term}': invalid regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`);
+      }
       return allHosts.filter((h) => re.test(h));
     }
     if (groups[term]) return groups[term];

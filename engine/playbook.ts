@@ -129,6 +129,9 @@ export const taskKeywordSchema = {
   },
 };
 
+const containsTemplate = (v: unknown): boolean =>
+  typeof v === "string" ? v.includes("{{") || v.includes("{%") : Array.isArray(v) ? v.some(containsTemplate) : !!v && typeof v === "object" && Object.values(v).some(containsTemplate);
+
 const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 interface LoadContext {
@@ -167,6 +170,15 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
       found.length ? `a task takes exactly one module (or block/include_tasks), found: ${found.join(", ")}` : "task names no module",
       where,
     );
+  }
+  for (const k of ["loop", "with_items"] as const) {
+    if (t[k] !== undefined && !Array.isArray(t[k]) && typeof t[k] !== "string") throw new InputError(`${k} needs a list or a template giving one, got ${JSON.stringify(t[k])}`, doc.valueAt([...path, k]));
+    if (typeof t[k] === "string" && !(t[k] as string).includes("{{")) throw new InputError(`${k} needs a list or a template giving one, got the string ${JSON.stringify(t[k])}`, doc.valueAt([...path, k]));
+  }
+  for (const k of ["when", "changed_when", "failed_when", "until"] as const) {
+    const v = t[k];
+    const ok = (c: unknown) => typeof c === "string" || typeof c === "boolean";
+    if (v !== undefined && v !== null && !(ok(v) || (Array.isArray(v) && v.every(ok)))) throw new InputError(`${k} needs a condition (an expression, a boolean or a list of them), got ${JSON.stringify(v)}`, doc.valueAt([...path, k]));
   }
   const loopControl = (t.loop_control ?? {}) as { label?: string; loop_var?: string };
   const tags = [...inherited, ...asList(t.tags)];
@@ -231,6 +243,8 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     what: `module '${module.name}'`,
     allowTemplates: true,
   });
+  const problem = containsTemplate(args) ? undefined : module.check?.(args);
+  if (problem) throw new InputError(`module '${module.name}': ${problem}`, doc.at([...path, key]));
   task.module = module.name;
   task.args = args;
   task.name = (t.name as string) ?? `${module.name}`;
@@ -248,6 +262,20 @@ function loadTaskFile(file: string, ctx: LoadContext, tags: string[], from: Wher
   if (ctx.including.includes(file)) throw new InputError(`include cycle: ${[...ctx.including, file].join(" -> ")}`, from);
   const doc = loadYamlFile(file);
   return parseTaskList(doc.value, doc, [], { ...ctx, including: [...ctx.including, file] }, tags);
+}
+
+/**
+ * A variables file (`vars_files`): YAML holding a mapping, or an InputError
+ * naming file, line and column.
+ *
+ * @example
+ * loadVarsFile("vars/prod.yaml") // { replicas: 3 }
+ */
+export function loadVarsFile(file: string): Vars {
+  const doc = loadYamlFile<unknown>(file);
+  if (doc.value === null || doc.value === undefined) return {};
+  if (typeof doc.value !== "object" || Array.isArray(doc.value)) throw new InputError("a vars file must hold a mapping", doc.at([]));
+  return doc.value as Vars;
 }
 
 /** Every task inside a list, blocks included, depth first. */
@@ -347,11 +375,12 @@ function parsePlay(raw: unknown, doc: Located, i: number, ctx: LoadContext): Pla
     maxFailPercentage: p.max_fail_percentage as number | undefined,
     tags,
   };
-  for (const f of play.varsFiles) {
-    if (!f.includes("{{") && !existsSync(resolve(dirname(doc.file), f))) {
-      throw new InputError(`vars file not found: ${f}`, doc.at([...path, "vars_files"]));
-    }
-  }
+  play.varsFiles.forEach((f, j) => {
+    if (f.includes("{{")) return;
+    const file = resolve(dirname(doc.file), f);
+    if (!existsSync(file)) throw new InputError(`vars file not found: ${f}`, doc.valueAt([...path, "vars_files", j]));
+    loadVarsFile(file);
+  });
   checkReferences(play);
   return play;
 }

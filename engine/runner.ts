@@ -132,6 +132,8 @@ async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironm
   const module = env.module!;
   const args = renderDeep(task.args, vars);
   validateSchema(module.schema, args, { what: `module '${module.name}'` });
+  const problem = module.check?.(args);
+  if (problem) throw new Error(`module '${module.name}': ${problem}`);
   const check = task.checkMode ?? env.check;
   const target = task.delegateTo ? env.hosts.get(String(render(task.delegateTo, vars))) : host;
   if (!target) throw new Error(`delegate_to: no such host '${task.delegateTo}'`);

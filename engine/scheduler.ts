@@ -6,17 +6,15 @@
  * is done, at most `forks` at a time. Handlers run at the end of each batch.
  */
 import pLimit from "p-limit";
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { load as loadYamlValue } from "js-yaml";
 import type { Play, Task } from "./playbook.ts";
-import { parseNeed, topLevelOf, walkTasks } from "./playbook.ts";
+import { loadVarsFile, parseNeed, topLevelOf, walkTasks } from "./playbook.ts";
 import type { ModuleRegistry } from "./registry.ts";
 import { prefetch, runTask, type HostRun, type TaskEnvironment, type TaskResult } from "./runner.ts";
 import { matchHosts } from "./patterns.ts";
 import { InputError } from "./errors.ts";
 import { data, scope, type Vars } from "./vars.ts";
-import { renderText } from "./template.ts";
+import { renderText, TemplateError } from "./template.ts";
 import type { Become } from "./connection/types.ts";
 
 export interface HostStats {
@@ -102,12 +100,11 @@ function batches(hosts: string[], serial?: (number | string)[]): string[][] {
   return out;
 }
 
+/** A play's `vars_files`, read before any host is touched (names may be templates of play and extra vars). */
 function loadVarsFiles(play: Play, vars: Vars): Vars {
   const out: Vars = {};
   for (const f of play.varsFiles) {
-    const path = resolve(dirname(play.file), renderText(f, vars));
-    const value = loadYamlValue(readFileSync(path, "utf8"));
-    if (value && typeof value === "object") Object.assign(out, value);
+    Object.assign(out, loadVarsFile(resolve(dirname(play.file), renderText(f, vars))));
   }
   return out;
 }
@@ -227,7 +224,12 @@ class PlayRun {
       const { id, pattern } = parseNeed(need);
       const j = index.get(topLevelOf(this.play, byId.get(id)!))!;
       if (!pattern) return [[j, host]] as [number, string][];
-      const targets = matchHosts(pattern, this.ctx.inventory.groups, this.ctx.inventory.hosts);
+      let targets: string[];
+      try {
+        targets = matchHosts(pattern, this.ctx.inventory.groups, this.ctx.inventory.hosts);
+      } catch (e) {
+        throw e instanceof InputError ? new InputError(`needs '${need}': ${e.message}`, task.where) : e;
+      }
       if (targets.length === 0) throw new InputError(`needs '${need}': pattern matches no host`, task.where);
       return targets.flatMap((t): [number, string][] => {
         if (batch.includes(t)) return [[j, t]];
@@ -353,7 +355,7 @@ export async function runPlays(ctx: RunContext, plays: Play[]): Promise<void> {
     try {
       return { play, run: new PlayRun(ctx, play, matchHosts(play.hosts, ctx.inventory.groups, ctx.inventory.hosts)) };
     } catch (e) {
-      if (e instanceof InputError && !e.where) throw new InputError(e.message, play.where);
+      if ((e instanceof InputError && !e.where) || e instanceof TemplateError) throw new InputError(e.message, play.where);
       throw e;
     }
   });

@@ -1,7 +1,6 @@
 /**
  * Reads a secret from the terminal without echoing it.
  */
-import { createInterface } from "node:readline";
 
 /**
  * Prompt on stderr and read one line with echo off (or from piped stdin).
@@ -14,12 +13,24 @@ export function readSecret(prompt: string): Promise<string> {
     const stdin = process.stdin;
     process.stderr.write(prompt);
     if (!stdin.isTTY) {
-      const rl = createInterface({ input: stdin });
-      rl.once("line", (line) => {
-        rl.close();
-        resolve(line);
-      });
-      rl.once("close", () => resolve(""));
+      // Piped: the first line (or all of it, without a newline). readline here could
+      // report the stream's end before its line and give an empty password.
+      let text = "";
+      const finish = (value: string) => {
+        stdin.off("data", onPiped);
+        stdin.off("end", onEnd);
+        stdin.pause();
+        resolve(value.replace(/\r$/, ""));
+      };
+      const onPiped = (chunk: Buffer) => {
+        text += chunk.toString("utf8");
+        const nl = text.indexOf("\n");
+        if (nl >= 0) finish(text.slice(0, nl));
+      };
+      const onEnd = () => finish(text);
+      stdin.on("data", onPiped);
+      stdin.on("end", onEnd);
+      stdin.resume();
       return;
     }
     let value = "";

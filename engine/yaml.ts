@@ -3,7 +3,7 @@
  * validation errors can name file, line and column. Parsing is js-yaml's; this
  * file only walks js-yaml's event stream to index source offsets by path.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { load, parseEvents, getScalarValue, EVENT_ID, YAMLException } from "js-yaml";
 import type { Event, ScalarEvent } from "js-yaml";
 import { InputError, type Where } from "./errors.ts";
@@ -75,6 +75,42 @@ function indexOffsets(source: string, events: Event[]): Map<string, number> {
   return offsets;
 }
 
+/** What aliases may expand to in one document: far above any real playbook, far below a hang. */
+export const MAX_EXPANDED_NODES = 1_000_000;
+
+/**
+ * The number of nodes the document stands for once every alias is expanded,
+ * computed from the events (js-yaml shares aliased values, but everything
+ * that walks them later walks each copy: a "billion laughs" file of a few
+ * hundred bytes would hang the run). Returns the offset of the alias that
+ * pushes it over the limit, or -1.
+ */
+function aliasBomb(source: string, events: Event[]): number {
+  const anchors = new Map<string, number>();
+  const stack: { count: number; anchor?: string }[] = [{ count: 0 }];
+  const add = (n: number) => stack.forEach((f) => (f.count += n));
+  const anchorOf = (e: { anchorStart: number; anchorEnd: number }) => (e.anchorStart >= 0 && e.anchorEnd > e.anchorStart ? source.slice(e.anchorStart, e.anchorEnd).replace(/^&/, "") : undefined);
+  for (const ev of events) {
+    if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) {
+      add(1);
+      stack.push({ count: 0, anchor: anchorOf(ev) });
+    } else if (ev.type === EVENT_ID.POP) {
+      if (stack.length > 1) {
+        const done = stack.pop()!;
+        if (done.anchor) anchors.set(done.anchor, done.count + 1);
+      }
+    } else if (ev.type === EVENT_ID.SCALAR) {
+      add(1);
+      const a = anchorOf(ev);
+      if (a) anchors.set(a, 1);
+    } else if (ev.type === EVENT_ID.ALIAS) {
+      add(anchors.get(source.slice(ev.anchorStart, ev.anchorEnd).replace(/^\*/, "")) ?? 1);
+      if (stack[0].count > MAX_EXPANDED_NODES) return ev.anchorStart;
+    }
+  }
+  return -1;
+}
+
 function lineStarts(source: string): number[] {
   const starts = [0];
   for (let i = 0; i < source.length; i++) if (source[i] === "\n") starts.push(i + 1);
@@ -111,8 +147,10 @@ export function parseYaml<T = unknown>(source: string, file: string): Located<T>
     }
     throw new InputError(`invalid YAML: ${(e as Error).message}`, { file });
   }
-  const offsets = indexOffsets(source, events);
   const starts = lineStarts(source);
+  const bomb = aliasBomb(source, events);
+  if (bomb >= 0) throw new InputError(`YAML aliases expand to more than ${MAX_EXPANDED_NODES} nodes; refusing to load (an alias bomb?)`, toWhere(file, starts, bomb));
+  const offsets = indexOffsets(source, events);
   const find = (path: Path, order: string[]): Where => {
     for (let n = path.length; n >= 0; n--) {
       for (const kind of order) {
@@ -130,13 +168,32 @@ export function parseYaml<T = unknown>(source: string, file: string): Located<T>
   };
 }
 
-/** Read and parse a YAML file, keeping positions. */
-export function loadYamlFile<T = unknown>(file: string): Located<T> {
-  let source: string;
+/**
+ * Read a text file the user wrote: UTF-8 or an error naming where the first
+ * byte that is not UTF-8 is (Node would otherwise turn it into U+FFFD in
+ * silence and the run would use a value nobody wrote).
+ *
+ * @example
+ * readUserText("site.yaml") // the text, or InputError "site.yaml:3:9: not UTF-8 …"
+ */
+export function readUserText(file: string): string {
+  let bytes: Buffer;
   try {
-    source = readFileSync(file, "utf8");
+    if (statSync(file).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    bytes = readFileSync(file);
   } catch (e) {
     throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
   }
-  return parseYaml<T>(source, file);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // Decoded with replacement characters, the first one is where the bad byte was.
+    const text = bytes.toString("utf8");
+    throw new InputError("not UTF-8 text", toWhere(file, lineStarts(text), Math.max(0, text.indexOf("\uFFFD"))));
+  }
+}
+
+/** Read and parse a YAML file, keeping positions. */
+export function loadYamlFile<T = unknown>(file: string): Located<T> {
+  return parseYaml<T>(readUserText(file), file);
 }

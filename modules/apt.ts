@@ -3,6 +3,7 @@
  * apt_repository and apt_key in one module.
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { absolutePath, debianPackage, httpUrl } from "./lib/argument-types.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 
 interface Args {
@@ -22,7 +23,7 @@ const schema = {
   type: "object",
   properties: {
     name: {
-      anyOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 } }],
+      anyOf: [debianPackage, { type: "array", items: debianPackage }],
       description: "Package name(s), optionally `name=version` (a trailing `*` matches a version prefix).",
     },
     state: { enum: ["present", "absent", "latest"], default: "present" },
@@ -30,7 +31,7 @@ const schema = {
     cache_valid_time: { type: "integer", minimum: 0, description: "Seconds the package lists stay fresh enough; implies update_cache." },
     purge: { type: "boolean", default: false, description: "With state: absent, also remove configuration files." },
     install_recommends: { type: "boolean", description: "Install recommended packages; unset leaves apt's own default." },
-    deb: { type: "string", description: "A .deb file on the host, or an http(s) URL the host downloads it from." },
+    deb: { anyOf: [absolutePath, httpUrl], description: "A .deb file on the host, or an http(s) URL the host downloads it from." },
     repo: { type: "string", description: "A one-line apt source, e.g. `deb https://pkgs.k8s.io/core:/stable:/v1.30/deb/ /`." },
     key: { type: "string", description: "The source's signing key: an ASCII-armored key, or an http(s) URL the host downloads it from. Referenced with signed-by." },
     filename: { type: "string", pattern: "^[A-Za-z0-9_.-]+$", description: "Base name of the .list and key files (default: derived from the repo URL)." },
@@ -154,7 +155,7 @@ async function debIdentity(deb: string, probe: Probe): Promise<{ name: string; v
     if (!m) return { fail: `cannot tell package and version from ${deb}; name it package_version_arch.deb` };
     return { name: m[1], version: decodeURIComponent(m[2]).replace(/%3a/gi, ":") };
   }
-  const r = await probe.run(["dpkg-deb", "-f", deb, "Package", "Version"]);
+  const r = await probe.run(["dpkg-deb", "-f", "--", deb, "Package", "Version"]);
   if (r.code !== 0) return { fail: `cannot read ${deb}: ${r.stderr.trim()}` };
   const f = Object.fromEntries(r.stdout.split("\n").filter(Boolean).map((l) => [l.split(":")[0], l.slice(l.indexOf(":") + 1).trim()]));
   return { name: f.Package, version: f.Version };
@@ -182,7 +183,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
       changes.push({ field: `package ${s.name}`, before: host.installed.get(s.name)!.status === "i" ? host.installed.get(s.name)!.version : "config files", after: args.purge ? "purged" : "absent" });
       assume[`package:${s.name}`] = null;
     }
-    return { changes, steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, ...gone.map((s) => s.name)] }], assume };
+    return { changes, steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, "--", ...gone.map((s) => s.name)] }], assume };
   }
 
   const wanted = specs.filter((s) => {
@@ -207,7 +208,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   }
   // A downloaded .deb cannot be simulated before it exists; the rest can, against the current lists.
   const simulated = targets.filter((t) => t !== debTarget || debTarget === args.deb);
-  const sim = simulated.length ? await simulate(probe, ["install", ...recommends, ...simulated]) : undefined;
+  const sim = simulated.length ? await simulate(probe, ["install", ...recommends, "--", ...simulated]) : undefined;
   if (sim && !sim.ok && !cacheWillUpdate) return { changes: [], steps: [], fail: `apt cannot install ${simulated.join(" ")}: ${sim.error}` };
   const requested = new Set([...wanted.map((s) => s.name), ...(debFile && debWanted ? [debFile.name] : [])]);
   for (const n of requested) {
@@ -223,7 +224,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     assume[`package:${n}`] = v;
   }
   for (const n of sim?.removes ?? []) changes.push({ field: `package ${n} (removed by apt)`, before: host.installed.get(n)?.version ?? "installed", after: null });
-  steps.push({ run: [...APT_ENV, "apt-get", "install", ...APT_OPTIONS, ...recommends, ...targets] });
+  steps.push({ run: [...APT_ENV, "apt-get", "install", ...APT_OPTIONS, ...recommends, "--", ...targets] });
   return { changes, steps, assume, reason: sim && !sim.ok ? "resolved after the cache update" : undefined };
 }
 

@@ -64,6 +64,14 @@ export default defineModule<CommandArgs>({
 - name: run once
   command: { argv: [/usr/local/bin/init-cluster, --yes], creates: /etc/cluster/initialised }
 `,
+  check(args) {
+    try {
+      if (args.cmd !== undefined) splitWords(args.cmd);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return undefined;
+  },
   async plan(args, probe) {
     return planCommand(args, args.argv ?? splitWords(args.cmd!), probe);
   },

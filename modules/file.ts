@@ -3,6 +3,7 @@
  * template, lineinfile and blockinfile in one module.
  */
 import { dirname } from "node:path";
+import { absolutePath, accountName } from "./lib/argument-types.ts";
 import { defineModule, type Change, type Plan, type Probe, type Step, type PlanContext } from "../engine/module.ts";
 import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
 import { editBlock, editLine } from "./lib/text-edit.ts";
@@ -33,11 +34,11 @@ interface Args {
 const schema = {
   type: "object",
   properties: {
-    path: { type: "string", minLength: 1, description: "Path on the host." },
+    path: { ...absolutePath, description: "Path on the host (absolute)." },
     state: { enum: ["file", "directory", "absent", "link", "touch", "present"], description: "Default: file; `present`/`absent` refer to `line`/`block` when given." },
     mode: { type: ["string", "integer"], description: "Octal mode, e.g. '0644'." },
-    owner: { type: "string" },
-    group: { type: "string" },
+    owner: accountName,
+    group: accountName,
     recurse: { type: "boolean", default: false, description: "With state: directory, apply mode/owner/group to everything below." },
     content: { type: "string", description: "Exact file content." },
     src: { type: "string", description: "File on the control machine to copy (relative to the playbook), or the target of a link." },
@@ -156,7 +157,7 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
       ...(args.owner ? [...(mode ? ["-o"] : []), "!", "-user", args.owner] : []),
       ...(args.group ? [...(mode || args.owner ? ["-o"] : []), "!", "-group", args.group] : []),
     ];
-    const r = await probe.run(["find", path, "-mindepth", "1", "(", ...tests, ")", "-print"]);
+    const r = await probe.run(["find", "-P", path, "-mindepth", "1", "(", ...tests, ")", "-print"]);
     const wrong = r.stdout.split("\n").filter(Boolean);
     if (wrong.length) {
       fixes.changes.push({ field: "recursive attributes", path, before: `${wrong.length} entries differ`, after: [mode, args.owner, args.group].filter(Boolean).join(" ") });

@@ -2,6 +2,7 @@
  * snap: snap packages, their channel, confinement and configuration.
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { snapChannel, snapName } from "./lib/argument-types.ts";
 
 interface Args {
   name: string | string[];
@@ -14,11 +15,11 @@ interface Args {
 const schema = {
   type: "object",
   properties: {
-    name: { anyOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }] },
+    name: { anyOf: [snapName, { type: "array", items: snapName, minItems: 1 }] },
     state: { enum: ["present", "absent", "refreshed"], default: "present", description: "refreshed: installed and at the newest revision of its channel." },
     classic: { type: "boolean", default: false, description: "Install with classic confinement (microk8s, kubectl)." },
-    channel: { type: "string", description: "e.g. 1.30/stable; an installed snap tracking another channel is switched to it." },
-    options: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "Configuration set with `snap set` (keys may be dotted)." },
+    channel: { ...snapChannel, description: "e.g. 1.30/stable; an installed snap tracking another channel is switched to it." },
+    options: { type: "object", propertyNames: { pattern: "^[a-z0-9][a-z0-9._-]*$" }, additionalProperties: { type: ["string", "number", "boolean"] }, description: "Configuration set with `snap set` (keys may be dotted)." },
   },
   required: ["name"],
   additionalProperties: false,

@@ -2,6 +2,7 @@
  * sysctl: a kernel parameter, live in /proc/sys and persisted in sysctl.d.
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { absolutePath } from "./lib/argument-types.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 import { editLine } from "./lib/text-edit.ts";
 
@@ -19,7 +20,7 @@ const schema = {
     name: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9_./-]*$", description: "The key, e.g. net.ipv4.ip_forward." },
     value: { type: ["string", "number", "boolean"], description: "The value; true/false become 1/0, whitespace between fields is normalised." },
     state: { enum: ["present", "absent"], default: "present" },
-    sysctl_file: { type: "string", default: "/etc/sysctl.d/99-hoist.conf", description: "Where the value is persisted." },
+    sysctl_file: { ...absolutePath, default: "/etc/sysctl.d/99-hoist.conf", description: "Where the value is persisted." },
     reload: { type: "boolean", default: true, description: "Also set the live value when it differs." },
   },
   required: ["name"],

@@ -3,6 +3,7 @@
  * and the unit file itself.
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { absolutePath, unitName } from "./lib/argument-types.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 
 interface Args {
@@ -18,13 +19,13 @@ interface Args {
 const schema = {
   type: "object",
   properties: {
-    name: { type: "string", minLength: 1, description: "Unit name; `.service` is added when there is no suffix." },
+    name: { ...unitName, description: "Unit name; `.service` is added when there is no suffix. Globs are refused: they would act on every matching unit." },
     state: { enum: ["started", "stopped", "restarted", "reloaded"] },
     enabled: { type: "boolean", description: "Start at boot." },
     masked: { type: "boolean", description: "Masked units cannot be started at all." },
     daemon_reload: { type: "boolean", default: false, description: "Reload systemd's configuration when a unit file changed on disk (NeedDaemonReload)." },
     content: { type: "string", description: "The unit file; checked with `systemd-analyze verify` before it is installed, then systemd is reloaded." },
-    path: { type: "string", description: "Where the unit file goes (default /etc/systemd/system/NAME)." },
+    path: { ...absolutePath, description: "Where the unit file goes (default /etc/systemd/system/NAME)." },
   },
   required: ["name"],
   additionalProperties: false,
@@ -38,7 +39,7 @@ interface UnitInfo {
 }
 
 async function readUnit(probe: Probe, unit: string): Promise<UnitInfo> {
-  const r = await probe.run(["systemctl", "show", unit, "--property=LoadState,ActiveState,UnitFileState,NeedDaemonReload"]);
+  const r = await probe.run(["systemctl", "show", "--property=LoadState,ActiveState,UnitFileState,NeedDaemonReload", "--", unit]);
   if (r.code !== 0) throw new Error(`systemctl show ${unit} failed (exit ${r.code}): ${r.stderr.trim()}`);
   const props = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
   return { LoadState: "", ActiveState: "", UnitFileState: "", NeedDaemonReload: "no", ...props };
@@ -53,7 +54,7 @@ const ENABLED = new Set(["enabled", "enabled-runtime", "static", "alias", "indir
 
 async function plan(args: Args, probe: Probe): Promise<Plan> {
   const unit = /\.[a-z]+$/.test(args.name) ? args.name : `${args.name}.service`;
-  const systemctl = (...words: string[]): Step => ({ run: ["systemctl", ...words, unit] });
+  const systemctl = (...words: string[]): Step => ({ run: ["systemctl", ...words, "--", unit] });
   const changes: Change[] = [];
   const steps: Step[] = [];
   let info = await readUnit(probe, unit);
