@@ -17,12 +17,29 @@ export function fingerprint(key: Buffer): string {
   return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
 }
 
+/** OpenSSH's wildcard patterns: `*` any run of characters, `?` one. */
+function wildcard(pattern: string, name: string): boolean {
+  const re = new RegExp("^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$", "i");
+  return re.test(name);
+}
+
+/**
+ * Whether a known_hosts host field names `name`: a hashed entry, or a
+ * comma-separated pattern list in which a negated match (`!pattern`) wins
+ * over any other, as OpenSSH's match_hostname decides.
+ */
 function nameMatches(field: string, name: string): boolean {
   if (field.startsWith("|1|")) {
     const [, , salt, hash] = field.split("|");
     return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
   }
-  return field.split(",").some((n) => n === name);
+  let matched = false;
+  for (const pattern of field.split(",")) {
+    if (pattern.startsWith("!")) {
+      if (wildcard(pattern.slice(1), name)) return false;
+    } else if (wildcard(pattern, name)) matched = true;
+  }
+  return matched;
 }
 
 function keyType(key: Buffer): string {
@@ -41,7 +58,10 @@ export type Verdict = { ok: true; added?: boolean } | { ok: false; reason: strin
 export function verifyHostKey(files: string[], name: string, key: Buffer, options: { acceptNew: boolean; recordIn: string }): Verdict {
   const type = keyType(key);
   const encoded = key.toString("base64");
-  let sawOtherKeyOfType = false;
+  // As OpenSSH: every entry for the host is read before deciding. A revoked key is refused
+  // wherever its line is; a known key of any type that is not this one means the key
+  // changed (an attacker offers a type the victim has not recorded), even with accept-new.
+  const known: { file: string; type: string; key: string }[] = [];
   for (const file of files) {
     if (!existsSync(file)) continue;
     for (const raw of readFileSync(file, "utf8").split("\n")) {
@@ -51,13 +71,15 @@ export function verifyHostKey(files: string[], name: string, key: Buffer, option
       const marker = parts[0].startsWith("@") ? parts.shift() : undefined;
       const [names, lineType, lineKey] = parts;
       if (!names || !nameMatches(names, name)) continue;
-      if (marker === "@revoked" && lineKey === encoded) return { ok: false, reason: `host key for ${name} is marked @revoked in ${file}` };
-      if (lineType === type && lineKey === encoded) return { ok: true };
-      if (lineType === type) sawOtherKeyOfType = true;
+      if (marker === "@revoked") {
+        if (lineKey === encoded) return { ok: false, reason: `host key for ${name} (${type} ${fingerprint(key)}) is marked @revoked in ${file}. Refusing to connect.` };
+      } else if (marker === undefined) known.push({ file, type: lineType, key: lineKey });
     }
   }
-  if (sawOtherKeyOfType) {
-    return { ok: false, reason: `HOST KEY CHANGED for ${name}: the server offers ${type} ${fingerprint(key)}, which differs from known_hosts. Refusing to connect (possible man-in-the-middle). Remove the old key if the change is expected.` };
+  if (known.some((k) => k.type === type && k.key === encoded)) return { ok: true };
+  if (known.length) {
+    const other = known[0];
+    return { ok: false, reason: `HOST KEY CHANGED for ${name}: the server offers ${type} ${fingerprint(key)}, but ${other.file} records a different ${other.type === type ? "key" : `${other.type} key`} for it. Refusing to connect (possible man-in-the-middle). Remove the old key if the change is expected.` };
   }
   if (!options.acceptNew) {
     return { ok: false, reason: `host key for ${name} is not known (${type} ${fingerprint(key)}). Add it to ${files.join(" or ")} or run with --accept-new-host-keys.` };

@@ -8,14 +8,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createHash, randomBytes } from "node:crypto";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 import { tempDir } from "../helpers.ts";
 import { tally } from "../security/tally.ts";
 
-skipUnlessLab(2);
+skipUnlessLab(3);
 const session = labSession("htest", 2);
 const root = resolve(new URL("../../..", import.meta.url).pathname);
 /** A run writing the six files takes about a second here; the writes happen from about 0.35 s on. */
@@ -118,6 +118,46 @@ test("kill -9 and a double Ctrl-C during big writes leave every file whole: old 
   console.log(`hostile: ${interrupted} of ${trials.length} runs were cut off before they finished, ${midway} between the first and the last write`);
   assert.ok(midway >= trials.length / 3, `the signals landed while files were being written (${midway} of ${trials.length})`);
   assert.is(cut, 0, `${cut} files were left cut off`);
+});
+
+test("host keys: another type and @revoked entries are refused as OpenSSH refuses them (compared with ssh itself)", async () => {
+  const host = "node1";
+  const address = String(session.vars(host).ansible_host);
+  const real = readFileSync(session.lab.knownHosts, "utf8").split("\n").find((l) => l.startsWith(`${address} `))!;
+  const [, realType, realKey] = real.split(" ");
+  const dir = tempDir();
+  spawnSync("ssh-keygen", ["-q", "-t", "ecdsa", "-N", "", "-f", join(dir, "other")]);
+  const [otherType, otherKey] = readFileSync(join(dir, "other.pub"), "utf8").split(" ");
+  const line = (names: string, type = realType, key = realKey, marker = "") => `${marker ? marker + " " : ""}${names} ${type} ${key}`;
+  const files: [string, string[]][] = [
+    ["the recorded key", [line(address)]],
+    ["only a key of another type", [line(address, otherType, otherKey)]],
+    ["another type, then the real key", [line(address, otherType, otherKey), line(address)]],
+    ["plain entry, then @revoked", [line(address), line(address, realType, realKey, "@revoked")]],
+    ["@revoked, then plain entry", [line(address, realType, realKey, "@revoked"), line(address)]],
+    ["@revoked by wildcard", [line(address), line("*", realType, realKey, "@revoked")]],
+    ["wildcard pattern", [line("10.*")]],
+    ["negated pattern", [line(`!${address},10.*`)]],
+    ["nothing known", []],
+    ["@cert-authority only", [line(address, realType, realKey, "@cert-authority")]],
+  ];
+  let agree = 0;
+  for (const [what, lines] of files) {
+    for (const acceptNew of [false, true]) {
+      const file = join(dir, `kh-${agree}-${acceptNew}`);
+      writeFileSync(file, lines.map((l) => l + "\n").join(""));
+      const before = readFileSync(file, "utf8");
+      const ours = await session.open(host, { hoist_known_hosts: file }, { acceptNewHostKeys: acceptNew, attempts: 1 }).then((c) => (c.close(), true), () => false);
+      const ourFile = readFileSync(file, "utf8");
+      writeFileSync(file, before);
+      const ssh = spawnSync("ssh", ["-o", `UserKnownHostsFile=${file}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", `StrictHostKeyChecking=${acceptNew ? "accept-new" : "yes"}`, "-o", "BatchMode=yes", "-o", "CheckHostIP=no", "-i", session.lab.key, `root@${address}`, "true"]);
+      const theirs = ssh.status === 0;
+      if (ours === theirs && (ourFile === before) === (readFileSync(file, "utf8") === before)) agree++;
+      else console.log(`host keys: ${what} (accept-new ${acceptNew}): hoist ${ours ? "accepts" : "refuses"}, ssh ${theirs ? "accepts" : "refuses"}: ${ssh.stderr.toString().trim().split("\n").pop()}`);
+    }
+  }
+  tally("host key verdicts equal to OpenSSH's", files.length * 2, agree);
+  assert.is(agree, files.length * 2);
 });
 
 test.run();
