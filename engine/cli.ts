@@ -4,6 +4,8 @@
  * --detailed-exitcode, 4 bad input.
  */
 import { parseArgs } from "node:util";
+import { randomUUID } from "node:crypto";
+import { hostname, userInfo } from "node:os";
 import { resolve } from "node:path";
 import { load as loadYamlValue } from "js-yaml";
 import { loadYamlFile } from "./yaml.ts";
@@ -24,6 +26,7 @@ const USAGE = `usage:
   hoist run PLAYBOOK [-i INVENTORY] [--check] [--diff] [--limit PATTERN] [--tags T] [--skip-tags T]
                      [-e key=value | -e @file.yaml] [--forks N] [--json] [--detailed-exitcode] [-v]
                      [--modules DIR] [--accept-new-host-keys] [--ask-become-pass] [--timeout SECONDS]
+                     [--lock-timeout SECONDS]
   hoist modules [NAME]
   hoist lab up [N] [--name NAME] | hoist lab down [--name NAME] | hoist lab status [--name NAME]
   hoist --version`;
@@ -94,6 +97,7 @@ async function run(argv: string[]): Promise<number> {
       "accept-new-host-keys": { type: "boolean" },
       "ask-become-pass": { type: "boolean", short: "K" },
       timeout: { type: "string", short: "T" },
+      "lock-timeout": { type: "string" },
     },
   });
   if (positionals.length !== 1) throw new InputError(`hoist run takes one playbook\n${USAGE}`);
@@ -122,6 +126,8 @@ async function run(argv: string[]): Promise<number> {
   const extraVars = parseExtraVars(values["extra-vars"] ?? []);
   const timeout = Number(values.timeout ?? 10);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new InputError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
+  const lockTimeout = Number(values["lock-timeout"] ?? 60);
+  if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new InputError(`--lock-timeout must be a number of seconds, got '${values["lock-timeout"]}'`);
   const becomePassword = values["ask-become-pass"] ? await readSecret("BECOME password: ") : undefined;
 
   const connections: Connection[] = [];
@@ -131,6 +137,12 @@ async function run(argv: string[]): Promise<number> {
       acceptNewHostKeys: !!values["accept-new-host-keys"],
       connectTimeoutMs: timeout * 1000,
       attempts: 3,
+    },
+    lock: {
+      runId: randomUUID(),
+      exclusive: !values.check,
+      timeoutMs: lockTimeout * 1000,
+      holder: `${hostname()} pid ${process.pid} user ${userInfo().username} since ${new Date().toISOString()}: hoist run ${playbookFile}${values.check ? " --check" : ""}`,
     },
   };
   for (const name of source.hosts) {

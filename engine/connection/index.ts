@@ -6,21 +6,25 @@ import type { Connection } from "./types.ts";
 import { LocalConnection } from "./local.ts";
 import { InputError } from "../errors.ts";
 import type { SshOptions } from "./ssh.ts";
+import type { HostLock } from "./host-lock.ts";
 
 export type Vars = Record<string, unknown>;
 
 export interface ConnectOptions {
-  ssh: Omit<SshOptions, "host" | "address" | "port" | "user" | "privateKeyFile" | "password" | "knownHostsFile">;
+  ssh: Omit<SshOptions, "host" | "address" | "port" | "user" | "privateKeyFile" | "password" | "knownHostsFile" | "lock">;
+  /** Hold the host's run lock while connected (see host-lock.ts). */
+  lock?: HostLock;
 }
 
 /** Open (or describe how to open) the connection for `host`. */
 export async function openConnection(host: string, vars: Vars, options: ConnectOptions): Promise<Connection> {
   const kind = String(vars.ansible_connection ?? "ssh");
-  if (kind === "local") return new LocalConnection(host);
+  if (kind === "local") return new LocalConnection(host, options.lock);
   if (kind === "ssh" || kind === "paramiko" || kind === "smart") {
     const { SshConnection } = await import("./ssh.ts");
     return SshConnection.open({
       ...options.ssh,
+      lock: options.lock,
       host,
       address: vars.ansible_host !== undefined ? String(vars.ansible_host) : undefined,
       port: vars.ansible_port !== undefined ? Number(vars.ansible_port) : undefined,

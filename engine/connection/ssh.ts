@@ -19,6 +19,7 @@ import type { RunResult } from "../module.ts";
 import { runBecome } from "./become.ts";
 import { sshConfigFor } from "./ssh-config.ts";
 import { knownHostsName, verifyHostKey } from "./known-hosts.ts";
+import { lockScript, type HostLock } from "./host-lock.ts";
 
 export const MAX_SESSIONS = 4;
 
@@ -36,6 +37,8 @@ export interface SshOptions {
   /** Attempts for transient failures (refused, timed out, reset). */
   attempts: number;
   sshConfigFile?: string;
+  /** Hold the host's run lock for as long as the connection lives. */
+  lock?: HostLock;
 }
 
 interface Pending {
@@ -127,13 +130,23 @@ class ShellSession {
     }
   }
 
-  run(command: string, stdin?: Buffer | string): Promise<RunResult> {
+  /**
+   * Run `command` in a subshell of the session's shell. `inShell` runs it in
+   * that shell itself (what it opens stays open) and ends the shell when it
+   * fails, so that nothing written after it runs.
+   */
+  run(command: string, stdin?: Buffer | string, inShell = false): Promise<RunResult> {
     if (this.closedError) return Promise.reject(this.closedError);
     const marker = `__hoist_${this.token}_${++this.seq}:`;
-    const input = stdin === undefined || stdin.length === 0
+    const input = inShell
+      ? `${command} </dev/null`
+      : stdin === undefined || stdin.length === 0
       ? `( ${command}\n) </dev/null`
       : `{ base64 -d | ( ${command}\n) ; } <<'${marker}EOF'\n${Buffer.from(stdin).toString("base64").replace(/.{1,76}/g, "$&\n")}${marker}EOF`;
-    this.write(`${input}\nprintf '%s%d\\n' '${marker}' $?\nprintf '%s\\n' '${marker}' >&2\n`);
+    const trailer = inShell
+      ? `\nhoist_rc=$?; printf '%s%d\\n' '${marker}' $hoist_rc; printf '%s\\n' '${marker}' >&2; [ $hoist_rc = 0 ] || exit $hoist_rc\n`
+      : `\nprintf '%s%d\\n' '${marker}' $?\nprintf '%s\\n' '${marker}' >&2\n`;
+    this.write(`${input}${trailer}`);
     return new Promise<RunResult>((resolve, reject) => {
       this.queue.push({ marker, resolve, reject, stdout: [], stderr: [], outDone: null, errDone: false });
     });
@@ -195,6 +208,8 @@ export class SshConnection implements Connection {
   private lostError?: Error;
   /** Users sudo asked a password for on this connection. */
   private readonly becomeNeedsPassword = new Set<string>();
+  /** The session holding the run lock, while it waits for it: every command queues behind it. */
+  private locking?: ShellSession;
 
   private constructor(readonly host: string, private readonly client: Client, private readonly jump?: SshConnection) {
     client.on("close", () => this.lose(new UnreachableError(`${host}: connection closed`)));
@@ -233,7 +248,9 @@ export class SshConnection implements Connection {
         }
         sock = jump ? await jump.forward(address, port) : await connectSocket(address, port, o.connectTimeoutMs);
         const client = await SshConnection.handshake(sock, { o, address, port, username, keyFiles, knownFiles });
-        return new SshConnection(o.host, client, jump);
+        const conn = new SshConnection(o.host, client, jump);
+        if (o.lock) conn.takeLock(o.lock);
+        return conn;
       } catch (e) {
         lastError = e as Error;
         const code = (e as NodeJS.ErrnoException).code ?? "";
@@ -288,6 +305,26 @@ export class SshConnection implements Connection {
     });
   }
 
+  /**
+   * The first session takes the run lock in its own shell; commands given
+   * meanwhile queue behind it on that session (no round trip is lost), and if
+   * the lock cannot be had the session's shell exits before running any of them.
+   */
+  private takeLock(lock: HostLock): void {
+    const session = this.openSession();
+    this.locking = session;
+    session.run(lockScript(lock), undefined, true).then(
+      (r) => {
+        this.locking = undefined;
+        if (r.code !== 0) this.lose(new UnreachableError(`${this.host}: ${r.stdout.trim() || r.stderr.trim() || "cannot take the run lock"}`));
+      },
+      (e: Error) => {
+        this.locking = undefined;
+        this.lose(e);
+      },
+    );
+  }
+
   private forward(address: string, port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       this.client.forwardOut("127.0.0.1", 0, address, port, (err, stream) => (err ? reject(err) : resolve(stream)));
@@ -310,6 +347,7 @@ export class SshConnection implements Connection {
    */
   private acquire(): ShellSession {
     if (this.lostError) throw this.lostError;
+    if (this.locking) return this.locking;
     for (let i = this.sessions.length - 1; i >= 0; i--) if (this.sessions[i].failed) this.sessions.splice(i, 1);
     const ready = this.sessions.find((s) => s.pending === 0 || s.joinable);
     if (ready) return ready;

@@ -15,7 +15,7 @@ import { labSession, skipUnlessLab } from "./lab-session.ts";
 import { tempDir } from "../helpers.ts";
 import { tally } from "../security/tally.ts";
 
-skipUnlessLab(3);
+skipUnlessLab(4);
 const session = labSession("htest", 2);
 const root = resolve(new URL("../../..", import.meta.url).pathname);
 /** A run writing the six files takes about a second here; the writes happen from about 0.35 s on. */
@@ -158,6 +158,32 @@ test("host keys: another type and @revoked entries are refused as OpenSSH refuse
   }
   tally("host key verdicts equal to OpenSSH's", files.length * 2, agree);
   assert.is(agree, files.length * 2);
+});
+
+test("two runs at once against one host: the second waits for the first, no line is lost; past the wait timeout it says who holds the lock", async () => {
+  const dir = tempDir();
+  await session.sh("node2", "rm -f /root/lines");
+  const playbook = (who: string) => {
+    const file = join(dir, `${who}.yaml`);
+    writeFileSync(file, `- hosts: node2\n  tasks:\n    - file: { path: /root/lines, line: "${who} {{ item }}" }\n      loop: "{{ range(30) | list }}"\n`);
+    return file;
+  };
+  const [a, b] = await Promise.all([hoist(["run", playbook("a"), "-i", session.lab.inventory]), hoist(["run", playbook("b"), "-i", session.lab.inventory])]);
+  const lines = (await session.sh("node2", "cat /root/lines")).trim().split("\n");
+  const expected = ["a", "b"].flatMap((w) => Array.from({ length: 30 }, (_, i) => `${w} ${i}`)).sort();
+  tally("concurrent runs: lines kept", 60, expected.filter((l) => lines.includes(l)).length);
+  assert.is(a.code, 0, a.stderr + a.stdout);
+  assert.is(b.code, 0, b.stderr + b.stdout);
+  assert.equal(lines.slice().sort(), expected);
+  // A run that holds the host: the next one gives up after --lock-timeout, naming it.
+  const slow = join(dir, "slow.yaml");
+  writeFileSync(slow, "- hosts: node2\n  tasks:\n    - command: sleep 4\n");
+  const holder = hoist(["run", slow, "-i", session.lab.inventory]);
+  await new Promise((r) => setTimeout(r, 1500));
+  const waiter = await hoist(["run", playbook("c"), "-i", session.lab.inventory, "--lock-timeout", "1"]);
+  assert.is(waiter.code, 1);
+  assert.match(waiter.stdout, /another hoist run holds the lock on node2 \(.*pid \d+.*slow\.yaml/);
+  assert.is((await holder).code, 0);
 });
 
 test.run();

@@ -1,0 +1,53 @@
+/**
+ * One run at a time per host, decided on the host itself so that two control
+ * machines exclude each other too. The lock is flock(1) on a file in
+ * /run/lock, held by a shell that lives exactly as long as the run's
+ * connection: when hoist exits or is killed, sshd ends that shell and the
+ * lock is gone, so it never goes stale. Real runs hold it exclusively; check
+ * runs share it (they change nothing, but must not read a host halfway
+ * through a real run). The holder writes who it is beside the lock, so a run
+ * that waits can say whom it waits for.
+ */
+import { quote } from "../shell.ts";
+
+export interface HostLock {
+  /** Identifies this run; a second connection of the same run to the same machine does not wait for the first. */
+  runId: string;
+  /** A real run (exclusive) or a check run (shared). */
+  exclusive: boolean;
+  /** How long to wait for another run to finish. */
+  timeoutMs: number;
+  /** Who holds it, shown to a run that waits: host, user, pid, start time. */
+  holder: string;
+}
+
+/** Exit status of the lock script when another run holds the lock too long. */
+export const LOCK_BUSY = 75;
+
+/**
+ * Shell text that takes the lock in the shell that runs it (it must not run
+ * in a subshell: the lock lives as long as that shell's fd 9) and prints, on
+ * failure, why. Without flock(1) on the host, no lock is taken and it says so
+ * on stderr.
+ *
+ * @example
+ * session.runInShell(lockScript({ runId: "r1", exclusive: true, timeoutMs: 60000, holder: "ctl pid 42" }));
+ */
+export function lockScript(lock: HostLock): string {
+  const seconds = Math.max(1, Math.ceil(lock.timeoutMs / 1000));
+  const mode = lock.exclusive ? "-x" : "-s";
+  return `hoist_lock() {
+  command -v flock >/dev/null 2>&1 || { echo "hoist: flock(1) is missing on this host: no run lock taken" >&2; return 0; }
+  d=/run/lock; [ -d "$d" ] && [ -w "$d" ] || d=/tmp
+  l="$d/hoist.lock"; i="$d/hoist.lock.holder"
+  [ -e "$l" ] || (umask 0; : >> "$l") 2>/dev/null
+  exec 9<"$l" || { echo "hoist: cannot open $l: no run lock taken" >&2; return 0; }
+  if ! flock -n ${mode} 9; then
+    grep -qxF ${quote(`run=${lock.runId}`)} "$i" 2>/dev/null && return 0
+    printf 'waiting for the run lock on %s held by: %s\\n' "$(hostname)" "$(tail -n +2 "$i" 2>/dev/null | tr '\\n' ' ')" >&2
+    flock -w ${seconds} ${mode} 9 || { printf 'another hoist run holds the lock on %s (%s): waited ${seconds} s\\n' "$(hostname)" "$(tail -n +2 "$i" 2>/dev/null | tr '\\n' ' ')"; return ${LOCK_BUSY}; }
+  fi
+  ${lock.exclusive ? `(umask 022; printf '%s\\n%s\\n' ${quote(`run=${lock.runId}`)} ${quote(lock.holder)} > "$i") 2>/dev/null || true` : ":"}
+}
+hoist_lock`;
+}
