@@ -47,7 +47,7 @@ export function lockScript(lock: HostLock): string {
     printf 'waiting for the run lock on %s held by: %s\\n' "$(hostname)" "$(tail -n +2 "$i" 2>/dev/null | tr '\\n' ' ')" >&2
     flock -w ${seconds} ${mode} 9 || { printf 'another hoist run holds the lock on %s (%s): waited ${seconds} s\\n' "$(hostname)" "$(tail -n +2 "$i" 2>/dev/null | tr '\\n' ' ')"; return ${LOCK_BUSY}; }
   fi
-  ${lock.exclusive ? `(umask 022; printf '%s\\n%s\\n' ${quote(`run=${lock.runId}`)} ${quote(lock.holder)} > "$i") 2>/dev/null || true` : ":"}
+  ${lock.exclusive ? `{ printf '%s\\n%s\\n' ${quote(`run=${lock.runId}`)} ${quote(lock.holder)} > "$i"; } 2>/dev/null || true` : ":"}
 }
 hoist_lock`;
 }
