@@ -139,9 +139,19 @@ export interface SchemaCheck {
 export function validateSchema(schema: Record<string, unknown>, value: unknown, check: SchemaCheck): void {
   const validate = validatorFor(schema);
   if (validate(value)) return;
-  const relevant = (validate.errors ?? []).filter((e) => {
-    const path = pathOf(e.instancePath);
-    if (check.allowTemplates && e.keyword !== "additionalProperties" && e.keyword !== "required" && underTemplate(value, path)) return false;
+  const errors = validate.errors ?? [];
+  const deferred = (e: ErrorObject) => !!check.allowTemplates && e.keyword !== "additionalProperties" && e.keyword !== "required" && underTemplate(value, pathOf(e.instancePath));
+  // An anyOf/oneOf with a branch that fails only on templates may hold once they render: drop its errors.
+  const pending = errors
+    .filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf")
+    .map((e) => `${e.schemaPath}/`)
+    .filter((prefix) => {
+      const branchOf = (e: ErrorObject) => e.schemaPath.slice(prefix.length).split("/")[0];
+      const inside = errors.filter((e) => e.schemaPath.startsWith(prefix));
+      return [...new Set(inside.map(branchOf))].some((branch) => inside.filter((e) => branchOf(e) === branch).every(deferred));
+    });
+  const relevant = errors.filter((e) => {
+    if (deferred(e) || pending.some((prefix) => e.schemaPath.startsWith(prefix) || `${e.schemaPath}/` === prefix)) return false;
     // anyOf/oneOf restate their branches' errors; the branch errors say more.
     return !["anyOf", "oneOf", "if"].includes(e.keyword);
   });

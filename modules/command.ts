@@ -1,6 +1,7 @@
 /**
  * command: run a program — the escape hatch when no module fits.
  */
+import { absolutePath } from "./lib/argument-types.ts";
 import { defineModule, type Plan, type Probe } from "../engine/module.ts";
 import { commandLine, splitWords } from "../engine/shell.ts";
 
@@ -18,7 +19,7 @@ export const commandSchema = {
   properties: {
     cmd: { type: "string", description: "The command line, split into words like a shell would (no expansion, pipes or redirection)." },
     argv: { type: "array", items: { type: "string" }, minItems: 1, description: "The command as a list of words." },
-    chdir: { type: "string", description: "Directory to run in." },
+    chdir: { ...absolutePath, description: "Directory to run in (absolute)." },
     creates: { type: "string", description: "Skip the command when this path exists." },
     removes: { type: "string", description: "Run the command only when this path exists." },
     stdin: { type: "string", description: "Data fed to the command's standard input." },

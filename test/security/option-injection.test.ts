@@ -1,0 +1,95 @@
+/**
+ * Every module argument that reaches an argv on a host, tried with values
+ * that would become an option, an expression, a glob or a second command.
+ * Written in the playbook, each is refused when it loads (exit 4 territory:
+ * an InputError naming file:line:col); arriving through a variable, the task
+ * fails after rendering and before any command reaches the host (the real
+ * local connection is watched for every command it is given).
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadPlaybook } from "../../engine/playbook.ts";
+import { InputError } from "../../engine/errors.ts";
+import { LocalConnection } from "../../engine/connection/local.ts";
+import type { Connection } from "../../engine/connection/types.ts";
+import { modules, runPlaybook, tempDir } from "../helpers.ts";
+import { tally } from "./tally.ts";
+
+const OPTIONS = ["-oDpkg::Pre-Invoke::=touch /tmp/pwned", "--help", "-delete", "-rf", "-", "--", "-x=1"];
+const SHELLISH = ["a;id", "$(id)", "`id`", "a b", "x\nid", "a|b", "(", "!", ""];
+const GLOBS = ["inj-*", "a?", "[ab]"];
+const RELATIVE = ["relative/path", "../etc/passwd", "~root", "./x", "-delete"];
+
+/** [module, argument, base arguments, hostile values]; `[]` in the name puts the value in a list. */
+const TARGETS: [string, string, Record<string, unknown>, string[]][] = [
+  ["apt", "name", {}, [...OPTIONS, ...SHELLISH, ...GLOBS, "Hello", "pkg/evil"]],
+  ["apt", "name[]", {}, [...OPTIONS, ...SHELLISH, ...GLOBS]],
+  ["apt", "deb", {}, [...OPTIONS, ...RELATIVE, "ftp://x/y.deb"]],
+  ["file", "path", { state: "directory" }, [...OPTIONS, ...RELATIVE, ""]],
+  ["file", "owner", { path: "/tmp/x" }, [...OPTIONS, ...SHELLISH, "a:b"]],
+  ["file", "group", { path: "/tmp/x" }, [...OPTIONS, ...SHELLISH, "a:b"]],
+  ["systemd", "name", { state: "restarted" }, [...OPTIONS, ...SHELLISH, ...GLOBS]],
+  ["systemd", "path", { name: "x", content: "[Unit]\n" }, [...OPTIONS, ...RELATIVE]],
+  ["snap", "name", {}, [...OPTIONS, ...SHELLISH, ...GLOBS, "Upper"]],
+  ["snap", "channel", { name: "lxd" }, [...OPTIONS, ...SHELLISH]],
+  ["sysctl", "name", { value: "1" }, [...OPTIONS, ...SHELLISH, ...GLOBS]],
+  ["sysctl", "sysctl_file", { name: "vm.swappiness", value: "1" }, [...OPTIONS, ...RELATIVE]],
+  ["swap", "path", { state: "present", size: "1M" }, [...OPTIONS, ...RELATIVE]],
+  ["command", "chdir", { argv: ["true"] }, [...OPTIONS, ...RELATIVE]],
+];
+
+function argsWith(arg: string, base: Record<string, unknown>, value: unknown): Record<string, unknown> {
+  return arg.endsWith("[]") ? { ...base, [arg.slice(0, -2)]: ["ok-package", value] } : { ...base, [arg]: value };
+}
+
+test("written in the playbook: refused when it loads, naming file:line:col", async () => {
+  const registry = await modules();
+  const dir = tempDir();
+  let tried = 0;
+  const accepted: string[] = [];
+  for (const [module, arg, base, values] of TARGETS) {
+    for (const value of values) {
+      tried++;
+      const file = join(dir, `pb${tried}.yaml`);
+      writeFileSync(file, `- hosts: all\n  tasks:\n    - ${module}: ${JSON.stringify(argsWith(arg, base, value))}\n`);
+      try {
+        loadPlaybook(file, registry);
+        accepted.push(`${module} ${arg}=${JSON.stringify(value)}`);
+      } catch (e) {
+        if (!(e instanceof InputError) || !/:3:\d+: /.test(e.message)) accepted.push(`${module} ${arg}=${JSON.stringify(value)}: ${(e as Error).message}`);
+      }
+    }
+  }
+  tally("option injection, written in the playbook", tried, tried - accepted.length);
+  assert.equal(accepted, []);
+});
+
+test("through a variable: the task fails after rendering, and no command reaches the host", async () => {
+  let tried = 0;
+  const ran: string[] = [];
+  const leaked: string[] = [];
+  const watched = async (host: string): Promise<Connection> => {
+    const real = new LocalConnection(host);
+    return { host, exec: (command, options) => (ran.push(command), real.exec(command, options)), close: () => real.close() };
+  };
+  for (const [module, arg, base, values] of TARGETS) {
+    for (const value of values) {
+      tried++;
+      ran.length = 0;
+      const out = await runPlaybook(`- hosts: all\n  tasks:\n    - name: t\n      ${module}: ${JSON.stringify(argsWith(arg, base, "{{ hostile }}"))}\n`, {
+        inventory: "localhost ansible_connection=local\n",
+        connect: watched,
+        extraVars: { hostile: value },
+        check: true,
+      });
+      const r = out.byTask("t");
+      if (r.status !== "failed" || ran.length > 0) leaked.push(`${module} ${arg}=${JSON.stringify(value)}: ${r.status} ${r.msg ?? ""}; ran ${ran.length} commands`);
+    }
+  }
+  tally("option injection, through a variable", tried, tried - leaked.length);
+  assert.equal(leaked, []);
+});
+
+test.run();
