@@ -18,6 +18,8 @@
  * });
  */
 
+import type { Fact } from "./fact.ts";
+
 /** What a read-only command printed. */
 export interface RunResult {
   code: number;
@@ -45,8 +47,12 @@ export interface Stat {
 export interface Probe {
   readonly host: string;
   readonly check: boolean;
-  /** Run a command that does not change the host. */
-  run(argv: string[], options?: { stdin?: string; become?: boolean }): Promise<RunResult>;
+  /**
+   * Read a fact (see `engine/fact.ts`): memoised until a step touches the
+   * host, unless the fact is `fresh`; in check mode, what earlier planned
+   * changes would make of it.
+   */
+  fact<A, V>(fact: Fact<A, V>, args: A): Promise<V>;
   /** File content as UTF-8, or null when absent. */
   readFile(path: string): Promise<string | null>;
   stat(path: string): Promise<Stat | null>;
@@ -159,14 +165,6 @@ export interface Module<A = any> {
   freeForm?: string;
   /** Other names users know the module by (`ansible.builtin.copy`). */
   aliases?: string[];
-  /**
-   * Plans only read, so the engine may plan a task ahead of its turn, more
-   * than once, and throw the plan away: before a play starts, every task is
-   * planned together so that their reads reach the host in one round trip.
-   * `false` for a module with nothing to read on the host, or whose plan must
-   * only run in the task's turn.
-   */
-  prefetch?: boolean;
   /**
    * What the schema cannot say about the arguments (a free-form command line
    * that does not split into words): the problem, or undefined. Called when

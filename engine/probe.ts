@@ -9,6 +9,7 @@ import type { Connection, Become } from "./connection/types.ts";
 import type { Plan, Probe, RunResult, Stat } from "./module.ts";
 import { isWrite } from "./module.ts";
 import { commandLine } from "./shell.ts";
+import { factKey } from "./fact.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
 import { setImmediate } from "node:timers";
 
@@ -88,6 +89,15 @@ export class HostState {
 export interface ProbeOptions {
   check: boolean;
   become?: Become;
+  /** Planning ahead of the task's turn (prefetch): facts that say `prefetch: false` are not read. */
+  ahead?: boolean;
+}
+
+/** Thrown by a fact read ahead of its task when the fact may only be read in its turn. */
+export class NotAhead extends Error {
+  constructor(fact: string) {
+    super(`${fact} is read only in its task's turn`);
+  }
 }
 
 /**
@@ -139,11 +149,10 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
   const probe: Probe = {
     host: conn.host,
     check: options.check,
-    run(argv, runOptions = {}): Promise<RunResult> {
-      const become = runOptions.become === false ? undefined : options.become;
-      return memo(`run:${JSON.stringify(argv)}:${runOptions.stdin ?? ""}`, () =>
-        conn.exec(commandLine(argv), { stdin: runOptions.stdin, become }),
-      );
+    fact(fact, args) {
+      if (options.ahead && fact.prefetch === false) return Promise.reject(new NotAhead(fact.name));
+      const read = () => conn.exec(commandLine(fact.command(args)), { become: options.become }).then((r) => fact.parse(r, args));
+      return fact.fresh ? read() : memo(`fact:${factKey(fact, args)}`, read);
     },
     async readFile(path) {
       const p = projected(`file:${path}`);

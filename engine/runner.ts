@@ -127,8 +127,8 @@ interface Planned {
   become?: Become;
 }
 
-/** Render and validate the arguments, then plan through a fresh probe: reads only. */
-async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<Planned> {
+/** Render and validate the arguments, then plan through a fresh probe: reads only. `ahead`: before the task's turn (prefetch). */
+async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment, ahead = false): Promise<Planned> {
   const module = env.module!;
   const args = renderDeep(task.args, vars);
   validateSchema(module.schema, args, { what: `module '${module.name}'` });
@@ -139,7 +139,7 @@ async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironm
   if (!target) throw new Error(`delegate_to: no such host '${task.delegateTo}'`);
   const conn = await target.connect();
   const become = env.become(task, host, vars);
-  const probe = createProbe(conn, target.state, { check, become });
+  const probe = createProbe(conn, target.state, { check, become, ahead });
   const plan = await module.plan(args, probe, {
     render: (text) => renderText(text, vars),
     playbookDir: env.playbookDir,
@@ -239,11 +239,11 @@ function loopItems(task: Task, vars: Vars): unknown {
 }
 
 /** Plan a task once for each set of variables, all at once, only to fill the read cache: plans and errors are dropped. */
-async function planAll(task: Task, host: HostRun, varsList: Vars[], env: TaskEnvironment): Promise<void> {
+async function planAll(task: Task, host: HostRun, varsList: Vars[], env: TaskEnvironment, ahead: boolean): Promise<void> {
   if (!env.module) return;
   const conditions = conditionsOf(task, env);
   await Promise.allSettled(varsList.map(async (vars) => {
-    if (condition(conditions, vars)) await planOnce(task, host, vars, env);
+    if (condition(conditions, vars)) await planOnce(task, host, vars, env, ahead);
   }));
 }
 
@@ -262,11 +262,10 @@ export async function prefetch(tasks: [Task, TaskEnvironment][], host: HostRun):
   const generation = host.state.generation;
   const prefetched = new WeakSet<object>();
   await Promise.allSettled(tasks.map(async ([task, env]) => {
-    if (env.module?.prefetch === false) return;
     const vars = env.vars(host, task.vars);
     const items = task.loop === undefined ? undefined : loopItems(task, vars);
     const varsList = items === undefined ? [vars] : Array.isArray(items) ? items.map((item) => itemVars(task, host, env, item)) : [];
-    await planAll(task, host, varsList, env);
+    await planAll(task, host, varsList, env, true);
     prefetched.add(task);
   }));
   if (host.state.generation === generation) host.state.prefetched = { generation, tasks: prefetched };
@@ -296,7 +295,7 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
       // after another exactly as before, and an item after one that changed the host reads afresh.
       const { prefetched } = host.state;
       const cached = prefetched.generation === host.state.generation && prefetched.tasks.has(task);
-      if (env.module?.prefetch !== false && items.length > 1 && !cached) await planAll(task, host, items.map((item) => itemVars(task, host, env, item)), env);
+      if (items.length > 1 && !cached) await planAll(task, host, items.map((item) => itemVars(task, host, env, item)), env, false);
       const results: TaskResult[] = [];
       for (const item of items) {
         const vars = itemVars(task, host, env, item);

@@ -4,6 +4,9 @@
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { absolutePath, debianPackage, httpUrl } from "./lib/argument-types.ts";
+import { DebPackages } from "../facts/deb-packages.ts";
+import { AptSimulation } from "../facts/apt-simulation.ts";
+import { DebFile } from "../facts/deb-file.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 
 interface Args {
@@ -43,63 +46,6 @@ const schema = {
 const APT_ENV = ["env", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a"];
 /** Waits for the dpkg lock (another apt, unattended-upgrades) instead of failing on it. */
 const APT_OPTIONS = ["-y", "-q", "-o", "DPkg::Lock::Timeout=600", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"];
-
-interface Installed {
-  version: string;
-  /** dpkg's status letter: i installed, c config files only, others half-done states. */
-  status: string;
-}
-
-interface HostPackages {
-  installed: Map<string, Installed>;
-  candidate: Map<string, string>;
-  cacheAge: number;
-}
-
-/** dpkg state, candidates and cache age in one round trip. */
-async function readPackages(probe: Probe, names: string[], withCandidates: boolean): Promise<HostPackages> {
-  const script = `now=$(date +%s)
-stamp=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)
-echo "cache $((now - stamp))"
-[ $# -eq 0 ] || dpkg-query -W -f='pkg \${Package}\t\${Version}\t\${db:Status-Abbrev}\n' -- "$@" 2>/dev/null
-[ "$HOIST_CANDIDATES" != 1 ] || [ $# -eq 0 ] || apt-cache policy -- "$@" 2>/dev/null`;
-  const r = await probe.run(["env", `HOIST_CANDIDATES=${withCandidates ? 1 : 0}`, "sh", "-c", script, "sh", ...names]);
-  const out: HostPackages = { installed: new Map(), candidate: new Map(), cacheAge: Infinity };
-  let policyFor = "";
-  for (const line of r.stdout.split("\n")) {
-    const cache = /^cache (\d+)$/.exec(line);
-    if (cache) out.cacheAge = Number(cache[1]);
-    const pkg = /^pkg ([^\t]+)\t([^\t]*)\t(..)/.exec(line);
-    if (pkg && (pkg[3][1] === "i" || !out.installed.has(pkg[1]))) out.installed.set(pkg[1], { version: pkg[2], status: pkg[3][1] });
-    const header = /^(\S+):$/.exec(line);
-    if (header) policyFor = header[1];
-    const cand = /^\s+Candidate: (\S+)/.exec(line);
-    if (cand && policyFor && cand[1] !== "(none)") out.candidate.set(policyFor, cand[1]);
-  }
-  return out;
-}
-
-interface Simulation {
-  ok: boolean;
-  error: string;
-  /** Packages apt would install or upgrade, with versions. */
-  installs: Map<string, string>;
-  removes: string[];
-}
-
-/** apt's own dry run: what one transaction would install, upgrade and remove. */
-async function simulate(probe: Probe, argv: string[]): Promise<Simulation> {
-  const r = await probe.run([...APT_ENV, "apt-get", "-s", "-q", "-o", "Debug::NoLocking=1", ...argv]);
-  const installs = new Map<string, string>();
-  const removes: string[] = [];
-  for (const line of r.stdout.split("\n")) {
-    const inst = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/.exec(line);
-    if (inst) installs.set(inst[1], inst[2]);
-    const remv = /^(?:Remv|Purg) (\S+)/.exec(line);
-    if (remv) removes.push(remv[1]);
-  }
-  return { ok: r.code === 0, error: (r.stderr || r.stdout).trim().split("\n").filter((l) => l.startsWith("E:")).join("; ") || r.stderr.trim(), installs, removes };
-}
 
 function splitSpec(spec: string): { name: string; version?: string } {
   const i = spec.indexOf("=");
@@ -155,10 +101,7 @@ async function debIdentity(deb: string, probe: Probe): Promise<{ name: string; v
     if (!m) return { fail: `cannot tell package and version from ${deb}; name it package_version_arch.deb` };
     return { name: m[1], version: decodeURIComponent(m[2]).replace(/%3a/gi, ":") };
   }
-  const r = await probe.run(["dpkg-deb", "-f", "--", deb, "Package", "Version"]);
-  if (r.code !== 0) return { fail: `cannot read ${deb}: ${r.stderr.trim()}` };
-  const f = Object.fromEntries(r.stdout.split("\n").filter(Boolean).map((l) => [l.split(":")[0], l.slice(l.indexOf(":") + 1).trim()]));
-  return { name: f.Package, version: f.Version };
+  return probe.fact(DebFile, { path: deb });
 }
 
 async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean): Promise<Plan> {
@@ -171,7 +114,8 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     debFile = id;
   }
   const names = [...specs.map((s) => s.name), ...(debFile ? [debFile.name] : [])];
-  const host = await readPackages(probe, names, state === "latest");
+  const facts = await probe.fact(DebPackages, { names, candidates: state === "latest" });
+  const host = { installed: new Map(Object.entries(facts.installed)), candidate: new Map(Object.entries(facts.candidate)) };
   const changes: Change[] = [];
   const assume: Record<string, unknown> = {};
   const isInstalled = (n: string) => host.installed.get(n)?.status === "i";
@@ -208,17 +152,17 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   }
   // A downloaded .deb cannot be simulated before it exists; the rest can, against the current lists.
   const simulated = targets.filter((t) => t !== debTarget || debTarget === args.deb);
-  const sim = simulated.length ? await simulate(probe, ["install", ...recommends, "--", ...simulated]) : undefined;
+  const sim = simulated.length ? await probe.fact(AptSimulation, { argv: ["install", ...recommends, "--", ...simulated] }) : undefined;
   if (sim && !sim.ok && !cacheWillUpdate) return { changes: [], steps: [], fail: `apt cannot install ${simulated.join(" ")}: ${sim.error}` };
   const requested = new Set([...wanted.map((s) => s.name), ...(debFile && debWanted ? [debFile.name] : [])]);
   for (const n of requested) {
     const have = host.installed.get(n);
     const spec = specs.find((s) => s.name === n);
-    const after = sim?.installs.get(n) ?? (n === debFile?.name ? debFile.version : spec?.version ?? host.candidate.get(n) ?? "present");
+    const after = sim?.installs[n] ?? (n === debFile?.name ? debFile.version : spec?.version ?? host.candidate.get(n) ?? "present");
     changes.push({ field: `package ${n}`, before: have?.status === "i" ? have.version : null, after });
     assume[`package:${n}`] = after;
   }
-  for (const [n, v] of sim?.installs ?? []) {
+  for (const [n, v] of Object.entries(sim?.installs ?? {})) {
     if (requested.has(n)) continue;
     changes.push({ field: `package ${n} (dependency)`, before: host.installed.get(n)?.status === "i" ? host.installed.get(n)!.version : null, after: v });
     assume[`package:${n}`] = v;
@@ -241,9 +185,9 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   if (wantsUpdate && !update) {
     // The same read planPackages makes (same argv), so the probe answers it once.
     const names = [args.name ?? []].flat().map((spec) => splitSpec(spec).name);
-    const age = (await readPackages(probe, names, (args.state ?? "present") === "latest")).cacheAge;
-    update = args.cache_valid_time === undefined || age > args.cache_valid_time;
-    if (update) before.push({ field: "apt cache", before: Number.isFinite(age) ? `${age} s old` : "never updated", after: "updated" });
+    const age = (await probe.fact(DebPackages, { names, candidates: (args.state ?? "present") === "latest" })).cacheAge;
+    update = args.cache_valid_time === undefined || age === null || age > args.cache_valid_time;
+    if (update) before.push({ field: "apt cache", before: age !== null ? `${age} s old` : "never updated", after: "updated" });
   } else if (update) before.push({ field: "apt cache", before: "without the new source", after: "updated" });
   if (update) steps.push({ run: [...APT_ENV, "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"] });
   const hasPackages = args.name !== undefined || args.deb !== undefined;

@@ -31,8 +31,6 @@ export default defineModule<Args>({
 - fail: msg="unsupported distribution"
   when: ansible_distribution != 'Debian'
 `,
-  // Reads nothing on the host: nothing to prefetch.
-  prefetch: false,
   async plan(args, _probe, ctx) {
     const conditions = args.that === undefined ? [] : Array.isArray(args.that) ? args.that : [args.that];
     if (conditions.length === 0) return { changes: [], steps: [], fail: args.msg ?? args.fail_msg ?? "failed as requested" };

@@ -12,8 +12,6 @@ export default defineModule<{ msg?: unknown; var?: string }>({
 - debug: msg="{{ inventory_hostname }} has {{ groups.all | length }} peers"
 - debug: { var: join_command }
 `,
-  // Reads nothing on the host: nothing to prefetch.
-  prefetch: false,
   async plan(args, _probe, ctx) {
     const value = args.var !== undefined ? ctx.vars[args.var] : (args.msg ?? "Hello world!");
     const msg = args.var !== undefined ? `${args.var} = ${JSON.stringify(value)}` : typeof value === "string" ? value : JSON.stringify(value);

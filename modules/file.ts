@@ -4,6 +4,7 @@
  */
 import { dirname } from "node:path";
 import { absolutePath, accountName } from "./lib/argument-types.ts";
+import { FileBytes, MismatchedEntries } from "../facts/file-bytes.ts";
 import { defineModule, type Change, type Plan, type Probe, type Step, type PlanContext } from "../engine/module.ts";
 import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
 import { editBlock, editLine } from "./lib/text-edit.ts";
@@ -64,9 +65,9 @@ async function desiredContent(args: Args, probe: Probe, ctx: PlanContext, curren
   if (args.content !== undefined) return { text: rendered(args.content) };
   if (args.src !== undefined && args.state !== "link") {
     if (args.remote_src) {
-      const r = await probe.run(["base64", "-w0", "--", args.src]);
-      if (r.code !== 0) throw new Error(`cannot read remote src ${args.src}: ${r.stderr.trim()}`);
-      const data = Buffer.from(r.stdout.trim(), "base64");
+      const bytes = await probe.fact(FileBytes, { path: args.src });
+      if (bytes === null) throw new Error(`cannot read remote src ${args.src}`);
+      const data = Buffer.from(bytes, "base64");
       return data.includes(0) ? { base64: data.toString("base64") } : { text: data.toString("utf8") };
     }
     const data = await ctx.readLocal(args.src);
@@ -103,8 +104,7 @@ async function planFile(args: Args, probe: Probe, ctx: PlanContext): Promise<Pla
     return fixes.changes.length ? { ...fixes } : done(`${path} is as wanted`);
   }
   if (want.base64 !== undefined) {
-    const r = stat ? await probe.run(["base64", "-w0", "--", path]) : undefined;
-    const same = r && r.code === 0 && r.stdout.trim() === want.base64;
+    const same = stat ? (await probe.fact(FileBytes, { path })) === want.base64 : false;
     if (same) {
       const fixes = attributeFixes(path, stat!, { mode, owner: args.owner, group: args.group });
       return fixes.changes.length ? fixes : done(`${path} content matches`);
@@ -152,13 +152,7 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
   }
   const fixes = attributeFixes(path, stat, { mode, owner: args.owner, group: args.group });
   if (args.recurse && (mode || args.owner || args.group)) {
-    const tests = [
-      ...(mode ? ["!", "-perm", mode.slice(1)] : []),
-      ...(args.owner ? [...(mode ? ["-o"] : []), "!", "-user", args.owner] : []),
-      ...(args.group ? [...(mode || args.owner ? ["-o"] : []), "!", "-group", args.group] : []),
-    ];
-    const r = await probe.run(["find", "-P", path, "-mindepth", "1", "(", ...tests, ")", "-print"]);
-    const wrong = r.stdout.split("\n").filter(Boolean);
+    const wrong = await probe.fact(MismatchedEntries, { path, mode, owner: args.owner, group: args.group });
     if (wrong.length) {
       fixes.changes.push({ field: "recursive attributes", path, before: `${wrong.length} entries differ`, after: [mode, args.owner, args.group].filter(Boolean).join(" ") });
       if (mode) fixes.steps.push({ run: ["chmod", "-R", mode, "--", path], touches: [path] });

@@ -11,8 +11,6 @@ export default defineModule<Record<string, unknown>>({
 - set_fact:
     first_master: "{{ groups.masters | first }}"
 `,
-  // Reads nothing on the host: nothing to prefetch.
-  prefetch: false,
   async plan(args) {
     const facts = Object.fromEntries(Object.entries(args).filter(([k]) => k !== "cacheable"));
     return { changes: [], steps: [], facts, result: { ansible_facts: facts } };

@@ -3,6 +3,7 @@
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { snapChannel, snapName } from "./lib/argument-types.ts";
+import { SnapConfig, SnapRefreshes, Snaps } from "../facts/snaps.ts";
 
 interface Args {
   name: string | string[];
@@ -41,24 +42,6 @@ export function normalizeChannel(channel: string): string {
   return channel;
 }
 
-/** `snap list`: Name Version Rev Tracking Publisher Notes. */
-async function installedSnaps(probe: Probe): Promise<Map<string, Installed>> {
-  const r = await probe.run(["snap", "list", "--unicode=never", "--color=never"]);
-  if (r.code !== 0) throw new Error(`snap list failed (exit ${r.code}): ${r.stderr.trim() || "is snapd installed and running?"}`);
-  const out = new Map<string, Installed>();
-  for (const line of r.stdout.split("\n").slice(1)) {
-    const [name, version, rev, tracking, , notes] = line.trim().split(/\s+/);
-    if (name) out.set(name, { version, rev, tracking, notes: notes && notes !== "-" ? notes.split(",") : [] });
-  }
-  return out;
-}
-
-/** Snaps with a newer revision in their channel (`snap refresh --list`). */
-async function refreshable(probe: Probe): Promise<Set<string>> {
-  const r = await probe.run(["snap", "refresh", "--list", "--unicode=never", "--color=never"]);
-  return new Set(r.code === 0 ? r.stdout.split("\n").slice(1).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean) : []);
-}
-
 const parsed = (v: unknown) => {
   try {
     return JSON.parse(String(v));
@@ -71,8 +54,7 @@ const parsed = (v: unknown) => {
 async function optionChanges(probe: Probe, name: string, options: Record<string, unknown>, installed: boolean): Promise<{ changes: Change[]; assignments: string[] }> {
   let config: Record<string, unknown> = {};
   if (installed) {
-    const r = await probe.run(["snap", "get", "-d", name]);
-    if (r.code === 0) config = JSON.parse(r.stdout || "{}");
+    config = await probe.fact(SnapConfig, { name });
   }
   const changes: Change[] = [];
   const assignments: string[] = [];
@@ -88,7 +70,7 @@ async function optionChanges(probe: Probe, name: string, options: Record<string,
 
 async function plan(args: Args, probe: Probe): Promise<Plan> {
   const names = [args.name].flat();
-  const installed = await installedSnaps(probe);
+  const installed = new Map(Object.entries(await probe.fact(Snaps, {})));
   const changes: Change[] = [];
   const steps: Step[] = [];
   const channel = args.channel ? normalizeChannel(args.channel) : undefined;
@@ -101,7 +83,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     return changes.length ? { changes, steps } : { changes, steps, reason: `not installed: ${names.join(", ")}` };
   }
 
-  const stale = args.state === "refreshed" ? await refreshable(probe) : new Set<string>();
+  const stale = new Set(args.state === "refreshed" ? await probe.fact(SnapRefreshes, {}) : []);
   for (const n of names) {
     const have = installed.get(n);
     if (!have) {

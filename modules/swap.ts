@@ -3,6 +3,7 @@
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { planFileContent } from "./lib/managed-file.ts";
+import { SwapFile, SwapUnits } from "../facts/swap.ts";
 
 interface Args {
   state: "off" | "present" | "absent";
@@ -63,10 +64,9 @@ const commentSwapLines = (fstab: string) => fstab.split("\n").map((l) => (isSwap
 
 /** Swap units systemd knows that are backed by a path on this host and are not masked yet. */
 async function unmaskedSwapUnits(probe: Probe): Promise<string[]> {
-  const r = await probe.run(["sh", "-c", 'systemctl list-units --type=swap --all --plain --no-legend --no-pager | while read -r u load _; do [ "$load" = masked ] || echo "$u $(systemd-escape -u --path "${u%.swap}")"; done']);
-  const units = r.stdout.split("\n").filter(Boolean).map((l) => l.split(" "));
-  const stats = await probe.statMany(units.map((u) => u[1]));
-  return units.filter((u) => stats.get(u[1])).map((u) => u[0]);
+  const units = await probe.fact(SwapUnits, {});
+  const stats = await probe.statMany(units.map((u) => u.path));
+  return units.filter((u) => stats.get(u.path)).map((u) => u.unit);
 }
 
 async function planOff(probe: Probe): Promise<Plan> {
@@ -90,14 +90,6 @@ async function planOff(probe: Probe): Promise<Plan> {
   return { changes, steps, assume: await projectedSwaps(probe, (p) => own.has(p)) };
 }
 
-/** Size of the file and whether it carries a swap signature, in one round trip. */
-async function swapFile(probe: Probe, path: string): Promise<{ size: number; signed: boolean } | null> {
-  const r = await probe.run(["sh", "-c", '[ -f "$1" ] || exit 3; stat -c %s -- "$1"; tail -c +$(( $(getconf PAGESIZE) - 9 )) -- "$1" | head -c 10', "sh", path]);
-  if (r.code === 3) return null;
-  const [size, signature] = r.stdout.split("\n");
-  return { size: Number(size), signed: signature === "SWAPSPACE2" };
-}
-
 function fstabEdit(path: string, line: string | null) {
   return (fstab: string) => {
     // A line for this path, live or commented out by `state: off`, is replaced rather than kept beside the new one.
@@ -113,7 +105,7 @@ async function planFile(args: Args, probe: Probe): Promise<Plan> {
   const changes: Change[] = [];
   const steps: Step[] = [];
   const active = (await activeSwaps(probe)).find((s) => s.path === path);
-  const file = await swapFile(probe, path);
+  const file = await probe.fact(SwapFile, { path });
   if (args.state === "absent") {
     if (active) {
       changes.push({ field: `swap ${path}`, before: "on", after: "off" });

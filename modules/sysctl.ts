@@ -3,6 +3,7 @@
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { absolutePath } from "./lib/argument-types.ts";
+import { SysctlValue } from "../facts/sysctl-value.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 import { editLine } from "./lib/text-edit.ts";
 
@@ -39,12 +40,6 @@ const KEY_MODULES: [RegExp, string][] = [
 const normalize = (v: string) => v.trim().split(/\s+/).join(" ");
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** The live value, or null when /proc/sys has no such key. */
-async function liveValue(probe: Probe, name: string): Promise<string | null> {
-  const r = await probe.run(["sysctl", "-n", "--", name]);
-  return r.code === 0 ? normalize(r.stdout) : null;
-}
-
 async function plan(args: Args, probe: Probe): Promise<Plan> {
   const file = args.sysctl_file!;
   const keyLine = new RegExp(`^\\s*${escape(args.name)}\\s*=`);
@@ -62,7 +57,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   changes.push(...persisted.changes);
   steps.push(...persisted.steps);
 
-  let live = args.reload ? await liveValue(probe, args.name) : value;
+  let live = args.reload ? await probe.fact(SysctlValue, { name: args.name }) : value;
   if (live === null) {
     const module = KEY_MODULES.find(([re]) => re.test(args.name))?.[1];
     if (!module) return { changes: [], steps: [], fail: `no kernel parameter ${args.name} on ${probe.host} (/proc/sys/${args.name.replace(/\./g, "/")} does not exist)` };

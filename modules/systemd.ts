@@ -4,6 +4,7 @@
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { absolutePath, unitName } from "./lib/argument-types.ts";
+import { SystemdUnit } from "../facts/systemd-unit.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 
 interface Args {
@@ -38,13 +39,6 @@ interface UnitInfo {
   NeedDaemonReload: string;
 }
 
-async function readUnit(probe: Probe, unit: string): Promise<UnitInfo> {
-  const r = await probe.run(["systemctl", "show", "--property=LoadState,ActiveState,UnitFileState,NeedDaemonReload", "--", unit]);
-  if (r.code !== 0) throw new Error(`systemctl show ${unit} failed (exit ${r.code}): ${r.stderr.trim()}`);
-  const props = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-  return { LoadState: "", ActiveState: "", UnitFileState: "", NeedDaemonReload: "no", ...props };
-}
-
 /** systemd-analyze only verifies files named like units, so the new file is checked under its real name. */
 const verify = (unit: string) => ["sh", "-c", 'd=$(mktemp -d) && cp "$1" "$d/$2" && systemd-analyze verify "$d/$2"; r=$?; rm -rf "$d"; exit $r', "sh", "%s", unit];
 
@@ -57,7 +51,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   const systemctl = (...words: string[]): Step => ({ run: ["systemctl", ...words, "--", unit] });
   const changes: Change[] = [];
   const steps: Step[] = [];
-  let info = await readUnit(probe, unit);
+  let info = await probe.fact(SystemdUnit, { unit });
   let reload = info.NeedDaemonReload === "yes" && (args.daemon_reload || args.content !== undefined);
 
   if (args.content !== undefined) {

@@ -6,6 +6,8 @@ import { LocalConnection } from "../../engine/connection/local.ts";
 import type { Connection, ExecOptions } from "../../engine/connection/types.ts";
 import { statPaths } from "../../engine/remote.ts";
 import { HostState, createProbe } from "../../engine/probe.ts";
+import { defineFact } from "../../engine/fact.ts";
+import { NotAhead } from "../../engine/probe.ts";
 import type { Stat } from "../../engine/module.ts";
 import { runPlaybook, tempDir } from "../helpers.ts";
 
@@ -88,12 +90,33 @@ test("after a step, only reads of what it touched are forgotten", async () => {
   } } as Connection;
   const probe = createProbe(conn, state, { check: false });
   await probe.statMany([...stats.keys()]);
-  await probe.run(["true"]);
+  await probe.fact(defineFact({ name: "True", command: () => ["true"], parse: (r) => r.code }), {});
   const cached = () => [...state.cache.keys()].map((k) => k.slice(1)).sort();
   state.forget(["/srv/a/b"]);
   assert.equal(cached(), ["stat:/srv", "stat:/srv/ab", "stat:/srv/c"], "the path, its missing parent and command output go; an existing parent and siblings stay");
   state.forget();
   assert.equal(cached(), []);
+});
+
+test("memo policy: a fact is read once until the host changes; a fresh one every time; one that says so is never read ahead", async () => {
+  const state = new HostState();
+  let execs = 0;
+  const conn = { host: "h", close: async () => {}, exec: async () => ({ code: 0, stdout: `${++execs}\n`, stderr: "" }) } as Connection;
+  const Counter = defineFact<Record<string, never>, number>({ name: "Counter", command: () => ["count"], parse: (r) => Number(r.stdout) });
+  const Clock = defineFact<Record<string, never>, number>({ name: "Clock", command: () => ["date"], parse: (r) => Number(r.stdout), fresh: true });
+  const Slow = defineFact<Record<string, never>, number>({ name: "Slow", command: () => ["kubectl", "diff"], parse: (r) => Number(r.stdout), prefetch: false });
+  const probe = createProbe(conn, state, { check: false });
+  assert.is(await probe.fact(Counter, {}), 1);
+  assert.is(await probe.fact(Counter, {}), 1, "memoised");
+  assert.is(await probe.fact(Clock, {}), 2);
+  assert.is(await probe.fact(Clock, {}), 3, "fresh: asked again");
+  state.forget();
+  assert.is(await probe.fact(Counter, {}), 4, "read again once the host changed");
+  const ahead = createProbe(conn, state, { check: false, ahead: true });
+  const refused = await ahead.fact(Slow, {}).then(() => undefined, (e: unknown) => e);
+  assert.instance(refused, NotAhead);
+  assert.is(execs, 4, "nothing was run for the read that may not go ahead");
+  assert.is(await probe.fact(Slow, {}), 5, "in its turn it is read");
 });
 
 test.run();

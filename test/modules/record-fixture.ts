@@ -1,6 +1,6 @@
 /**
  * Records a planning fixture from a real host: runs a module's plan through
- * a probe that notes every answer the host gave, and writes
+ * a probe that notes every fact value, file and stat the host gave, and writes
  * `test/modules/<module>/<case>.json` for fixtures.test.ts. Read the plan it
  * wrote before committing it: a fixture states what is right, not what is.
  *
@@ -25,13 +25,13 @@ const args = JSON.parse(argsJson);
 validateSchema(module.schema, args, { what: moduleName });
 const conn = await openConnection(host, hostVariables(loadInventory(inventory), host), { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 } });
 const real = createProbe(conn, new HostState(), { check });
-const answers = { run: {} as Record<string, unknown>, files: {} as Record<string, unknown>, stats: {} as Record<string, unknown> };
+const answers = { facts: [] as { fact: string; args: unknown; value: unknown }[], files: {} as Record<string, unknown>, stats: {} as Record<string, unknown> };
 const probe: Probe = {
   ...real,
-  async run(words, options) {
-    const r = await real.run(words, options);
-    answers.run[words.join(" ")] = r;
-    return r;
+  async fact(fact, args) {
+    const value = await real.fact(fact, args);
+    if (!answers.facts.some((f) => f.fact === fact.name && JSON.stringify(f.args) === JSON.stringify(args))) answers.facts.push({ fact: fact.name, args, value });
+    return value;
   },
   async readFile(path) {
     const r = await real.readFile(path);

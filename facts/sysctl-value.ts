@@ -1,0 +1,16 @@
+/**
+ * SysctlValue: a kernel parameter's live value, whitespace-normalised; null
+ * when /proc/sys has no such key (its module is not loaded).
+ */
+import { defineFact } from "../engine/fact.ts";
+
+/**
+ * @example
+ * await probe.fact(SysctlValue, { name: "net.ipv4.ip_forward" }) // "1"
+ */
+export const SysctlValue = defineFact<{ name: string }, string | null>({
+  name: "SysctlValue",
+  command: ({ name }) => ["sysctl", "-n", "--", name],
+  parse: (r) => (r.code === 0 ? r.stdout.trim().split(/\s+/).join(" ") : null),
+  paths: ["/etc/sysctl.d/", "/etc/sysctl.conf", "/usr/lib/sysctl.d/", "/etc/modules-load.d/"],
+});
