@@ -19,6 +19,7 @@
  */
 
 import type { Fact } from "./fact.ts";
+import type { Projection } from "./projection.ts";
 
 /** What a read-only command printed. */
 export interface RunResult {
@@ -58,10 +59,6 @@ export interface Probe {
   stat(path: string): Promise<Stat | null>;
   /** Several stats in one round trip. */
   statMany(paths: string[]): Promise<Map<string, Stat | null>>;
-  /** A fact an earlier planned change declared it would produce (check mode only; undefined otherwise). */
-  assumed(key: string): unknown;
-  /** Human summaries of changes planned earlier on this host but not applied (check mode). */
-  pending(): string[];
 }
 
 /** One field a plan changes: what `--diff` prints and JSON output carries. */
@@ -118,8 +115,12 @@ export interface Plan {
   steps: Step[];
   /** Why nothing needs doing, or a short note on what would be done. */
   reason?: string;
-  /** Facts the changes would produce, for later plans in check mode (`Probe.assumed`). */
-  assume?: Record<string, unknown>;
+  /**
+   * What the changes would make true, or unknowable, for the plans after it
+   * in check mode (see `engine/projection.ts`). Writes are projected by the
+   * engine itself; a plan projects what its commands do.
+   */
+  projects?: Projection[];
   /** Values added to the registered result (`register:`). */
   result?: Record<string, unknown>;
   /** Variables set on the host for later tasks (as `set_fact`). */

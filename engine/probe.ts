@@ -9,7 +9,9 @@ import type { Connection, Become } from "./connection/types.ts";
 import type { Plan, Probe, RunResult, Stat } from "./module.ts";
 import { isWrite } from "./module.ts";
 import { commandLine } from "./shell.ts";
-import { factKey } from "./fact.ts";
+import { factKey, type Fact } from "./fact.ts";
+import { Overlay, type Read } from "./overlay.ts";
+import { projectFile, projectStat } from "./projection.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
 import { setImmediate } from "node:timers";
 
@@ -23,9 +25,8 @@ export class HostState {
   readonly cache = new Map<string, Promise<unknown>>();
   /** Cache keys of stats that found nothing: a touched path may create those (`mkdir -p`). */
   readonly absent = new Set<string>();
-  /** Check mode: projected facts (`stat:/p`, `file:/p`, and module-declared keys). */
-  readonly overlay = new Map<string, unknown>();
-  readonly pendingNotes: string[] = [];
+  /** Check mode: what the plans planned so far would have made of the host. */
+  readonly overlay = new Overlay();
   /** Stats asked for in this turn of the event loop, per become user: they go out as one command. */
   readonly statBatches = new Map<string, StatBatch>();
   /** Bumped by `forget`, so that an answer read before an apply is not memoised after it. */
@@ -63,26 +64,20 @@ export class HostState {
   }
 
   /**
-   * Record what a plan would have done, for plans that come after it in check mode.
+   * Record what a plan would have done, for plans that come after it in
+   * check mode: its writes as exact files and stats, then its own projections.
    *
    * @example
-   * state.project(plan, "file: /etc/motd");
+   * state.project(plan, "file /etc/motd (site.yaml:4)");
    */
-  project(plan: Plan, summary: string): void {
-    for (const step of plan.steps) {
-      if (!isWrite(step)) continue;
-      this.overlay.set(`file:${step.write}`, step.base64 ? Buffer.from(step.content, "base64").toString("utf8") : step.content);
-      const previous = this.overlay.get(`stat:${step.write}`) as Stat | null | undefined;
-      this.overlay.set(`stat:${step.write}`, {
-        type: "file",
-        mode: step.mode ?? previous?.mode ?? "0644",
-        owner: step.owner ?? previous?.owner ?? "root",
-        group: step.group ?? previous?.group ?? "root",
-        size: Buffer.byteLength(step.content),
-      } satisfies Stat);
-    }
-    for (const [k, v] of Object.entries(plan.assume ?? {})) this.overlay.set(k, v);
-    if (plan.changes.length || plan.steps.length) this.pendingNotes.push(summary);
+  project(plan: Plan, by: string, doubtful = false): void {
+    const writes = plan.steps.filter(isWrite).flatMap((step) => {
+      const content = step.base64 ? Buffer.from(step.content, "base64").toString("utf8") : step.content;
+      const stat: Stat = { type: "file", mode: step.mode ?? "0644", owner: step.owner ?? "root", group: step.group ?? "root", size: Buffer.byteLength(content) };
+      return [projectFile(step.write, content), projectStat(step.write, stat)];
+    });
+    const all = [...writes, ...(plan.projects ?? [])];
+    this.overlay.add(doubtful ? Overlay.doubtful(all) : all, by);
   }
 }
 
@@ -91,6 +86,8 @@ export interface ProbeOptions {
   become?: Become;
   /** Planning ahead of the task's turn (prefetch): facts that say `prefetch: false` are not read. */
   ahead?: boolean;
+  /** Check mode: told of every read whose answer an earlier planned change makes unknowable. */
+  onUnknown?: (read: string, because: string) => void;
 }
 
 /** Thrown by a fact read ahead of its task when the fact may only be read in its turn. */
@@ -143,42 +140,42 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
     batch.paths.add(path);
     return (await batch.result).get(path) ?? null;
   };
-  const projected = (key: string): { hit: boolean; value?: unknown } =>
-    options.check && state.overlay.has(key) ? { hit: true, value: state.overlay.get(key) } : { hit: false };
+  /** In check mode, the overlay decides (and says when an earlier planned change makes the answer unknowable). */
+  const through = <T>(read: Read, host: () => Promise<T>): Promise<T> => {
+    if (!options.check) return host();
+    return state.overlay.resolve(read, host).then(({ value, unknownBecause }) => {
+      if (unknownBecause !== undefined) options.onUnknown?.(read.key.replace(/^fact:/, ""), unknownBecause);
+      return value;
+    });
+  };
 
   const probe: Probe = {
     host: conn.host,
     check: options.check,
-    fact(fact, args) {
+    fact<A, V>(fact: Fact<A, V>, args: A): Promise<V> {
       if (options.ahead && fact.prefetch === false) return Promise.reject(new NotAhead(fact.name));
+      const key = `fact:${factKey(fact, args)}`;
       const read = () => conn.exec(commandLine(fact.command(args)), { become: options.become }).then((r) => fact.parse(r, args));
-      return fact.fresh ? read() : memo(`fact:${factKey(fact, args)}`, read);
+      return through({ key, fact }, () => (fact.fresh ? read() : memo(key, read)));
     },
-    async readFile(path) {
-      const p = projected(`file:${path}`);
-      if (p.hit) return p.value as string | null;
-      return memo(`file:${path}`, () => readRemoteFile(conn, path, options.become));
+    readFile(path) {
+      return through({ key: `file:${path}`, path }, () => memo(`file:${path}`, () => readRemoteFile(conn, path, options.become)));
     },
     async stat(path) {
       return (await probe.statMany([path])).get(path) ?? null;
     },
     async statMany(paths) {
       // Every path not known yet joins the same batch, before anything is awaited.
-      const answers = paths.map((path) => {
-        const p = projected(`stat:${path}`);
-        return p.hit ? (p.value as Stat | null) : memo(`stat:${path}`, () => batchedStat(path).then((stat) => {
-          if (!stat) state.absent.add(`${becomeKey}\0stat:${path}`);
-          return stat;
-        }));
-      });
+      const answers = paths.map((path) =>
+        through({ key: `stat:${path}`, path }, () =>
+          memo(`stat:${path}`, () => batchedStat(path).then((stat) => {
+            if (!stat) state.absent.add(`${becomeKey}\0stat:${path}`);
+            return stat;
+          })),
+        ),
+      );
       const values = await Promise.all(answers);
       return new Map(paths.map((path, i) => [path, values[i]]));
-    },
-    assumed(key) {
-      return options.check ? state.overlay.get(key) : undefined;
-    },
-    pending() {
-      return options.check ? [...state.pendingNotes] : [];
     },
   };
   return probe;

@@ -6,7 +6,9 @@
  * { version: 1, playbook, check, diff, duration_ms,
  *   plays: [{ name, hosts: [..], results: [{ task, id?, host, kind: "task"|"handler", status, changed,
  *             msg?, diff: [{ field, before, after, path? }], duration_ms, items?: [{ item, status, changed, msg?, diff }] }] }],
- *   stats: { HOST: { ok, changed, unreachable, failed, skipped, rescued, ignored } } }
+ *   stats: { HOST: { ok, changed, unreachable, failed, skipped, rescued, ignored, unknown } } }
+ * `status` is one of ok, changed, skipped, failed, unreachable, unknown (check mode cannot know
+ * until an earlier change is applied; `unknown` was added within version 1).
  */
 import { createTwoFilesPatch } from "diff";
 import type { Play, Task } from "./playbook.ts";
@@ -24,6 +26,7 @@ const colors = {
   skipped: "\x1b[36m",
   failed: "\x1b[31m",
   unreachable: "\x1b[31m",
+  unknown: "\x1b[35m",
   reset: "\x1b[0m",
 };
 
@@ -100,7 +103,7 @@ export class TextReporter implements Reporter {
     const width = Math.max(...[...stats.keys()].map((h) => h.length), 10);
     const lines = [...stats].map(
       ([host, s]) =>
-        `${host.padEnd(width)} : ok=${s.ok} changed=${s.changed} unreachable=${s.unreachable} failed=${s.failed} skipped=${s.skipped} rescued=${s.rescued} ignored=${s.ignored}`,
+        `${host.padEnd(width)} : ok=${s.ok} changed=${s.changed} unreachable=${s.unreachable} failed=${s.failed} skipped=${s.skipped} rescued=${s.rescued} ignored=${s.ignored} unknown=${s.unknown}`,
     );
     const title = "PLAY RECAP ";
     this.o.write(`\n${title}${"*".repeat(72 - title.length)}\n${lines.join("\n")}\n`);

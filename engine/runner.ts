@@ -17,9 +17,11 @@ import { commandLine } from "./shell.ts";
 import { condition, renderDeep, renderText, render } from "./template.ts";
 import { validateSchema } from "./validate.ts";
 import { data, scope, type Vars } from "./vars.ts";
+import { unknowable } from "./projection.ts";
 import { errorMessage } from "./errors.ts";
 
-export type Status = "ok" | "changed" | "skipped" | "failed" | "unreachable";
+/** `unknown`: check mode cannot know until an earlier change is applied (never in a real run). */
+export type Status = "ok" | "changed" | "skipped" | "failed" | "unreachable" | "unknown";
 
 export interface TaskResult {
   status: Status;
@@ -69,6 +71,7 @@ function registeredValue(r: TaskResult): Vars {
     changed: r.changed,
     failed: r.status === "failed",
     skipped: r.status === "skipped",
+    ...(r.status === "unknown" ? { unknown: true } : {}),
     msg: r.msg,
     diff: r.changes,
   };
@@ -125,6 +128,8 @@ interface Planned {
   conn: Connection;
   probe: Probe;
   become?: Become;
+  /** Check mode: reads an earlier planned change made unknowable, with the change that did. */
+  unknown: { read: string; because: string }[];
 }
 
 /** Render and validate the arguments, then plan through a fresh probe: reads only. `ahead`: before the task's turn (prefetch). */
@@ -139,7 +144,8 @@ async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironm
   if (!target) throw new Error(`delegate_to: no such host '${task.delegateTo}'`);
   const conn = await target.connect();
   const become = env.become(task, host, vars);
-  const probe = createProbe(conn, target.state, { check, become, ahead });
+  const unknown: Planned["unknown"] = [];
+  const probe = createProbe(conn, target.state, { check, become, ahead, onUnknown: (read, because) => unknown.push({ read, because }) });
   const plan = await module.plan(args, probe, {
     render: (text) => renderText(text, vars),
     playbookDir: env.playbookDir,
@@ -147,24 +153,35 @@ async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironm
     vars,
     test: (expression) => condition(expression, vars),
   });
-  return { plan, check, target, conn, probe, become };
+  return { plan, check, target, conn, probe, become, unknown };
 }
+
+/** How a task is named where check mode says what made a read unknowable. */
+const taskLabel = (task: Task) => `'${task.name}' (${task.where.file.split("/").pop()}:${task.where.line ?? "?"})`;
 
 /** Plan and (unless checking) apply the task once, for one set of variables. */
 async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
   const started = Date.now();
   const module = env.module!;
-  const { plan, check, target, conn, probe, become } = await planOnce(task, host, vars, env);
+  const { plan, check, target, conn, probe, become, unknown } = await planOnce(task, host, vars, env);
   const base = { changes: plan.changes, values: { ...plan.result }, durationMs: 0 };
   if (plan.facts) Object.assign(host.facts, plan.facts);
+  const wouldChange = plan.changes.length > 0 || plan.steps.length > 0 || !!plan.changed;
+  if (check && unknown.length) {
+    // What this plan read depends on a change not applied: it cannot say what it would do, nor what it would leave.
+    target.state.project(plan, taskLabel(task), true);
+    const { read, because } = unknown[0];
+    return { ...base, status: "unknown", changed: false, msg: `cannot know until an earlier change is applied: ${read} depends on ${because}`, durationMs: Date.now() - started };
+  }
   if (plan.fail) return { ...base, status: "failed", changed: false, msg: plan.fail, durationMs: Date.now() - started };
   const shown = typeof plan.result?.msg === "string" ? plan.result.msg : undefined;
-  const wouldChange = plan.changes.length > 0 || plan.steps.length > 0 || !!plan.changed;
   if (check) {
     if (plan.unpredictable && wouldChange) {
+      // A command's effect is unknown: so is everything read after it, unless the task says it changes nothing.
+      if (task.changedWhen !== false && task.changedWhen !== "false") target.state.overlay.add([unknowable({ everything: true })], taskLabel(task));
       return { ...base, status: "skipped", changed: false, msg: `check mode: ${plan.unpredictable}`, durationMs: Date.now() - started };
     }
-    target.state.project(plan, `${module.name}: ${summarize(plan)}`);
+    target.state.project(plan, taskLabel(task));
     const msg = wouldChange ? `would change: ${summarize(plan)}` : (shown ?? plan.reason);
     return { ...base, status: wouldChange ? "changed" : "ok", changed: wouldChange, msg, durationMs: Date.now() - started };
   }
@@ -313,8 +330,9 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
       }
       const failedItem = results.find((r) => r.status === "failed" || r.status === "unreachable");
       const changed = results.some((r) => r.changed);
+      const unknownItem = results.some((r) => r.status === "unknown");
       result = {
-        status: failedItem ? failedItem.status : results.length && results.every((r) => r.status === "skipped") ? "skipped" : changed ? "changed" : "ok",
+        status: failedItem ? failedItem.status : results.length && results.every((r) => r.status === "skipped") ? "skipped" : unknownItem ? "unknown" : changed ? "changed" : "ok",
         changed,
         changes: results.flatMap((r) => r.changes),
         msg: failedItem ? `item ${failedItem.label}: ${failedItem.msg}` : undefined,

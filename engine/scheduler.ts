@@ -25,6 +25,8 @@ export interface HostStats {
   skipped: number;
   rescued: number;
   ignored: number;
+  /** Check mode: tasks that cannot know until an earlier change is applied. */
+  unknown: number;
 }
 
 export interface Reporter {
@@ -61,7 +63,7 @@ export interface RunContext {
 }
 
 export function newStats(): HostStats {
-  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0, unknown: 0 };
 }
 
 /** Whether a task is selected by --tags / --skip-tags, with Ansible's `always` and `never`. */
@@ -78,6 +80,7 @@ function count(ctx: RunContext, host: string, r: TaskResult): void {
   if (r.status === "unreachable") s.unreachable++;
   else if (r.status === "failed") r.ignored ? s.ignored++ : s.failed++;
   else if (r.status === "skipped") s.skipped++;
+  else if (r.status === "unknown") s.unknown++;
   else {
     s.ok++;
     if (r.changed) s.changed++;

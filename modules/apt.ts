@@ -5,6 +5,7 @@
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { absolutePath, debianPackage, httpUrl } from "./lib/argument-types.ts";
 import { DebPackages } from "../facts/deb-packages.ts";
+import { unknowable } from "../engine/projection.ts";
 import { AptSimulation } from "../facts/apt-simulation.ts";
 import { DebFile } from "../facts/deb-file.ts";
 import { planFileContent } from "./lib/managed-file.ts";
@@ -44,6 +45,13 @@ const schema = {
 };
 
 const APT_ENV = ["env", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a"];
+/**
+ * Where packages put their files: after an install or removal, check mode
+ * cannot know what later tasks read there (a unit, a default configuration).
+ */
+const PACKAGE_CHANGE = [unknowable({ paths: ["/etc/", "/usr/", "/var/", "/lib/", "/lib64/", "/bin/", "/sbin/", "/opt/", "/run/", "/boot/"] })];
+/** After apt-get update, what apt would install is not known before it ran. */
+const LISTS_CHANGE = [unknowable({ paths: ["/var/lib/apt/"] })];
 /** Waits for the dpkg lock (another apt, unattended-upgrades) instead of failing on it. */
 const APT_OPTIONS = ["-y", "-q", "-o", "DPkg::Lock::Timeout=600", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"];
 
@@ -117,7 +125,6 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   const facts = await probe.fact(DebPackages, { names, candidates: state === "latest" });
   const host = { installed: new Map(Object.entries(facts.installed)), candidate: new Map(Object.entries(facts.candidate)) };
   const changes: Change[] = [];
-  const assume: Record<string, unknown> = {};
   const isInstalled = (n: string) => host.installed.get(n)?.status === "i";
 
   if (state === "absent") {
@@ -125,9 +132,8 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     if (!gone.length) return { changes: [], steps: [], reason: `not installed: ${names.join(", ")}` };
     for (const s of gone) {
       changes.push({ field: `package ${s.name}`, before: host.installed.get(s.name)!.status === "i" ? host.installed.get(s.name)!.version : "config files", after: args.purge ? "purged" : "absent" });
-      assume[`package:${s.name}`] = null;
     }
-    return { changes, steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, "--", ...gone.map((s) => s.name)] }], assume };
+    return { changes, steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, "--", ...gone.map((s) => s.name)] }], projects: PACKAGE_CHANGE };
   }
 
   const wanted = specs.filter((s) => {
@@ -160,16 +166,14 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     const spec = specs.find((s) => s.name === n);
     const after = sim?.installs[n] ?? (n === debFile?.name ? debFile.version : spec?.version ?? host.candidate.get(n) ?? "present");
     changes.push({ field: `package ${n}`, before: have?.status === "i" ? have.version : null, after });
-    assume[`package:${n}`] = after;
   }
   for (const [n, v] of Object.entries(sim?.installs ?? {})) {
     if (requested.has(n)) continue;
     changes.push({ field: `package ${n} (dependency)`, before: host.installed.get(n)?.status === "i" ? host.installed.get(n)!.version : null, after: v });
-    assume[`package:${n}`] = v;
   }
   for (const n of sim?.removes ?? []) changes.push({ field: `package ${n} (removed by apt)`, before: host.installed.get(n)?.version ?? "installed", after: null });
   steps.push({ run: [...APT_ENV, "apt-get", "install", ...APT_OPTIONS, ...recommends, "--", ...targets] });
-  return { changes, steps, assume, reason: sim && !sim.ok ? "resolved after the cache update" : undefined };
+  return { changes, steps, projects: PACKAGE_CHANGE, reason: sim && !sim.ok ? "resolved after the cache update" : undefined };
 }
 
 async function plan(args: Args, probe: Probe): Promise<Plan> {
@@ -191,7 +195,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   } else if (update) before.push({ field: "apt cache", before: "without the new source", after: "updated" });
   if (update) steps.push({ run: [...APT_ENV, "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"] });
   const hasPackages = args.name !== undefined || args.deb !== undefined;
-  if (!hasPackages) return steps.length ? { changes: before, steps } : { changes: [], steps: [], reason: "sources and cache are current" };
+  if (!hasPackages) return steps.length ? { changes: before, steps, projects: update ? LISTS_CHANGE : [] } : { changes: [], steps: [], reason: "sources and cache are current" };
   if (!update) return planPackages(args, probe, false);
   // With fresh lists, what to install is decided again against them: in a real
   // run after the update (`next`), in check mode against the lists there are now.
@@ -201,7 +205,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   return {
     changes: [...before, ...(probe.check ? packages.changes : [])],
     steps,
-    assume: packages.assume,
+    projects: [...LISTS_CHANGE, ...(packages.projects ?? [])],
     next: (_outputs, fresh) => planPackages(args, fresh, false),
   };
 }

@@ -5,7 +5,8 @@
 import { dirname } from "node:path";
 import { absolutePath, accountName } from "./lib/argument-types.ts";
 import { FileBytes, MismatchedEntries } from "../facts/file-bytes.ts";
-import { defineModule, type Change, type Plan, type Probe, type Step, type PlanContext } from "../engine/module.ts";
+import { projectEmpty, projectFile, projectStat, unknowable } from "../engine/projection.ts";
+import { defineModule, type Change, type Plan, type Probe, type Stat, type Step, type PlanContext } from "../engine/module.ts";
 import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
 import { editBlock, editLine } from "./lib/text-edit.ts";
 
@@ -144,22 +145,25 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
   const mode = normalizeMode(args.mode);
   const stat = await probe.stat(path);
   if (stat && stat.type !== "directory") return { changes: [], steps: [], fail: `${path} exists and is a ${stat.type}, not a directory` };
-  const assume = { [`stat:${path}`]: { type: "directory", mode: mode ?? "0755", owner: args.owner ?? "root", group: args.group ?? "root", size: 4096 } };
+  const after: Stat = { type: "directory", mode: mode ?? stat?.mode ?? "0755", owner: args.owner ?? stat?.owner ?? "root", group: args.group ?? stat?.group ?? "root", size: stat?.size ?? 4096 };
   if (!stat) {
     const steps: Step[] = [{ run: ["mkdir", "-p", ...(mode ? ["-m", mode] : []), "--", path], touches: [path] }];
     if (args.owner || args.group) steps.push({ run: ["chown", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path], touches: [path] });
-    return { changes: [{ field: "state", path, before: "absent", after: "directory" }], steps, assume };
+    return { changes: [{ field: "state", path, before: "absent", after: "directory" }], steps, projects: [projectStat(path, after), projectEmpty(path)] };
   }
   const fixes = attributeFixes(path, stat, { mode, owner: args.owner, group: args.group });
+  const projects = [projectStat(path, after)];
   if (args.recurse && (mode || args.owner || args.group)) {
     const wrong = await probe.fact(MismatchedEntries, { path, mode, owner: args.owner, group: args.group });
     if (wrong.length) {
       fixes.changes.push({ field: "recursive attributes", path, before: `${wrong.length} entries differ`, after: [mode, args.owner, args.group].filter(Boolean).join(" ") });
       if (mode) fixes.steps.push({ run: ["chmod", "-R", mode, "--", path], touches: [path] });
       if (args.owner || args.group) fixes.steps.push({ run: ["chown", "-R", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path], touches: [path] });
+      // What is below changes in ways not worth listing: later reads there cannot be known in check mode.
+      projects.unshift(unknowable({ paths: [path] }));
     }
   }
-  return fixes.changes.length ? { ...fixes, assume } : done(`${path} is a directory as wanted`);
+  return fixes.changes.length ? { ...fixes, projects } : done(`${path} is a directory as wanted`);
 }
 
 async function planLink(args: Args, probe: Probe): Promise<Plan> {
@@ -171,7 +175,7 @@ async function planLink(args: Args, probe: Probe): Promise<Plan> {
   return {
     changes: [{ field: "link", path, before: stat ? (stat.type === "link" ? stat.target : stat.type) : null, after: src }],
     steps: [{ run: ["ln", "-sfn", ...(args.force ? ["-T"] : []), "--", src, path], touches: [path] }],
-    assume: { [`stat:${path}`]: { type: "link", mode: "0777", owner: "root", group: "root", size: src.length, target: src } },
+    projects: [projectStat(path, { type: "link", mode: "0777", owner: "root", group: "root", size: src.length, target: src })],
   };
 }
 
@@ -212,7 +216,7 @@ export default defineModule<Args>({
       return {
         changes: [{ field: "state", path: args.path, before: stat.type, after: "absent" }],
         steps: [{ run: ["rm", "-rf", "--", args.path], touches: [args.path] }],
-        assume: { [`stat:${args.path}`]: null, [`file:${args.path}`]: null },
+        projects: [projectStat(args.path, null), projectFile(args.path, null), projectEmpty(args.path)],
       };
     }
     if (state === "touch") {

@@ -4,6 +4,7 @@
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { snapChannel, snapName } from "./lib/argument-types.ts";
 import { SnapConfig, SnapRefreshes, Snaps } from "../facts/snaps.ts";
+import { unknowable } from "../engine/projection.ts";
 
 interface Args {
   name: string | string[];
@@ -80,7 +81,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
       changes.push({ field: `snap ${n}`, before: `${installed.get(n)!.version} (${installed.get(n)!.tracking})`, after: null });
       steps.push({ run: ["snap", "remove", n] });
     }
-    return changes.length ? { changes, steps } : { changes, steps, reason: `not installed: ${names.join(", ")}` };
+    return changes.length ? { changes, steps, projects: [unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig] })] } : { changes, steps, reason: `not installed: ${names.join(", ")}` };
   }
 
   const stale = new Set(args.state === "refreshed" ? await probe.fact(SnapRefreshes, {}) : []);
@@ -110,7 +111,8 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
       }
     }
   }
-  return changes.length ? { changes, steps } : { changes, steps, reason: names.map((n) => `${n} ${installed.get(n)!.version} (${installed.get(n)!.tracking})`).join(", ") };
+  // What snapd will report after installs, refreshes and `snap set` is not worth guessing: later reads are unknown in check mode.
+  return changes.length ? { changes, steps, projects: [unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig] })] } : { changes, steps, reason: names.map((n) => `${n} ${installed.get(n)!.version} (${installed.get(n)!.tracking})`).join(", ") };
 }
 
 export default defineModule<Args>({

@@ -4,6 +4,7 @@
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 import { SwapFile, SwapUnits } from "../facts/swap.ts";
+import { projectFact, projectFile, projectStat, type Projection } from "../engine/projection.ts";
 
 interface Args {
   state: "off" | "present" | "absent";
@@ -53,10 +54,10 @@ async function activeSwaps(probe: Probe): Promise<ActiveSwap[]> {
 const swapsTable = async (probe: Probe) => (await probe.readFile("/proc/swaps")) ?? "";
 
 /** /proc/swaps as it will read after the plan, for later plans in check mode. */
-async function projectedSwaps(probe: Probe, drop: (path: string) => boolean, add?: string): Promise<Record<string, unknown>> {
+async function projectedSwaps(probe: Probe, drop: (path: string) => boolean, add?: string): Promise<Projection> {
   const [header, ...rows] = (await swapsTable(probe)).split("\n").filter(Boolean);
   const kept = rows.filter((r) => !drop(r.split(/\s+/)[0]));
-  return { "file:/proc/swaps": [header ?? "Filename\tType\tSize\tUsed\tPriority", ...kept, ...(add ? [add] : [])].join("\n") + "\n" };
+  return projectFile("/proc/swaps", [header ?? "Filename\tType\tSize\tUsed\tPriority", ...kept, ...(add ? [add] : [])].join("\n") + "\n");
 }
 
 const isSwapLine = (line: string) => /^\s*[^#\s]\S*\s+\S+\s+swap\s/.test(line);
@@ -87,7 +88,7 @@ async function planOff(probe: Probe): Promise<Plan> {
   }
   if (!changes.length) return { changes, steps, reason: "no active swap, none in /etc/fstab" };
   const own = new Set(active.map((s) => s.path));
-  return { changes, steps, assume: await projectedSwaps(probe, (p) => own.has(p)) };
+  return { changes, steps, projects: [await projectedSwaps(probe, (p) => own.has(p)), projectFact(SwapUnits, {}, [])] };
 }
 
 function fstabEdit(path: string, line: string | null) {
@@ -140,9 +141,12 @@ async function planFile(args: Args, probe: Probe): Promise<Plan> {
   steps.push(...fstab.steps);
   if (!changes.length) return { changes, steps, reason: args.state === "present" ? `${path} is on` : `${path} does not exist` };
   const on = args.state === "present" ? `${path} file ${bytes(args.size!) / 1024 - 4} 0 ${args.priority ?? -2}` : undefined;
-  const assume = await projectedSwaps(probe, (p) => p === path, on);
-  assume[`stat:${path}`] = on ? { type: "file", mode: "0600", owner: "root", group: "root", size: bytes(args.size!) } : null;
-  return { changes, steps, assume };
+  const projects = [
+    await projectedSwaps(probe, (p) => p === path, on),
+    projectStat(path, on ? { type: "file", mode: "0600", owner: "root", group: "root", size: bytes(args.size!) } : null),
+    projectFact(SwapFile, { path }, on ? { size: bytes(args.size!), signed: true } : null),
+  ];
+  return { changes, steps, projects };
 }
 
 export default defineModule<Args>({

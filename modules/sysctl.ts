@@ -4,6 +4,7 @@
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { absolutePath } from "./lib/argument-types.ts";
 import { SysctlValue } from "../facts/sysctl-value.ts";
+import { projectFact, unknowable, type Projection } from "../engine/projection.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 import { editLine } from "./lib/text-edit.ts";
 
@@ -58,20 +59,22 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   steps.push(...persisted.steps);
 
   let live = args.reload ? await probe.fact(SysctlValue, { name: args.name }) : value;
+  const projects: Projection[] = [];
   if (live === null) {
     const module = KEY_MODULES.find(([re]) => re.test(args.name))?.[1];
     if (!module) return { changes: [], steps: [], fail: `no kernel parameter ${args.name} on ${probe.host} (/proc/sys/${args.name.replace(/\./g, "/")} does not exist)` };
     const load = await planFileContent(probe, `/etc/modules-load.d/${module}.conf`, `${module}\n`);
     changes.push(...load.changes, { field: `kernel module ${module}`, before: "not loaded", after: "loaded" });
     steps.push(...load.steps, { run: ["modprobe", "--", module] });
-    live = probe.assumed(`sysctl:${args.name}`) as string | null ?? null;
+    // Loading the module brings all its keys, at their defaults: later reads of them cannot be known in check mode.
+    projects.push(unknowable({ facts: [SysctlValue] }));
   }
   if (live !== value) {
     changes.push({ field: args.name, before: live, after: value });
     steps.push({ run: ["sysctl", "-w", `${args.name}=${value}`], describe: `sysctl -w ${args.name}=${value}` });
   }
   if (!changes.length) return { changes, steps, reason: `${args.name} = ${value}, live and in ${file}` };
-  return { changes, steps, assume: { [`sysctl:${args.name}`]: value } };
+  return { changes, steps, projects: [...projects, projectFact(SysctlValue, { name: args.name }, value)] };
 }
 
 export default defineModule<Args>({

@@ -4,7 +4,8 @@
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { absolutePath, unitName } from "./lib/argument-types.ts";
-import { SystemdUnit } from "../facts/systemd-unit.ts";
+import { SystemdUnit, type UnitState } from "../facts/systemd-unit.ts";
+import { projectEveryFact, projectFact, type Projection } from "../engine/projection.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 
 interface Args {
@@ -66,17 +67,9 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   if (reload && !changes.length) changes.push({ field: "systemd configuration", before: "unit file changed on disk", after: "reloaded" });
   if (reload) steps.push({ run: ["systemctl", "daemon-reload"] });
 
-  if (info.LoadState === "not-found") {
-    // Check mode: the unit may come from a package an earlier task would install.
-    const planned = probe.pending();
-    if (!planned.length) return { changes: [], steps: [], fail: `unit ${unit} not found on ${probe.host}` };
-    const base = unit.replace(/\.[a-z]+$/, "");
-    const wanted = [args.state, args.enabled === undefined ? "" : args.enabled ? "enabled" : "disabled"].filter(Boolean).join(", ") || "present";
-    const before = probe.assumed(`package:${base}`)
-      ? `not installed yet (package ${base} is planned earlier)`
-      : `not found; may come from a change planned earlier (${planned.join("; ")})`;
-    return { changes: [{ field: `unit ${unit}`, before, after: `${wanted} after install` }], steps: [] };
-  }
+  // In check mode, a unit an earlier planned change may bring (a package) is not known here: the
+  // engine reports the task unknown, because that change made this read unknowable.
+  if (info.LoadState === "not-found") return { changes: [], steps: [], fail: `unit ${unit} not found on ${probe.host}` };
 
   const masked = info.LoadState === "masked" || info.UnitFileState === "masked";
   if (args.masked === false && masked) {
@@ -112,7 +105,18 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     steps.push(systemctl("mask"));
   }
   if (!changes.length && !steps.length) return { changes, steps, reason: `${unit} is ${info.ActiveState}, ${info.UnitFileState || "no unit file"}` };
-  return { changes, steps };
+  return { changes, steps, projects: projection(unit, info, args, reload) };
+}
+
+/** What the unit will look like after the steps, for later plans in check mode. */
+function projection(unit: string, info: UnitState, args: Args, reload: boolean): Projection[] {
+  const masked = args.masked ?? (info.LoadState === "masked" || info.UnitFileState === "masked");
+  const active = masked ? info.ActiveState : args.state === "stopped" ? "inactive" : args.state ? "active" : info.ActiveState;
+  const fileState = masked ? "masked" : args.enabled === undefined ? info.UnitFileState : args.enabled ? (info.UnitFileState === "static" ? "static" : "enabled") : info.UnitFileState === "static" ? "static" : "disabled";
+  const after: UnitState = { LoadState: masked ? "masked" : "loaded", ActiveState: active, UnitFileState: fileState, NeedDaemonReload: "no" };
+  // daemon-reload leaves no unit needing one.
+  const reloaded = reload ? [projectEveryFact(SystemdUnit, (u) => ({ ...u, NeedDaemonReload: "no" }))] : [];
+  return [...reloaded, projectFact(SystemdUnit, { unit }, after)];
 }
 
 export default defineModule<Args>({
@@ -126,7 +130,7 @@ export default defineModule<Args>({
     "`daemon_reload: true` reloads only when systemd reports a changed unit file (NeedDaemonReload), so it stays idempotent; writing `content` reloads by itself.",
     "`reloaded` on a stopped unit starts it; on a unit that cannot reload it restarts it (reload-or-restart).",
     "`enabled: true` is satisfied by static, alias and generated units, which cannot be enabled.",
-    "In check mode, a unit that does not exist yet but would come from an earlier planned change (a package install) is reported as what would happen after it, not as a failure.",
+    "In check mode, a unit that may come from an earlier planned change (a package install, a unit file written by `file`) is reported unknown, not guessed at; a unit that nothing planned could bring fails, as the real run would.",
   ].join("\n"),
   examples: `
 - name: haproxy running and started at boot

@@ -15,18 +15,36 @@ const lab = labSession("mtest", 2);
 const HOSTS = ["node1", "node2"];
 const changedOn = (out: Awaited<ReturnType<typeof lab.run>>, task: string) => HOSTS.filter((h) => out.byTask(task, h).status === "changed");
 
-test("check mode: a service whose package is only planned is reported as it would be after the install", async () => {
-  const out = await lab.run(`- hosts: lab
+test("check mode tells the truth: a unit a planned install may bring is unknown, a misspelt one fails, and the real run agrees", async () => {
+  const pb = `- hosts: lab
   tasks:
+    - { name: forward, sysctl: { name: net.ipv4.ip_forward, value: 1 } }
+    - { name: misspelt, systemd: { name: haprxy, state: started }, ignore_errors: true }
     - { name: haproxy, apt: { name: haproxy } }
     - { name: running, systemd: { name: haproxy, state: started, enabled: true } }
-`, { check: true });
+    - { name: config dir, file: { path: /etc/haproxy/conf.d, state: directory } }
+    - { name: our dir, file: { path: /srv/truth, state: directory } }
+    - { name: our file, file: { path: /srv/truth/f, content: "x\\n" } }
+`;
+  const check = await lab.run(pb, { check: true });
   for (const h of HOSTS) {
-    assert.is(out.byTask("running", h).status, "changed");
-    assert.equal(out.byTask("running", h).changes[0].after, "started, enabled after install");
-    assert.ok(out.byTask("haproxy", h).changes.some((c) => c.field === "package liblua5.3-0 (dependency)"), "apt's simulation names the dependencies");
+    // An unrelated pending change (sysctl) does not make a misspelt unit plausible: it fails, as the real run will.
+    assert.is(check.byTask("misspelt", h).status, "failed", check.byTask("misspelt", h).msg);
+    assert.ok(check.byTask("haproxy", h).changes.some((c) => c.field === "package liblua5.3-0 (dependency)"), "apt's simulation names the dependencies");
+    for (const t of ["running", "config dir"]) {
+      assert.is(check.byTask(t, h).status, "unknown", `${t}: ${check.byTask(t, h).msg}`);
+      assert.match(check.byTask(t, h).msg!, /cannot know until an earlier change is applied: .* depends on 'haproxy' \(playbook\.yaml:\d+\)/);
+    }
+    for (const t of ["forward", "haproxy", "our dir", "our file"]) assert.is(check.byTask(t, h).status, "changed", t);
   }
   assert.is(await lab.sh("node1", "dpkg-query -W -f='${db:Status-Abbrev}' haproxy 2>/dev/null || echo none"), "none\n", "check installed nothing");
+  const real = await lab.run(pb);
+  // Every task check mode predicted, the real run did; the unknown ones it could not have said.
+  const predicted = check.results.filter((r) => r.result.status !== "unknown");
+  const wrong = predicted.filter((r) => real.byTask(r.task, r.host).status !== r.result.status);
+  console.log(`check-mode truth: ${predicted.length - wrong.length} of ${check.results.length} task results predicted exactly, ${check.results.length - predicted.length} unknown, ${wrong.length} wrong`);
+  assert.equal(wrong.map((r) => `${r.task}@${r.host}: check ${r.result.status}, real ${real.byTask(r.task, r.host).status}`), []);
+  await lab.run(`- hosts: lab\n  tasks:\n    - { apt: { name: haproxy, state: absent, purge: true } }\n    - { file: { path: /srv/truth, state: absent } }\n`);
 });
 
 test("apt: one transaction from the lab repository, re-run, tamper, remove", async () => {

@@ -8,9 +8,9 @@
  * Fixture shape:
  *   { "about": "...", "hostname": "node1", "args": {}, "check": false,
  *     "host": { "facts": [{ "fact": "SystemdUnit", "args": { "unit": "x.service" }, "value": { ... } or "throws": "message" }],
- *               "files": { "/etc/fstab": "text or null" }, "stats": { "/p": {"type": "file", ...} or null },
- *               "assumed": {}, "pending": [] },
- *     "expect": { "changes": [], "steps": [], "reason": "", "fail": "", "invalid": "part of the error" } }
+ *               "files": { "/etc/fstab": "text or null" }, "stats": { "/p": {"type": "file", ...} or null }, },
+ *     "expect": { "changes": [], "steps": [], "reason": "", "fail": "", "invalid": "part of the error",
+ *                 "projects": [what later check-mode reads would see, as JSON] } }
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -30,8 +30,8 @@ interface Fixture {
   hostname?: string;
   args: Record<string, unknown>;
   check?: boolean;
-  host?: { facts?: { fact: string; args: unknown; value?: unknown; throws?: string }[]; files?: Record<string, string | null>; stats?: Record<string, Stat | null>; assumed?: Record<string, unknown>; pending?: string[] };
-  expect: { changes?: unknown[]; steps?: unknown[]; reason?: string; fail?: string; invalid?: string; throws?: string; assume?: Record<string, unknown> };
+  host?: { facts?: { fact: string; args: unknown; value?: unknown; throws?: string }[]; files?: Record<string, string | null>; stats?: Record<string, Stat | null>; };
+  expect: { changes?: unknown[]; steps?: unknown[]; reason?: string; fail?: string; invalid?: string; throws?: string; projects?: unknown[] };
 }
 
 function fixtureProbe(fx: Fixture): Probe {
@@ -61,8 +61,6 @@ function fixtureProbe(fx: Fixture): Probe {
     async statMany(paths) {
       return new Map(paths.map((p) => [p, stat(p)]));
     },
-    assumed: (key) => (fx.check ? host.assumed?.[key] : undefined),
-    pending: () => (fx.check ? host.pending ?? [] : []),
   };
 }
 
@@ -103,7 +101,7 @@ for (const dir of dirs) {
       if (fx.expect.changes !== undefined) assert.equal(plan.changes, fx.expect.changes);
       if (fx.expect.steps !== undefined) assert.equal(plan.steps.map((s: Step) => JSON.parse(JSON.stringify(s))), fx.expect.steps);
       if (fx.expect.reason !== undefined) assert.is(plan.reason, fx.expect.reason);
-      if (fx.expect.assume !== undefined) assert.equal(plan.assume, fx.expect.assume);
+      if (fx.expect.projects !== undefined) assert.equal(JSON.parse(JSON.stringify(plan.projects ?? [])), fx.expect.projects);
     });
   }
 }

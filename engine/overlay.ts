@@ -1,0 +1,80 @@
+/**
+ * The check-mode overlay of one host: the projections of the plans planned so
+ * far (in order), and what they make of a later read — a value, the host's
+ * own answer, or "unknown until an earlier change is applied", naming it.
+ */
+import type { Fact } from "./fact.ts";
+import type { Projection } from "./projection.ts";
+
+/** One read as the overlay sees it: its key, and the fact or path it reads. */
+export interface Read {
+  key: string;
+  fact?: Fact;
+  path?: string;
+}
+
+/** A path is under a prefix: itself or below it (`/etc/` and `/etc` both cover `/etc/fstab`). */
+const under = (path: string, prefix: string) => {
+  const p = prefix.replace(/(?<=.)\/$/, "");
+  return path === p || path.startsWith(p === "/" ? "/" : `${p}/`);
+};
+const overlaps = (a: string, b: string) => under(a, b) || under(b, a);
+
+function makesUnknown(rule: Extract<Projection, { kind: "unknown" }>, read: Read): boolean {
+  if (rule.everything || rule.keys?.includes(read.key)) return true;
+  if (read.fact && rule.facts?.includes(read.fact.name)) return true;
+  const paths = rule.paths ?? [];
+  if (read.path !== undefined && paths.some((p) => under(read.path!, p))) return true;
+  return !!read.fact?.paths?.some((fp) => paths.some((p) => overlaps(fp, p)));
+}
+
+type State = { is: "host" } | { is: "known"; value: unknown } | { is: "unknown"; by: string };
+
+export class Overlay {
+  private readonly rules: { rule: Projection; by: string }[] = [];
+
+  /**
+   * A plan whose own reads were unknowable projects nothing for sure: what it
+   * would have projected becomes unknown instead.
+   *
+   * @example
+   * overlay.add(Overlay.doubtful(plan.projects), "install haproxy (site.yaml:3)");
+   */
+  static doubtful(projections: Projection[]): Projection[] {
+    return projections.map((p): Projection => {
+      if (p.kind === "value") return { kind: "unknown", keys: [p.key] };
+      if (p.kind === "transform") return { kind: "unknown", facts: [p.fact] };
+      if (p.kind === "empty") return { kind: "unknown", paths: [p.path] };
+      return p;
+    });
+  }
+
+  /**
+   * Add a plan's projections, in order; `by` names the task they come from.
+   *
+   * @example
+   * overlay.add([projectStat("/srv/x", null)], "remove /srv/x (site.yaml:12)");
+   */
+  add(projections: Projection[], by: string): void {
+    for (const rule of projections) this.rules.push({ rule, by });
+  }
+
+  /**
+   * What the rules make of `read`: `host` reads the host when its answer is needed.
+   *
+   * @example
+   * const { value, unknownBecause } = await overlay.resolve({ key: "stat:/srv/x", path: "/srv/x" }, () => realStat());
+   */
+  async resolve<T>(read: Read, host: () => Promise<T>): Promise<{ value: T; unknownBecause?: string }> {
+    let state = { is: "host" } as State;
+    for (const { rule, by } of this.rules) {
+      if (rule.kind === "value" && rule.key === read.key) state = { is: "known", value: rule.value };
+      else if (rule.kind === "transform" && read.fact?.name === rule.fact && state.is !== "unknown") {
+        state = { is: "known", value: rule.transform(state.is === "known" ? state.value : await host()) };
+      } else if (rule.kind === "empty" && read.path !== undefined && read.path !== rule.path && under(read.path, rule.path)) state = { is: "known", value: null };
+      else if (rule.kind === "unknown" && makesUnknown(rule, read)) state = { is: "unknown", by };
+    }
+    if (state.is === "known") return { value: state.value as T };
+    return { value: await host(), ...(state.is === "unknown" ? { unknownBecause: state.by } : {}) };
+  }
+}
