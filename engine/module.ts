@@ -68,6 +68,11 @@ export interface Change {
   after: unknown;
   /** For file contents: the path, so the diff is printed as a unified diff of that file. */
   path?: string;
+  /**
+   * Before and after are secret (key material, a token): output, --diff and
+   * --json show that the field changes, never its values.
+   */
+  sensitive?: boolean;
 }
 
 /** Run an argv on the host. */

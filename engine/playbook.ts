@@ -62,6 +62,8 @@ export interface Play {
   serial?: (number | string)[];
   maxFailPercentage?: number;
   tags: string[];
+  /** Variables whose values the output never shows. */
+  secret: string[];
 }
 
 /** Keys a task may carry besides its module. */
@@ -89,6 +91,7 @@ export const playSchema = {
     serial: { anyOf: [{ type: ["integer", "string"] }, { type: "array", items: { type: ["integer", "string"] } }] },
     max_fail_percentage: { type: "number", minimum: 0, maximum: 100 },
     tags: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+    secret: { type: "array", items: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, description: "Variables whose values are hidden wherever they would appear in output." },
   },
   required: ["hosts"],
   additionalProperties: false,
@@ -374,6 +377,7 @@ function parsePlay(raw: unknown, doc: Located, i: number, ctx: LoadContext): Pla
     serial: p.serial === undefined ? undefined : (Array.isArray(p.serial) ? p.serial : [p.serial]) as (number | string)[],
     maxFailPercentage: p.max_fail_percentage as number | undefined,
     tags,
+    secret: (p.secret as string[] | undefined) ?? [],
   };
   play.varsFiles.forEach((f, j) => {
     if (f.includes("{{")) return;

@@ -18,7 +18,7 @@ import type { Change } from "./module.ts";
 
 export const JSON_SCHEMA_VERSION = 1;
 
-const HIDDEN = "the output has been hidden due to no_log: true";
+import { HIDDEN, REDACTED } from "./redact.ts";
 
 const colors = {
   ok: "\x1b[32m",
@@ -42,6 +42,7 @@ function show(v: unknown): string {
  * formatChange({ field: "mode", before: "0644", after: "0600" }) // "    mode: 0644 → 0600"
  */
 export function formatChange(c: Change): string {
+  if (c.sensitive) return `    ${c.path ? `${c.path} ` : ""}${c.field}: ${REDACTED} (changes)`;
   const isText = (v: unknown) => v === null || v === undefined || typeof v === "string";
   if (c.path && c.field === "content" && isText(c.before) && isText(c.after)) {
     const before = (c.before as string | null) ?? "";
@@ -82,7 +83,8 @@ export class TextReporter implements Reporter {
     const line = (res: TaskResult, suffix = "") => {
       const status = res.ignored ? "failed" : res.status;
       let text = `${status}: [${host}] ${prefix}${task.name}${suffix}`;
-      const msg = task.noLog ? (res.status === "failed" ? HIDDEN : undefined) : res.msg;
+      // Results arrive redacted (engine/redact.ts); a no_log task shows its message only when it failed.
+      const msg = task.noLog && res.status !== "failed" ? undefined : res.msg;
       if (msg && (res.status !== "ok" || this.o.verbose || typeof res.values.msg === "string")) {
         text += ` => ${msg.trimEnd()}`;
       }
@@ -93,7 +95,7 @@ export class TextReporter implements Reporter {
       }
     };
     if (r.results) {
-      for (const item of r.results) line(item, ` (item=${task.noLog ? "hidden" : item.label})`);
+      for (const item of r.results) line(item, ` (item=${item.label})`);
       if (r.results.length === 0) line(r);
     } else line(r);
     this.o.write(lines.join("\n") + "\n");
@@ -133,7 +135,6 @@ export class JsonReporter implements Reporter {
   }
 
   result(task: Task, host: string, r: TaskResult, kind: "task" | "handler"): void {
-    const hide = !!task.noLog;
     this.plays[this.plays.length - 1].results.push({
       task: task.name,
       ...(task.id ? { id: task.id } : {}),
@@ -142,11 +143,11 @@ export class JsonReporter implements Reporter {
       status: r.status,
       changed: r.changed,
       ...(r.ignored ? { ignored: true } : {}),
-      ...(r.msg !== undefined ? { msg: hide ? HIDDEN : r.msg } : {}),
-      diff: hide ? [] : r.changes,
+      ...(r.msg !== undefined ? { msg: r.msg } : {}),
+      diff: r.changes,
       duration_ms: r.durationMs,
       ...(r.results
-        ? { items: r.results.map((i) => ({ item: hide ? "hidden" : i.item, status: i.status, changed: i.changed, ...(i.msg !== undefined ? { msg: hide ? HIDDEN : i.msg } : {}), diff: hide ? [] : i.changes })) }
+        ? { items: r.results.map((i) => ({ item: i.item, status: i.status, changed: i.changed, ...(i.msg !== undefined ? { msg: i.msg } : {}), diff: i.changes })) }
         : {}),
     });
   }

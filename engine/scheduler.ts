@@ -15,6 +15,7 @@ import { matchHosts } from "./patterns.ts";
 import { InputError } from "./errors.ts";
 import { data, scope, type Vars } from "./vars.ts";
 import { renderText, TemplateError } from "./template.ts";
+import { Redactor } from "./redact.ts";
 import type { Become } from "./connection/types.ts";
 
 export interface HostStats {
@@ -112,6 +113,9 @@ function loadVarsFiles(play: Play, vars: Vars): Vars {
   return out;
 }
 
+/** Variables that are secret in every play: what authenticates hoist to hosts. */
+const SECRET_VARS = ["ansible_become_password", "ansible_become_pass", "ansible_password", "ansible_ssh_pass"];
+
 class PlayRun {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly varsFiles: Vars;
@@ -123,6 +127,24 @@ class PlayRun {
   }
 
   private readonly magicVars = new WeakMap<string[], Map<string, Vars>>();
+  private readonly redactors = new Map<string, Redactor>();
+
+  /** Report a result, through the one redaction pass. */
+  private report(task: Task, host: string, batch: string[], result: TaskResult, kind: "task" | "handler"): void {
+    let redactor = this.redactors.get(host);
+    if (!redactor) {
+      const vars = this.vars(host, batch);
+      const values = [...SECRET_VARS, ...this.play.secret].map((name) => {
+        try {
+          return vars[name];
+        } catch {
+          return undefined; // A secret that does not render is not in any output either.
+        }
+      });
+      this.redactors.set(host, (redactor = new Redactor([...values, this.ctx.options.becomePassword])));
+    }
+    this.ctx.reporter.result(task, host, redactor.result(result, { noLog: task.noLog }), kind);
+  }
 
   /** The magic variables of `host`, made once per batch: they hold a getter per inventory host. */
   private magic(host: string, batch: string[]): Vars {
@@ -206,7 +228,7 @@ class PlayRun {
     }
     if (!selectedByTags(task, options.tags, options.skipTags)) return true;
     const result = await runTask(task, host, this.environment(batch, inherited)(task));
-    this.ctx.reporter.result(task, host.name, result, kind);
+    this.report(task, host.name, batch, result, kind);
     count(this.ctx, host.name, result);
     if (result.status === "unreachable") host.unreachable = true;
     if ((result.status === "failed" && !result.ignored) || result.status === "unreachable") {
@@ -286,7 +308,7 @@ class PlayRun {
         if (blocked) {
           const msg = `needed task '${this.play.tasks[blocked.j].id}' did not succeed on ${blocked.t}`;
           const result: TaskResult = { status: "failed", changed: false, msg, changes: [], values: {}, durationMs: 0 };
-          this.ctx.reporter.result(task, h, result, "task");
+          this.report(task, h, batch, result, "task");
           count(this.ctx, h, result);
           host.failed = true;
           return "failed" as const;

@@ -5,6 +5,7 @@
 import { dirname } from "node:path";
 import { absolutePath, accountName } from "./lib/argument-types.ts";
 import { FileBytes, MismatchedEntries } from "../facts/file-bytes.ts";
+import { holdsKeyMaterial } from "./lib/key-material.ts";
 import { projectEmpty, projectFile, projectStat, unknowable } from "../engine/projection.ts";
 import { defineModule, type Change, type Plan, type Probe, type Stat, type Step, type PlanContext } from "../engine/module.ts";
 import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
@@ -119,7 +120,7 @@ async function planFile(args: Args, probe: Probe, ctx: PlanContext): Promise<Pla
     const fixes = attributeFixes(path, stat, { mode, owner: args.owner, group: args.group });
     return fixes.changes.length ? fixes : done(`${path} content matches`);
   }
-  const changes: Change[] = [{ field: "content", path, before: current, after: want.text }];
+  const changes: Change[] = [{ field: "content", path, before: current, after: want.text, ...(holdsKeyMaterial(current, want.text) ? { sensitive: true } : {}) }];
   if (stat) changes.push(...attributeFixes(path, stat, { mode, owner: args.owner, group: args.group }).changes);
   else {
     if (mode) changes.push({ field: "mode", path, before: null, after: mode });
@@ -186,6 +187,7 @@ export default defineModule<Args>({
     "Manage files, directories, links and file contents: exact content or a copied/templated file, a line (lineinfile) or a marked block (blockinfile), with mode, owner and group. Writes are atomic: a temporary file is fsynced and renamed over the target.",
   schema,
   notes: [
+    "Content holding a private key (PEM or OpenSSH) is marked sensitive: output, --diff and --json show that it changes, never the key. Ansible shows it unless no_log.",
     "One module where Ansible has five (file, copy, template, lineinfile, blockinfile); `copy:`/`template:` etc. are accepted as names.",
     "`template: true` renders `content` or `src`; Ansible's template module always renders.",
     "`mode` takes octal only (0644); YAML 1.2 reads an unquoted 0644 as 644, which hoist takes digit by digit.",

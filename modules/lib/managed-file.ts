@@ -4,6 +4,7 @@
  * and return the content change and the atomic write that makes it.
  */
 import type { Change, Probe, WriteStep } from "../../engine/module.ts";
+import { holdsKeyMaterial } from "./key-material.ts";
 
 export interface FilePlan {
   changes: Change[];
@@ -32,7 +33,7 @@ export async function planFileContent(probe: Probe, path: string, want: string |
   const after = typeof want === "string" ? want : want(before ?? "");
   if (before === after) return { changes: [], steps: [], before, after };
   return {
-    changes: [{ field: "content", path, before, after }],
+    changes: [{ field: "content", path, before, after, ...(holdsKeyMaterial(before, after) ? { sensitive: true } : {}) }],
     steps: [{ write: path, content: after, mode: options.mode ?? (before === null ? "0644" : undefined), validate: options.validate }],
     before,
     after,
