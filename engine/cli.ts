@@ -1,23 +1,16 @@
 /**
- * The `hoist` command line. See README "CLI" for the contract; exit codes:
- * 0 success, 1 a task failed or a host was unreachable, 2 changes with
- * --detailed-exitcode, 4 bad input.
+ * The `hoist` command line, a thin client of the run API (`engine/run.ts`):
+ * options become a request, the outcome an exit code. See README "CLI" for
+ * the contract; exit codes: 0 success, 1 a task failed or a host was
+ * unreachable, 2 changes with --detailed-exitcode, 4 bad input, 130 interrupted.
  */
 import { parseArgs } from "node:util";
-import { randomUUID } from "node:crypto";
-import { hostname, userInfo } from "node:os";
 import { resolve } from "node:path";
 import { load as loadYamlValue } from "js-yaml";
 import { loadYamlFile } from "./yaml.ts";
 import { InputError, errorMessage } from "./errors.ts";
 import { loadModules } from "./registry.ts";
-import { loadPlaybook } from "./playbook.ts";
-import { implicitInventory, loadInventory, hostVariables, groupsMap, groupsOf, type Inventory } from "./inventory.ts";
-import { runPlays, newStats, type RunContext, type HostStats } from "./scheduler.ts";
-import { HostState } from "./probe.ts";
-import { openConnection } from "./connection/index.ts";
-import type { Connection } from "./connection/types.ts";
-import type { HostRun } from "./runner.ts";
+import { createRun } from "./run.ts";
 import { JsonReporter, TextReporter } from "./report.ts";
 import { moduleDoc, moduleList } from "./docs.ts";
 import { readSecret } from "./secret.ts";
@@ -66,17 +59,6 @@ function parseExtraVars(values: string[]): Vars {
 
 const isMapping = (v: unknown): v is Vars => !!v && typeof v === "object" && !Array.isArray(v);
 
-function hostSource(inv: Inventory) {
-  const groups = groupsMap(inv);
-  const cache = new Map<string, Vars>();
-  return {
-    hosts: inv.hosts,
-    groups,
-    vars: (h: string) => cache.get(h) ?? cache.set(h, hostVariables(inv, h)).get(h)!,
-    groupNames: (h: string) => groupsOf(inv, h).filter((g) => g !== "all" && g !== "ungrouped"),
-  };
-}
-
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -105,24 +87,8 @@ async function run(argv: string[]): Promise<number> {
   const forks = Number(values.forks ?? 50);
   if (!Number.isInteger(forks) || forks < 1) throw new InputError(`--forks must be a positive integer, got '${values.forks}'`);
   const splitList = (l?: string[]) => (l ?? []).flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
-
-  const registry = await loadModules(values.modules ?? []);
-  const plays = loadPlaybook(playbookFile, registry);
   const inventories = values.inventory ?? [];
-  let inventory = inventories.length ? loadInventory(inventories[0]) : implicitInventory();
   if (inventories.length > 1) throw new InputError("give one -i (a directory may hold several inventory files)");
-  const source = hostSource(inventory);
-  if (values.limit) {
-    const { matchHosts } = await import("./patterns.ts");
-    let allowed: Set<string>;
-    try {
-      allowed = new Set(matchHosts(values.limit, source.groups, source.hosts));
-    } catch (e) {
-      throw e instanceof InputError ? new InputError(`--limit: ${e.message}`) : e;
-    }
-    source.hosts.splice(0, source.hosts.length, ...source.hosts.filter((h) => allowed.has(h)));
-    for (const g of Object.keys(source.groups)) source.groups[g] = source.groups[g].filter((h) => allowed.has(h));
-  }
   const extraVars = parseExtraVars(values["extra-vars"] ?? []);
   const timeout = Number(values.timeout ?? 10);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new InputError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
@@ -130,75 +96,48 @@ async function run(argv: string[]): Promise<number> {
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new InputError(`--lock-timeout must be a number of seconds, got '${values["lock-timeout"]}'`);
   const becomePassword = values["ask-become-pass"] ? await readSecret("BECOME password: ") : undefined;
 
-  const connections: Connection[] = [];
-  const hosts = new Map<string, HostRun>();
-  const connectOptions = {
-    ssh: {
-      acceptNewHostKeys: !!values["accept-new-host-keys"],
-      connectTimeoutMs: timeout * 1000,
-      attempts: 3,
-    },
-    lock: {
-      runId: randomUUID(),
-      exclusive: !values.check,
-      timeoutMs: lockTimeout * 1000,
-      holder: `${hostname()} pid ${process.pid} user ${userInfo().username} since ${new Date().toISOString()}: hoist run ${playbookFile}${values.check ? " --check" : ""}`,
-    },
-  };
-  for (const name of source.hosts) {
-    let conn: Promise<Connection> | undefined;
-    hosts.set(name, {
-      name,
-      state: new HostState(),
-      connect: () =>
-        (conn ??= openConnection(name, source.vars(name), connectOptions).then((c) => {
-          connections.push(c);
-          return c;
-        })),
-      facts: {},
-      notified: new Set(),
-      failed: false,
-      unreachable: false,
-    });
-  }
-  const stats = new Map<string, HostStats>(source.hosts.map((h) => [h, newStats()]));
   const json = !!values.json;
   const reporter = json
     ? new JsonReporter()
     : new TextReporter({ diff: !!values.diff, verbose: (values.verbose?.length ?? 0) > 0, color: !!process.stdout.isTTY && !process.env.NO_COLOR, write: (t) => process.stdout.write(t) });
-  const ctx: RunContext = {
-    options: { check: !!values.check, diff: !!values.diff, forks, tags: splitList(values.tags), skipTags: splitList(values["skip-tags"]), extraVars, becomePassword },
-    registry,
-    inventory: source,
-    hosts,
-    stats,
-    reporter,
-  };
-  const started = Date.now();
-  let interrupted = false;
+  const interrupt = new AbortController();
   const onSignal = () => {
     // In-flight steps finish their atomic write; nothing new starts.
-    interrupted = true;
-    for (const h of hosts.values()) h.failed = true;
+    interrupt.abort();
     process.stderr.write("\ninterrupted: letting running tasks finish, starting nothing new\n");
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  let outcome;
   try {
-    await runPlays(ctx, plays);
+    outcome = await createRun({
+      playbook: playbookFile,
+      inventory: inventories[0],
+      check: !!values.check,
+      diff: !!values.diff,
+      limit: values.limit,
+      tags: splitList(values.tags),
+      skipTags: splitList(values["skip-tags"]),
+      extraVars,
+      forks,
+      modules: values.modules,
+      becomePassword,
+      ssh: { acceptNewHostKeys: !!values["accept-new-host-keys"], connectTimeoutMs: timeout * 1000, attempts: 3 },
+      lockTimeoutMs: lockTimeout * 1000,
+      reporter,
+      signal: interrupt.signal,
+    });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await Promise.allSettled(connections.map((c) => c.close()));
   }
-  const used = new Map([...stats].filter(([h, s]) => Object.values(s).some((n) => n > 0) || hosts.get(h)!.failed));
   if (reporter instanceof JsonReporter) {
-    process.stdout.write(reporter.document({ playbook: resolve(playbookFile), check: !!values.check, diff: !!values.diff, durationMs: Date.now() - started }, used) + "\n");
+    process.stdout.write(reporter.document({ playbook: resolve(playbookFile), check: !!values.check, diff: !!values.diff, durationMs: outcome.durationMs }, outcome.stats) + "\n");
   } else {
-    reporter.recap(used);
+    reporter.recap(outcome.stats);
   }
-  const all = [...used.values()];
-  if (interrupted) return 130;
+  const all = [...outcome.stats.values()];
+  if (outcome.interrupted) return 130;
   if (all.some((s) => s.failed > 0 || s.unreachable > 0)) return 1;
   if (values["detailed-exitcode"] && all.some((s) => s.changed > 0)) return 2;
   return 0;

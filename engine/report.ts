@@ -4,7 +4,7 @@
  *
  * JSON document, version 1:
  * { version: 1, playbook, check, diff, duration_ms,
- *   plays: [{ name, hosts: [..], results: [{ task, id?, host, kind: "task"|"handler", status, changed,
+ *   plays: [{ name, hosts: [..], results: [{ task, id?, where: "file:line", host, kind: "task"|"handler", status, changed,
  *             msg?, diff: [{ field, before, after, path? }], duration_ms, items?: [{ item, status, changed, msg?, diff }] }] }],
  *   stats: { HOST: { ok, changed, unreachable, failed, skipped, rescued, ignored, unknown } } }
  * `status` is one of ok, changed, skipped, failed, unreachable, unknown (check mode cannot know
@@ -15,6 +15,7 @@ import type { Play, Task } from "./playbook.ts";
 import type { TaskResult } from "./runner.ts";
 import type { HostStats, Reporter } from "./scheduler.ts";
 import type { Change } from "./module.ts";
+import { formatWhere } from "./errors.ts";
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -115,6 +116,8 @@ export class TextReporter implements Reporter {
 interface JsonResult {
   task: string;
   id?: string;
+  /** `file:line` of the task. */
+  where: string;
   host: string;
   kind: string;
   status: string;
@@ -138,6 +141,7 @@ export class JsonReporter implements Reporter {
     this.plays[this.plays.length - 1].results.push({
       task: task.name,
       ...(task.id ? { id: task.id } : {}),
+      where: formatWhere({ file: task.where.file, line: task.where.line }),
       host,
       kind,
       status: r.status,

@@ -47,13 +47,11 @@ export interface HostRun {
   facts: Vars;
   notified: Set<string>;
   failed: boolean;
-  unreachable: boolean;
 }
 
 export interface TaskEnvironment {
   module?: Module;
   check: boolean;
-  diff: boolean;
   playbookDir: string;
   /** Variables of `host` for this task; `loop` holds loop variables, which are data (never rendered again). */
   vars(host: HostRun, extra?: Vars, loop?: Vars): Vars;

@@ -192,7 +192,6 @@ class PlayRun {
     return (task) => ({
       module: task.module ? this.ctx.registry.require(task.module) : undefined,
       check: this.ctx.options.check,
-      diff: this.ctx.options.diff,
       playbookDir: dirname(resolve(this.play.file)),
       vars: (host, extra, loop) => this.vars(host.name, batch, { ...inherited.vars, ...extra }, loop),
       hosts: this.ctx.hosts,
@@ -230,7 +229,6 @@ class PlayRun {
     const result = await runTask(task, host, this.environment(batch, inherited)(task));
     this.report(task, host.name, batch, result, kind);
     count(this.ctx, host.name, result);
-    if (result.status === "unreachable") host.unreachable = true;
     if ((result.status === "failed" && !result.ignored) || result.status === "unreachable") {
       host.failed = true;
       return false;

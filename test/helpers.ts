@@ -6,93 +6,37 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadModules, type ModuleRegistry } from "../engine/registry.ts";
-import { loadPlaybook } from "../engine/playbook.ts";
-import { parseIniInventory, hostVariables, groupsMap, groupsOf, emptyInventory, type Inventory } from "../engine/inventory.ts";
-import { runPlays, newStats, type HostStats, type RunOptions } from "../engine/scheduler.ts";
-import { HostState } from "../engine/probe.ts";
+import { createRun, type RunOutcome, type RunRequest, type RunResult } from "../engine/run.ts";
 import { LocalConnection } from "../engine/connection/local.ts";
-import type { HostRun, TaskResult } from "../engine/runner.ts";
 import type { Connection } from "../engine/connection/types.ts";
 
 export function tempDir(prefix = "hoist-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export interface Recorded {
-  task: string;
-  host: string;
-  kind: string;
-  result: TaskResult;
-}
-
-export interface RunOutcome {
-  results: Recorded[];
-  stats: Map<string, HostStats>;
-  hosts: Map<string, HostRun>;
-  byTask(name: string, host?: string): TaskResult;
-}
+export type Recorded = RunResult;
 
 let registry: Promise<ModuleRegistry> | undefined;
 export const modules = (extra: string[] = []) => (extra.length ? loadModules(extra) : (registry ??= loadModules()));
 
 /**
- * Run playbook YAML against an INI inventory (all hosts local by default).
+ * Run playbook YAML against an INI inventory through the one run API
+ * (`createRun`); every host is on the local connection unless `connect` says otherwise.
  *
  * @example
  * const out = await runPlaybook(`- hosts: all\n  tasks: [{ debug: { msg: hi } }]`);
  */
 export async function runPlaybook(
   playbook: string,
-  options: Partial<RunOptions> & { inventory?: string; modules?: string[]; connect?: (host: string) => Promise<Connection> } = {},
+  options: Omit<RunRequest, "playbook" | "inventory" | "connect"> & { inventory?: string; connect?: (host: string) => Promise<Connection> } = {},
 ): Promise<RunOutcome> {
   const dir = tempDir();
   const file = join(dir, "playbook.yaml");
   writeFileSync(file, playbook);
-  const reg = await modules(options.modules);
-  const plays = loadPlaybook(file, reg);
-  const inv: Inventory = parseIniInventory(options.inventory ?? "localhost ansible_connection=local\n", join(dir, "hosts"), emptyInventory());
-  const groups = groupsMap(inv);
-  groups.all = inv.hosts;
-  const hosts = new Map<string, HostRun>();
-  const opened: Promise<Connection>[] = [];
-  for (const name of inv.hosts) {
-    let conn: Promise<Connection> | undefined;
-    hosts.set(name, {
-      name,
-      state: new HostState(),
-      connect: () => {
-        if (!conn) opened.push((conn = options.connect ? options.connect(name) : Promise.resolve(new LocalConnection(name))));
-        return conn;
-      },
-      facts: {},
-      notified: new Set(),
-      failed: false,
-      unreachable: false,
-    });
-  }
-  const results: Recorded[] = [];
-  const stats = new Map(inv.hosts.map((h) => [h, newStats()]));
-  await runPlays(
-    {
-      options: { check: false, diff: false, forks: 50, tags: [], skipTags: [], extraVars: {}, ...options },
-      registry: reg,
-      inventory: { hosts: inv.hosts, groups, vars: (h) => hostVariables(inv, h), groupNames: (h) => groupsOf(inv, h) },
-      hosts,
-      stats,
-      reporter: { play() {}, result: (task, host, result, kind) => results.push({ task: task.name, host, kind, result }) },
-    },
-    plays,
-  ).finally(() => Promise.allSettled(opened.map(async (c) => (await c).close())));
-  return {
-    results,
-    stats,
-    hosts,
-    byTask(name, host) {
-      const r = results.find((x) => x.task === name && (host === undefined || x.host === host));
-      if (!r) throw new Error(`no result for task '${name}'${host ? ` on ${host}` : ""}; have: ${results.map((x) => `${x.task}@${x.host}`).join(", ")}`);
-      return r.result;
-    },
-  };
+  const inventory = join(dir, "hosts");
+  writeFileSync(inventory, options.inventory ?? "localhost ansible_connection=local\n");
+  const connect = options.connect ?? (async (host: string) => new LocalConnection(host));
+  return createRun({ ...options, playbook: file, inventory, connect: (host) => connect(host) });
 }
 
 /** Write a playbook file and return its path (for loader error tests). */

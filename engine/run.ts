@@ -1,0 +1,206 @@
+/**
+ * The one run API: load a playbook and an inventory, validate everything,
+ * connect lazily, run the plays, and return every result with where its task
+ * is written. `hoist run`, the tests and whatever reports drift call this;
+ * the CLI only turns options into a request and the outcome into an exit code.
+ *
+ * @example
+ * const outcome = await createRun({ playbook: "site.yaml", inventory: "inventories/lab", check: true });
+ * outcome.stats.get("node1")?.changed // 0 when nothing drifted
+ */
+import { randomUUID } from "node:crypto";
+import { hostname, userInfo } from "node:os";
+import { InputError } from "./errors.ts";
+import { loadModules, type ModuleRegistry } from "./registry.ts";
+import { loadPlaybook, type Play, type Task } from "./playbook.ts";
+import { implicitInventory, loadInventory, hostVariables, groupsMap, groupsOf, type Inventory } from "./inventory.ts";
+import { runPlays, newStats, type HostStats, type Reporter, type HostSource } from "./scheduler.ts";
+import { matchHosts } from "./patterns.ts";
+import { HostState } from "./probe.ts";
+import { openConnection, type ConnectOptions } from "./connection/index.ts";
+import type { Connection } from "./connection/types.ts";
+import type { HostRun, TaskResult } from "./runner.ts";
+import { formatWhere } from "./errors.ts";
+
+export type Vars = Record<string, unknown>;
+
+export interface RunRequest {
+  /** The playbook file. */
+  playbook: string;
+  /** An inventory file or directory; none: `localhost` on the local connection. */
+  inventory?: string;
+  check?: boolean;
+  diff?: boolean;
+  /** A host pattern the run is limited to (`--limit`). */
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  extraVars?: Vars;
+  forks?: number;
+  /** Directories of modules of one's own (`--modules`). */
+  modules?: string[];
+  becomePassword?: string;
+  /** SSH settings (host keys, timeouts). */
+  ssh?: Partial<ConnectOptions["ssh"]>;
+  /** Hold each host's run lock while connected, waiting at most this long (ms); none: no lock. */
+  lockTimeoutMs?: number;
+  /** Open the connection to a host yourself (tests); default: as its variables say. */
+  connect?: (host: string, vars: Vars) => Promise<Connection>;
+  /** Told of each play and each result as they happen (results arrive redacted). */
+  reporter?: Reporter;
+  /** Aborted: running steps finish their writes, nothing new starts. */
+  signal?: AbortSignal;
+}
+
+/** One result, with its task's place in the playbook and a stable identity. */
+export interface RunResult {
+  play: string;
+  task: string;
+  /** `file:line` of the task. */
+  where: string;
+  /** Stable across runs while the playbook keeps its names: play, task id or name (#n for repeats), host. */
+  identity: string;
+  host: string;
+  kind: "task" | "handler";
+  result: TaskResult;
+}
+
+export interface RunOutcome {
+  results: RunResult[];
+  /** Per host that took part. */
+  stats: Map<string, HostStats>;
+  hosts: Map<string, HostRun>;
+  durationMs: number;
+  interrupted: boolean;
+  /** The result of task `name` (on `host`); throws naming what there is when there is none. */
+  byTask(name: string, host?: string): TaskResult;
+}
+
+function hostSource(inv: Inventory): HostSource {
+  const groups = groupsMap(inv);
+  const cache = new Map<string, Vars>();
+  return {
+    hosts: inv.hosts,
+    groups,
+    vars: (h) => cache.get(h) ?? cache.set(h, hostVariables(inv, h)).get(h)!,
+    groupNames: (h) => groupsOf(inv, h).filter((g) => g !== "all" && g !== "ungrouped"),
+  };
+}
+
+function limitTo(source: HostSource, pattern: string): void {
+  let allowed: Set<string>;
+  try {
+    allowed = new Set(matchHosts(pattern, source.groups, source.hosts));
+  } catch (e) {
+    throw e instanceof InputError ? new InputError(`--limit: ${e.message}`) : e;
+  }
+  source.hosts.splice(0, source.hosts.length, ...source.hosts.filter((h) => allowed.has(h)));
+  for (const g of Object.keys(source.groups)) source.groups[g] = source.groups[g].filter((h) => allowed.has(h));
+}
+
+/** Names tasks stably: play name, task id or name, `#n` when a name repeats in a play. */
+function identities(plays: Play[]): Map<Task, string> {
+  const out = new Map<Task, string>();
+  for (const play of plays) {
+    const seen = new Map<string, number>();
+    const walk = (tasks: Task[]) => {
+      for (const t of tasks) {
+        const name = t.id ?? t.name;
+        const n = (seen.get(name) ?? 0) + 1;
+        seen.set(name, n);
+        out.set(t, `${play.name} / ${name}${n > 1 ? ` #${n}` : ""}`);
+        for (const inner of [t.block, t.rescue, t.always]) if (inner) walk(inner);
+      }
+    };
+    walk(play.tasks);
+    walk(play.handlers);
+  }
+  return out;
+}
+
+/**
+ * Run a playbook; bad input throws InputError before any host is touched.
+ *
+ * @example
+ * const { stats } = await createRun({ playbook: "site.yaml", inventory: "hosts.ini" });
+ */
+export async function createRun(request: RunRequest): Promise<RunOutcome> {
+  const started = Date.now();
+  const registry: ModuleRegistry = await loadModules(request.modules ?? []);
+  const plays = loadPlaybook(request.playbook, registry);
+  const source = hostSource(request.inventory ? loadInventory(request.inventory) : implicitInventory());
+  if (request.limit) limitTo(source, request.limit);
+  const check = !!request.check;
+  const connectOptions: ConnectOptions = {
+    ssh: { acceptNewHostKeys: false, connectTimeoutMs: 10000, attempts: 3, ...request.ssh },
+    ...(request.lockTimeoutMs !== undefined
+      ? { lock: { runId: randomUUID(), exclusive: !check, timeoutMs: request.lockTimeoutMs, holder: `${hostname()} pid ${process.pid} user ${userInfo().username} since ${new Date().toISOString()}: hoist run ${request.playbook}${check ? " --check" : ""}` } }
+      : {}),
+  };
+  const open = request.connect ?? ((host: string, vars: Vars) => openConnection(host, vars, connectOptions));
+  const opened: Promise<Connection>[] = [];
+  const hosts = new Map<string, HostRun>();
+  for (const name of source.hosts) {
+    let conn: Promise<Connection> | undefined;
+    hosts.set(name, {
+      name,
+      state: new HostState(),
+      connect: () => {
+        if (!conn) opened.push((conn = open(name, source.vars(name))));
+        return conn;
+      },
+      facts: {},
+      notified: new Set(),
+      failed: false,
+    });
+  }
+  const stats = new Map<string, HostStats>(source.hosts.map((h) => [h, newStats()]));
+  const results: RunResult[] = [];
+  const identity = identities(plays);
+  let currentPlay = "";
+  const reporter: Reporter = {
+    play(play, playHosts) {
+      currentPlay = play.name;
+      request.reporter?.play(play, playHosts);
+    },
+    result(task, host, result, kind) {
+      results.push({ play: currentPlay, task: task.name, where: formatWhere({ file: task.where.file, line: task.where.line }), identity: `${identity.get(task) ?? task.name} @ ${host}`, host, kind, result });
+      request.reporter?.result(task, host, result, kind);
+    },
+  };
+  let interrupted = false;
+  const onAbort = () => {
+    interrupted = true;
+    for (const h of hosts.values()) h.failed = true;
+  };
+  request.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await runPlays(
+      {
+        options: { check, diff: !!request.diff, forks: request.forks ?? 50, tags: request.tags ?? [], skipTags: request.skipTags ?? [], extraVars: request.extraVars ?? {}, becomePassword: request.becomePassword },
+        registry,
+        inventory: source,
+        hosts,
+        stats,
+        reporter,
+      },
+      plays,
+    );
+  } finally {
+    request.signal?.removeEventListener("abort", onAbort);
+    await Promise.allSettled(opened.map(async (c) => (await c).close()));
+  }
+  const used = new Map([...stats].filter(([h, s]) => Object.values(s).some((n) => n > 0) || hosts.get(h)!.failed));
+  return {
+    results,
+    stats: used,
+    hosts,
+    durationMs: Date.now() - started,
+    interrupted,
+    byTask(name, host) {
+      const r = results.find((x) => x.task === name && (host === undefined || x.host === host));
+      if (!r) throw new Error(`no result for task '${name}'${host ? ` on ${host}` : ""}; have: ${results.map((x) => `${x.task}@${x.host}`).join(", ")}`);
+      return r.result;
+    },
+  };
+}
