@@ -7,6 +7,6 @@ if (args[0] === "--version" || args[0] === "-V") {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   process.stdout.write(`hoist ${pkg.version}\n`);
 } else {
-  const { main } = await import("../dist/engine/cli.js");
+  const { main } = await import("../dist/engine/cli/cli.js");
   process.exitCode = await main(args);
 }

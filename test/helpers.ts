@@ -5,8 +5,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadModules, type ModuleRegistry } from "../engine/registry.ts";
-import { createRun, type RunOutcome, type RunRequest, type RunResult } from "../engine/run.ts";
+import { loadModules, type ModuleRegistry } from "../engine/load/registry.ts";
+import { createRun, type RunOutcome, type RunRequest, type RunResult } from "../engine/run/run.ts";
 import { LocalConnection } from "../engine/connection/local.ts";
 import type { Connection } from "../engine/connection/types.ts";
 

@@ -8,7 +8,7 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const build = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
-const precompile = build.status === 0 && spawnSync(process.execPath, [join(root, "dist/engine/precompile.js")], { stdio: ["ignore", "ignore", "inherit"] });
+const precompile = build.status === 0 && spawnSync(process.execPath, [join(root, "dist/engine/load/precompile.js")], { stdio: ["ignore", "ignore", "inherit"] });
 if (build.status !== 0 || !precompile || precompile.status !== 0) {
   console.log("0 passed, 1 failed");
   process.exit(1);

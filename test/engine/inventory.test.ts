@@ -2,8 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadInventory, hostVariables, groupsMap, expandHostRange, groupsOf } from "../../engine/inventory.ts";
-import { matchHosts } from "../../engine/patterns.ts";
+import { loadInventory, hostVariables, groupsMap, expandHostRange, groupsOf } from "../../engine/load/inventory.ts";
+import { matchHosts } from "../../engine/load/patterns.ts";
 import { InputError } from "../../engine/errors.ts";
 import { tempDir } from "../helpers.ts";
 

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { loadPlaybook } from "../../engine/playbook.ts";
+import { loadPlaybook } from "../../engine/load/playbook.ts";
 import { InputError } from "../../engine/errors.ts";
 import { modules, writePlaybook } from "../helpers.ts";
 

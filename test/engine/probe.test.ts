@@ -4,10 +4,10 @@ import { mkdirSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalConnection } from "../../engine/connection/local.ts";
 import type { Connection, ExecOptions } from "../../engine/connection/types.ts";
-import { statPaths } from "../../engine/remote.ts";
-import { HostState, createProbe } from "../../engine/probe.ts";
+import { statPaths } from "../../engine/host/remote.ts";
+import { HostState, createProbe } from "../../engine/host/probe.ts";
 import { defineFact } from "../../engine/fact.ts";
-import { NotAhead } from "../../engine/probe.ts";
+import { NotAhead } from "../../engine/host/probe.ts";
 import type { Stat } from "../../engine/module.ts";
 import { runPlaybook, tempDir } from "../helpers.ts";
 

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { render, condition, renderDeep, TemplateError } from "../../engine/template.ts";
-import { scope } from "../../engine/vars.ts";
+import { render, condition, renderDeep, TemplateError } from "../../engine/template/template.ts";
+import { scope } from "../../engine/template/vars.ts";
 
 test("a single expression keeps its type", () => {
   assert.equal(render("{{ groups.web }}", { groups: { web: ["a", "b"] } }), ["a", "b"]);

@@ -3,11 +3,11 @@ import * as assert from "uvu/assert";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import AjvModule from "ajv";
-import { playSchema, taskKeywordSchema } from "../../engine/playbook.ts";
-import { yamlInventorySchema } from "../../engine/inventory.ts";
-import { loadModules } from "../../engine/registry.ts";
+import { playSchema, taskKeywordSchema } from "../../engine/load/playbook.ts";
+import { yamlInventorySchema } from "../../engine/load/inventory.ts";
+import { loadModules } from "../../engine/load/registry.ts";
 import { InputError } from "../../engine/errors.ts";
-import { compiler, isPrecompiled, validatorFor } from "../../engine/validate.ts";
+import { compiler, isPrecompiled, validatorFor } from "../../engine/load/validate.ts";
 import { modules, tempDir } from "../helpers.ts";
 
 type AjvClass = typeof AjvModule.default;

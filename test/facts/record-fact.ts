@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Fact } from "../../engine/fact.ts";
 import { commandLine } from "../../engine/shell.ts";
 import { openConnection } from "../../engine/connection/index.ts";
-import { loadInventory, hostVariables } from "../../engine/inventory.ts";
+import { loadInventory, hostVariables } from "../../engine/load/inventory.ts";
 
 const [inventory, host, name, caseName, argsJson, about] = process.argv.slice(2);
 const here = dirname(fileURLToPath(import.meta.url));

@@ -8,7 +8,7 @@ import { test } from "uvu";
 import { labUp, labDown, type Lab } from "../../lab/lab.ts";
 import { runPlaybook } from "../helpers.ts";
 import { openConnection, type ConnectOptions } from "../../engine/connection/index.ts";
-import { loadInventory, hostVariables } from "../../engine/inventory.ts";
+import { loadInventory, hostVariables } from "../../engine/load/inventory.ts";
 import type { Connection } from "../../engine/connection/types.ts";
 
 /**

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 import { SshConnection } from "../../engine/connection/ssh.ts";
-import { atomicWrite } from "../../engine/remote.ts";
+import { atomicWrite } from "../../engine/host/remote.ts";
 import { tempDir } from "../helpers.ts";
 import { openConnection } from "../../engine/connection/index.ts";
 

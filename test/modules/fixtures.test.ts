@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Probe, Stat, Step } from "../../engine/module.ts";
 import { factKey, type Fact } from "../../engine/fact.ts";
-import { validateSchema } from "../../engine/validate.ts";
+import { validateSchema } from "../../engine/load/validate.ts";
 import { errorMessage } from "../../engine/errors.ts";
 import { modules } from "../helpers.ts";
 

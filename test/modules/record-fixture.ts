@@ -11,10 +11,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Probe } from "../../engine/module.ts";
-import { createProbe, HostState } from "../../engine/probe.ts";
+import { createProbe, HostState } from "../../engine/host/probe.ts";
 import { openConnection } from "../../engine/connection/index.ts";
-import { loadInventory, hostVariables } from "../../engine/inventory.ts";
-import { validateSchema } from "../../engine/validate.ts";
+import { loadInventory, hostVariables } from "../../engine/load/inventory.ts";
+import { validateSchema } from "../../engine/load/validate.ts";
 import { modules } from "../helpers.ts";
 
 const argv = process.argv.slice(2);

@@ -10,7 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadPlaybook } from "../../engine/playbook.ts";
+import { loadPlaybook } from "../../engine/load/playbook.ts";
 import { InputError } from "../../engine/errors.ts";
 import { LocalConnection } from "../../engine/connection/local.ts";
 import type { Connection } from "../../engine/connection/types.ts";

@@ -7,8 +7,8 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { render, renderText, condition } from "../../engine/template.ts";
-import { scope, data } from "../../engine/vars.ts";
+import { render, renderText, condition } from "../../engine/template/template.ts";
+import { scope, data } from "../../engine/template/vars.ts";
 import { tally } from "./tally.ts";
 
 const canary = globalThis as unknown as { __hoistPwned?: number };

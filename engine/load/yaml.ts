@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { load, parseEvents, getScalarValue, EVENT_ID, YAMLException } from "js-yaml";
 import type { Event, ScalarEvent } from "js-yaml";
-import { InputError, type Where } from "./errors.ts";
+import { InputError, type Where } from "../errors.ts";
 
 export type Path = ReadonlyArray<string | number>;
 

@@ -1,5 +1,5 @@
 /**
- * The `hoist` command line, a thin client of the run API (`engine/run.ts`):
+ * The `hoist` command line, a thin client of the run API (`engine/run/run.ts`):
  * options become a request, the outcome an exit code. See README "CLI" for
  * the contract; exit codes: 0 success, 1 a task failed or a host was
  * unreachable, 2 changes with --detailed-exitcode, 4 bad input, 130 interrupted.
@@ -7,11 +7,11 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { load as loadYamlValue } from "js-yaml";
-import { loadYamlFile } from "./yaml.ts";
-import { InputError, errorMessage } from "./errors.ts";
-import { loadModules } from "./registry.ts";
-import { createRun } from "./run.ts";
-import { JsonReporter, TextReporter } from "./report.ts";
+import { loadYamlFile } from "../load/yaml.ts";
+import { InputError, errorMessage } from "../errors.ts";
+import { loadModules } from "../load/registry.ts";
+import { createRun } from "../run/run.ts";
+import { JsonReporter, TextReporter } from "../report/report.ts";
 import { moduleDoc, moduleList } from "./docs.ts";
 import { readSecret } from "./secret.ts";
 
@@ -157,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "run") return await run(rest);
     if (command === "modules") return await modulesCommand(rest);
     if (command === "lab") {
-      const { labCommand } = await import("../lab/lab.ts");
+      const { labCommand } = await import("../../lab/lab.ts");
       return await labCommand(rest);
     }
     if (command === "--help" || command === "-h" || command === "help" || command === undefined) {

@@ -13,9 +13,10 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { load as loadYamlValue } from "js-yaml";
-import { InputError, type Where } from "./errors.ts";
+import { InputError, type Where } from "../errors.ts";
 import { loadYamlFile, parseYaml, readUserText, type Located } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
+import { findCycle } from "../run/graph.ts";
 
 export type Vars = Record<string, unknown>;
 
@@ -311,15 +312,8 @@ function isChildOfSomething(inv: Inventory, name: string): boolean {
 }
 
 function detectGroupCycles(inv: Inventory): void {
-  const state = new Map<string, 1 | 2>();
-  const visit = (name: string, trail: string[]) => {
-    if (state.get(name) === 2) return;
-    if (state.get(name) === 1) throw new InputError(`inventory groups form a cycle: ${[...trail, name].join(" -> ")}`);
-    state.set(name, 1);
-    for (const c of inv.groups.get(name)?.children ?? []) visit(c, [...trail, name]);
-    state.set(name, 2);
-  };
-  for (const name of inv.groups.keys()) visit(name, []);
+  const cycle = findCycle(inv.groups.keys(), (name) => inv.groups.get(name)?.children ?? []);
+  if (cycle) throw new InputError(`inventory groups form a cycle: ${cycle.join(" -> ")}`);
 }
 
 /**

@@ -6,19 +6,19 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Task } from "./playbook.ts";
-import type { Change, Module, Plan, Probe, StepOutput } from "./module.ts";
-import { isWrite } from "./module.ts";
-import type { Connection, Become } from "./connection/types.ts";
-import { UnreachableError } from "./connection/types.ts";
-import { HostState, createProbe } from "./probe.ts";
-import { atomicWrite } from "./remote.ts";
-import { commandLine } from "./shell.ts";
-import { condition, renderDeep, renderText, render } from "./template.ts";
-import { validateSchema } from "./validate.ts";
-import { data, scope, type Vars } from "./vars.ts";
-import { unknowable } from "./projection.ts";
-import { errorMessage } from "./errors.ts";
+import type { Task } from "../load/playbook.ts";
+import type { Change, Module, Plan, Probe, StepOutput } from "../module.ts";
+import { isWrite } from "../module.ts";
+import type { Connection, Become } from "../connection/types.ts";
+import { UnreachableError } from "../connection/types.ts";
+import { HostState, createProbe } from "../host/probe.ts";
+import { atomicWrite } from "../host/remote.ts";
+import { commandLine } from "../shell.ts";
+import { condition, renderDeep, renderText, render } from "../template/template.ts";
+import { validateSchema } from "../load/validate.ts";
+import { data, scope, type Vars } from "../template/vars.ts";
+import { unknowable } from "../projection.ts";
+import { errorMessage } from "../errors.ts";
 
 /** `unknown`: check mode cannot know until an earlier change is applied (never in a real run). */
 export type Status = "ok" | "changed" | "skipped" | "failed" | "unreachable" | "unknown";

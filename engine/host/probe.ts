@@ -5,13 +5,13 @@
  * state the run would have produced (a file written by an earlier task, a
  * package an earlier task would install).
  */
-import type { Connection, Become } from "./connection/types.ts";
-import type { Plan, Probe, RunResult, Stat } from "./module.ts";
-import { isWrite } from "./module.ts";
-import { commandLine } from "./shell.ts";
-import { factKey, type Fact } from "./fact.ts";
+import type { Connection, Become } from "../connection/types.ts";
+import type { Plan, Probe, RunResult, Stat } from "../module.ts";
+import { isWrite } from "../module.ts";
+import { commandLine } from "../shell.ts";
+import { factKey, type Fact } from "../fact.ts";
 import { Overlay, type Read } from "./overlay.ts";
-import { projectFile, projectStat } from "./projection.ts";
+import { projectFile, projectStat } from "../projection.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
 import { setImmediate } from "node:timers";
 

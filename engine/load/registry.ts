@@ -6,13 +6,13 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, dirname, extname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Module } from "./module.ts";
-import { InputError, didYouMean } from "./errors.ts";
+import type { Module } from "../module.ts";
+import { InputError, didYouMean } from "../errors.ts";
 import { checkSchema } from "./validate.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Built-in modules sit beside the engine: `modules/` in source, `dist/modules/` when built. */
-export const BUILTIN_MODULES_DIR = join(here, "..", "modules");
+export const BUILTIN_MODULES_DIR = join(here, "..", "..", "modules");
 const ownExtension = extname(fileURLToPath(import.meta.url));
 
 /** Collection prefixes users write (`ansible.builtin.file`) are accepted and dropped. */

@@ -2,10 +2,10 @@
  * Host operations built from plain POSIX shell on top of `Connection.exec`:
  * batched stat, file reads, and atomic writes. One round trip each.
  */
-import type { Connection, Become } from "./connection/types.ts";
-import type { Stat, WriteStep, RunResult } from "./module.ts";
+import type { Connection, Become } from "../connection/types.ts";
+import type { Stat, WriteStep, RunResult } from "../module.ts";
 import { createHash, randomBytes } from "node:crypto";
-import { quote, shScript } from "./shell.ts";
+import { quote, shScript } from "../shell.ts";
 
 /** Small regular files come back with their content, so reading them after a stat costs no round trip. */
 const PREFETCH_BYTES = 65536;

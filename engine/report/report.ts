@@ -11,11 +11,11 @@
  * until an earlier change is applied; `unknown` was added within version 1).
  */
 import { createTwoFilesPatch } from "diff";
-import type { Play, Task } from "./playbook.ts";
-import type { TaskResult } from "./runner.ts";
-import type { HostStats, Reporter } from "./scheduler.ts";
-import type { Change } from "./module.ts";
-import { formatWhere } from "./errors.ts";
+import type { Play, Task } from "../load/playbook.ts";
+import type { TaskResult } from "../run/task.ts";
+import type { HostStats, Reporter } from "../run/scheduler.ts";
+import type { Change } from "../module.ts";
+import { formatWhere } from "../errors.ts";
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -84,7 +84,7 @@ export class TextReporter implements Reporter {
     const line = (res: TaskResult, suffix = "") => {
       const status = res.ignored ? "failed" : res.status;
       let text = `${status}: [${host}] ${prefix}${task.name}${suffix}`;
-      // Results arrive redacted (engine/redact.ts); a no_log task shows its message only when it failed.
+      // Results arrive redacted (engine/report/redact.ts); a no_log task shows its message only when it failed.
       const msg = task.noLog && res.status !== "failed" ? undefined : res.msg;
       if (msg && (res.status !== "ok" || this.o.verbose || typeof res.values.msg === "string")) {
         text += ` => ${msg.trimEnd()}`;

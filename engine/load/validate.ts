@@ -6,9 +6,9 @@
 import { createRequire } from "node:module";
 import type AjvModule from "ajv";
 import type { ErrorObject, Options, ValidateFunction } from "ajv";
-import { InputError, didYouMean } from "./errors.ts";
+import { InputError, didYouMean } from "../errors.ts";
 import type { Located, Path } from "./yaml.ts";
-import { isTemplated } from "./template.ts";
+import { isTemplated } from "../template/template.ts";
 
 const require = createRequire(import.meta.url);
 type AjvInstance = InstanceType<typeof AjvModule.default>;

@@ -2,8 +2,8 @@
  * `hoist modules` output: the list, and one module's documentation with its
  * argument schema and examples.
  */
-import type { Module } from "./module.ts";
-import type { ModuleRegistry } from "./registry.ts";
+import type { Module } from "../module.ts";
+import type { ModuleRegistry } from "../load/registry.ts";
 
 const firstSentence = (text: string) => (/^[^.]*\./.exec(text)?.[0] ?? text).trim();
 

@@ -9,8 +9,8 @@
  *   variable a play lists under `secret:`) wherever they appear in text.
  * The registered result keeps the real values: later tasks may use them.
  */
-import type { Change } from "./module.ts";
-import type { TaskResult } from "./runner.ts";
+import type { Change } from "../module.ts";
+import type { TaskResult } from "../run/task.ts";
 
 /** What a hidden value is replaced with. */
 export const REDACTED = "(sensitive)";

@@ -8,7 +8,7 @@
 import nunjucks from "nunjucks";
 import * as yaml from "js-yaml";
 import { posix } from "node:path";
-import { quote } from "./shell.ts";
+import { quote } from "../shell.ts";
 import { VARIABLES, harden, safeMember } from "./sandbox.ts";
 
 export class TemplateError extends Error {

@@ -3,8 +3,8 @@
  * far (in order), and what they make of a later read — a value, the host's
  * own answer, or "unknown until an earlier change is applied", naming it.
  */
-import type { Fact } from "./fact.ts";
-import type { Projection } from "./projection.ts";
+import type { Fact } from "../fact.ts";
+import type { Projection } from "../projection.ts";
 
 /** One read as the overlay sees it: its key, and the fact or path it reads. */
 export interface Read {

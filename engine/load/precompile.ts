@@ -1,11 +1,11 @@
 /**
  * Build step (after tsc): compile the engine's schemas and the built-in
  * modules' argument schemas to standalone validators, written as
- * `dist/engine/validators.cjs`, so that `hoist run` starts without loading
+ * `dist/engine/load/validators.cjs`, so that `hoist run` starts without loading
  * ajv's compiler. validate.ts falls back to ajv for any schema not here.
  *
  * @example
- * node dist/engine/precompile.js
+ * node dist/engine/load/precompile.js
  */
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -10,17 +10,17 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { InputError } from "./errors.ts";
-import { loadModules, type ModuleRegistry } from "./registry.ts";
-import { loadPlaybook, type Play, type Task } from "./playbook.ts";
-import { implicitInventory, loadInventory, hostVariables, groupsMap, groupsOf, type Inventory } from "./inventory.ts";
+import { InputError } from "../errors.ts";
+import { loadModules, type ModuleRegistry } from "../load/registry.ts";
+import { loadPlaybook, type Play, type Task } from "../load/playbook.ts";
+import { implicitInventory, loadInventory, hostVariables, groupsMap, groupsOf, type Inventory } from "../load/inventory.ts";
 import { runPlays, newStats, type HostStats, type Reporter, type HostSource } from "./scheduler.ts";
-import { matchHosts } from "./patterns.ts";
-import { HostState } from "./probe.ts";
-import { openConnection, type ConnectOptions } from "./connection/index.ts";
-import type { Connection } from "./connection/types.ts";
-import type { HostRun, TaskResult } from "./runner.ts";
-import { formatWhere } from "./errors.ts";
+import { matchHosts } from "../load/patterns.ts";
+import { HostState } from "../host/probe.ts";
+import { openConnection, type ConnectOptions } from "../connection/index.ts";
+import type { Connection } from "../connection/types.ts";
+import type { HostRun, TaskResult } from "./task.ts";
+import { formatWhere } from "../errors.ts";
 
 export type Vars = Record<string, unknown>;
 

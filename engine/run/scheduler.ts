@@ -7,16 +7,17 @@
  */
 import pLimit from "p-limit";
 import { dirname, resolve } from "node:path";
-import type { Play, Task } from "./playbook.ts";
-import { loadVarsFile, parseNeed, topLevelOf, walkTasks } from "./playbook.ts";
-import type { ModuleRegistry } from "./registry.ts";
-import { prefetch, runTask, type HostRun, type TaskEnvironment, type TaskResult } from "./runner.ts";
-import { matchHosts } from "./patterns.ts";
-import { InputError } from "./errors.ts";
-import { data, scope, type Vars } from "./vars.ts";
-import { renderText, TemplateError } from "./template.ts";
-import { Redactor } from "./redact.ts";
-import type { Become } from "./connection/types.ts";
+import type { Play, Task } from "../load/playbook.ts";
+import { loadVarsFile, parseNeed, topLevelOf, walkTasks } from "../load/playbook.ts";
+import type { ModuleRegistry } from "../load/registry.ts";
+import { prefetch, runTask, type HostRun, type TaskEnvironment, type TaskResult } from "./task.ts";
+import { matchHosts } from "../load/patterns.ts";
+import { InputError } from "../errors.ts";
+import { data, scope, type Vars } from "../template/vars.ts";
+import { renderText, TemplateError } from "../template/template.ts";
+import { Redactor } from "../report/redact.ts";
+import { findCycle } from "./graph.ts";
+import type { Become } from "../connection/types.ts";
 
 export interface HostStats {
   ok: number;
@@ -263,17 +264,12 @@ class PlayRun {
   }
 
   private checkCycles(batch: string[]): void {
-    const state = new Map<string, number>();
-    const visit = (i: number, h: string, trail: string[]) => {
-      const key = `${i}@${h}`;
-      if (state.get(key) === 2) return;
-      const label = `${this.play.tasks[i].id ?? this.play.tasks[i].name}@${h}`;
-      if (state.get(key) === 1) throw new InputError(`task dependencies form a cycle: ${[...trail, label].join(" -> ")}`, this.play.tasks[i].where);
-      state.set(key, 1);
-      for (const [j, t] of this.dependencies(i, h, batch)) visit(j, t, [...trail, label]);
-      state.set(key, 2);
-    };
-    for (const h of batch) this.play.tasks.forEach((_, i) => visit(i, h, []));
+    const nodes = batch.flatMap((h) => this.play.tasks.map((_, i): [number, string] => [i, h]));
+    const cycle = findCycle(nodes, ([i, h]) => this.dependencies(i, h, batch), ([i, h]) => `${i}@${h}`);
+    if (cycle) {
+      const label = ([i, h]: [number, string]) => `${this.play.tasks[i].id ?? this.play.tasks[i].name}@${h}`;
+      throw new InputError(`task dependencies form a cycle: ${cycle.map(label).join(" -> ")}`, this.play.tasks[cycle[0][0]].where);
+    }
   }
 
   /** Checked before any host is touched: cross-host needs resolve and form no cycle. */

@@ -3,7 +3,7 @@
  * `a:b` / `a,b` (union), `a:&b` (intersection), `a:!b` (exclusion) and
  * subscripts `group[0]`, `group[1:3]`, `group[-1]`.
  */
-import { InputError, didYouMean } from "./errors.ts";
+import { InputError, didYouMean } from "../errors.ts";
 
 function globToRegExp(glob: string): RegExp {
   return new RegExp("^" + glob.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");

@@ -5,11 +5,12 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { InputError, didYouMean, type Where } from "./errors.ts";
+import { InputError, didYouMean, type Where } from "../errors.ts";
 import { loadYamlFile, type Located, type Path } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
 import type { ModuleRegistry } from "./registry.ts";
-import { splitWords } from "./shell.ts";
+import { splitWords } from "../shell.ts";
+import { findCycle } from "../run/graph.ts";
 
 export type Vars = Record<string, unknown>;
 
@@ -331,18 +332,8 @@ function checkSameHostCycles(play: Play, ids: Map<string, Task>): void {
     if (t.needs) return t.needs.map((n) => index.get(topLevelOf(play, ids.get(parseNeed(n).id)!))!).filter((j) => j !== undefined);
     return i > 0 ? [i - 1] : [];
   };
-  const state: number[] = [];
-  const visit = (i: number, trail: number[]) => {
-    if (state[i] === 2) return;
-    if (state[i] === 1) {
-      const cycle = [...trail.slice(trail.indexOf(i)), i].map((j) => play.tasks[j].id ?? play.tasks[j].name);
-      throw new InputError(`task dependencies form a cycle: ${cycle.join(" -> ")}`, play.tasks[i].where);
-    }
-    state[i] = 1;
-    for (const j of deps(i)) visit(j, [...trail, i]);
-    state[i] = 2;
-  };
-  play.tasks.forEach((_, i) => visit(i, []));
+  const cycle = findCycle(play.tasks.map((_, i) => i), deps);
+  if (cycle) throw new InputError(`task dependencies form a cycle: ${cycle.map((j) => play.tasks[j].id ?? play.tasks[j].name).join(" -> ")}`, play.tasks[cycle[0]].where);
 }
 
 /** The top-level task that contains `t` (itself when top-level). */
