@@ -21,12 +21,13 @@
 import type { Fact } from "./fact.ts";
 import type { Projection } from "./projection.ts";
 
-/** What a read-only command printed. */
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+// The contract in one import for module authors (`import { defineModule, defineFact } from "hoist"`).
+export { defineFact, factKey, type Fact } from "./fact.ts";
+export * from "./projection.ts";
+
+/** What a command printed, and its exit code (defined with the transport, which knows nothing of modules). */
+export type { RunResult } from "./connection/types.ts";
+import type { RunResult } from "./connection/types.ts";
 
 /** What `stat` reports; `null` from `Probe.stat` means the path does not exist. */
 export interface Stat {

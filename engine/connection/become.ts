@@ -14,7 +14,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { commandLine, quote } from "../shell.ts";
-import type { RunResult } from "../module.ts";
+import type { RunResult } from "./types.ts";
 import type { Become } from "./types.ts";
 
 /** Runs a shell command line on the host as the connection's own user. */

@@ -3,7 +3,7 @@
  */
 import { userInfo } from "node:os";
 import type { Connection, ExecOptions } from "./types.ts";
-import type { RunResult } from "../module.ts";
+import type { RunResult } from "./types.ts";
 import { runBecome } from "./become.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { lockScript, type HostLock } from "./host-lock.ts";

@@ -15,7 +15,7 @@ import { setImmediate } from "node:timers";
 import type { Duplex } from "node:stream";
 import type { Connection, ExecOptions } from "./types.ts";
 import { UnreachableError } from "./types.ts";
-import type { RunResult } from "../module.ts";
+import type { RunResult } from "./types.ts";
 import { runBecome } from "./become.ts";
 import { sshConfigFor } from "./ssh-config.ts";
 import { knownHostsName, verifyHostKey } from "./known-hosts.ts";

@@ -4,7 +4,18 @@
  * Everything else (atomic writes, stat batches, become) is built on top of
  * `exec`, so local and SSH behave identically.
  */
-import type { RunResult } from "../module.ts";
+
+/**
+ * What a command printed, and its exit code.
+ *
+ * @example
+ * const r: RunResult = await conn.exec("id -u"); // { code: 0, stdout: "0\n", stderr: "" }
+ */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export interface Become {
   user: string;

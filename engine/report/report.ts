@@ -13,7 +13,8 @@
 import { createTwoFilesPatch } from "diff";
 import type { Play, Task } from "../load/playbook.ts";
 import type { TaskResult } from "../run/task.ts";
-import type { HostStats, Reporter } from "../run/scheduler.ts";
+import type { HostStats } from "../run/stats.ts";
+import type { Reporter } from "../run/context.ts";
 import type { Change } from "../module.ts";
 import { formatWhere } from "../errors.ts";
 

@@ -20,6 +20,11 @@ test("-K reads the password from piped stdin (a line, or all of it without a new
   }
 });
 
+test("module authors import the contract from the package", () => {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", 'const m = await import("hoist"); console.log([m.defineModule, m.defineFact, m.projectFact, m.unknowable].map((f) => typeof f).join(" "))'], { cwd: root, encoding: "utf8" });
+  assert.is(r.stdout.trim(), "function function function function", r.stderr);
+});
+
 test("--version answers", () => {
   const r = hoist(["--version"]);
   assert.is(r.code, 0);

@@ -1,0 +1,44 @@
+/**
+ * What a run hands the scheduler: its options, the modules, the inventory
+ * as hosts and groups, the hosts' run state, the counters and the reporter.
+ */
+import type { Play, Task } from "../load/playbook.ts";
+import type { ModuleRegistry } from "../load/registry.ts";
+import type { Vars } from "../template/vars.ts";
+import type { HostRun, TaskResult } from "./task.ts";
+import type { HostStats } from "./stats.ts";
+
+/** Told of each play and of each result, redacted, as they happen. */
+export interface Reporter {
+  play(play: Play, hosts: string[]): void;
+  result(task: Task, host: string, result: TaskResult, kind: "task" | "handler"): void;
+}
+
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  tags: string[];
+  skipTags: string[];
+  extraVars: Vars;
+  becomePassword?: string;
+}
+
+/** What the scheduler needs to know about the inventory. */
+export interface HostSource {
+  hosts: string[];
+  groups: Record<string, string[]>;
+  /** Inventory variables of a host. */
+  vars(host: string): Vars;
+  groupNames(host: string): string[];
+}
+
+export interface RunContext {
+  options: RunOptions;
+  registry: ModuleRegistry;
+  inventory: HostSource;
+  hosts: Map<string, HostRun>;
+  stats: Map<string, HostStats>;
+  reporter: Reporter;
+}
+

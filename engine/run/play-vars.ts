@@ -1,0 +1,117 @@
+/**
+ * What a task sees on a host in one play: the variables (magic, inventory,
+ * play, vars_files, registered, block/task, loop, extra — low to high), its
+ * become, and the environment the task runner gets. Also the one place a
+ * result goes out through redaction, since what is secret is a variable.
+ */
+import { dirname, resolve } from "node:path";
+import type { Play, Task } from "../load/playbook.ts";
+import { loadVarsFile } from "../load/playbook.ts";
+import { data, scope, type Vars } from "../template/vars.ts";
+import { renderText } from "../template/template.ts";
+import { Redactor } from "../report/redact.ts";
+import type { Become } from "../connection/types.ts";
+import type { RunContext } from "./context.ts";
+import type { TaskEnvironment, TaskResult } from "./task.ts";
+
+/** What a block passes to the tasks inside it. */
+export interface Inherited {
+  when: unknown[];
+  vars: Vars;
+  become?: boolean;
+  becomeUser?: string;
+}
+
+/** A play's `vars_files`, read before any host is touched (names may be templates of play and extra vars). */
+function loadVarsFiles(play: Play, vars: Vars): Vars {
+  const out: Vars = {};
+  for (const f of play.varsFiles) {
+    Object.assign(out, loadVarsFile(resolve(dirname(play.file), renderText(f, vars))));
+  }
+  return out;
+}
+
+/** Variables that are secret in every play: what authenticates hoist to hosts. */
+const SECRET_VARS = ["ansible_become_password", "ansible_become_pass", "ansible_password", "ansible_ssh_pass"];
+
+export class PlayVars {
+  private readonly varsFiles: Vars;
+  private readonly magicVars = new WeakMap<string[], Map<string, Vars>>();
+  private readonly redactors = new Map<string, Redactor>();
+
+  constructor(private readonly ctx: RunContext, private readonly play: Play, private readonly playHosts: string[]) {
+    this.varsFiles = loadVarsFiles(play, scope(play.vars, ctx.options.extraVars));
+  }
+
+  /** Report a result, through the one redaction pass. */
+  report(task: Task, host: string, batch: string[], result: TaskResult, kind: "task" | "handler"): void {
+    let redactor = this.redactors.get(host);
+    if (!redactor) {
+      const vars = this.vars(host, batch);
+      const values = [...SECRET_VARS, ...this.play.secret].map((name) => {
+        try {
+          return vars[name];
+        } catch {
+          return undefined; // A secret that does not render is not in any output either.
+        }
+      });
+      this.redactors.set(host, (redactor = new Redactor([...values, this.ctx.options.becomePassword])));
+    }
+    this.ctx.reporter.result(task, host, redactor.result(result, { noLog: task.noLog }), kind);
+  }
+
+  /** The magic variables of `host`, made once per batch: they hold a getter per inventory host. */
+  private magic(host: string, batch: string[]): Vars {
+    let known = this.magicVars.get(batch);
+    if (!known) this.magicVars.set(batch, (known = new Map()));
+    return known.get(host) ?? known.set(host, this.makeMagic(host, batch)).get(host)!;
+  }
+
+  private makeMagic(host: string, batch: string[]): Vars {
+    const ctx = this.ctx;
+    // A null prototype keeps scope() from walking into every host while it looks for templates.
+    const hostvars: Vars = Object.create(null);
+    for (const h of ctx.inventory.hosts) {
+      Object.defineProperty(hostvars, h, { enumerable: true, get: () => this.vars(h, batch) });
+    }
+    return {
+      inventory_hostname: host,
+      inventory_hostname_short: host.split(".")[0],
+      groups: ctx.inventory.groups,
+      group_names: ctx.inventory.groupNames(host),
+      hostvars,
+      play_hosts: batch,
+      ansible_play_hosts: this.playHosts,
+      ansible_play_batch: batch,
+      ansible_check_mode: ctx.options.check,
+      ansible_diff_mode: ctx.options.diff,
+      playbook_dir: dirname(resolve(this.play.file)),
+    };
+  }
+
+  vars(host: string, batch: string[], extra?: Vars, loop?: Vars): Vars {
+    const run = this.ctx.hosts.get(host)!;
+    return scope(this.magic(host, batch), this.ctx.inventory.vars(host), this.play.vars, this.varsFiles, data(run.facts), extra, loop && data(loop), this.ctx.options.extraVars);
+  }
+
+  private become(task: Task, vars: Vars, inherited: Omit<Inherited, "when" | "vars">): Become | undefined {
+    const on = task.become ?? inherited.become ?? this.play.become ?? vars.ansible_become;
+    if (!on || on === "false") return undefined;
+    const user = task.becomeUser ?? inherited.becomeUser ?? this.play.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? "root";
+    const password = (vars.ansible_become_password ?? vars.ansible_become_pass ?? this.ctx.options.becomePassword) as string | undefined;
+    return { user, ...(password !== undefined ? { password: String(password) } : {}) };
+  }
+
+  environment(batch: string[], inherited: Inherited): (task: Task) => TaskEnvironment {
+    return (task) => ({
+      module: task.module ? this.ctx.registry.require(task.module) : undefined,
+      check: this.ctx.options.check,
+      playbookDir: dirname(resolve(this.play.file)),
+      vars: (host, extra, loop) => this.vars(host.name, batch, { ...inherited.vars, ...extra }, loop),
+      hosts: this.ctx.hosts,
+      become: (t, _host, vars) => this.become(t, vars, inherited),
+      inheritedWhen: inherited.when,
+    });
+  }
+
+}
