@@ -71,3 +71,17 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * The one way hoist says a command failed (zx's error formatting is the
+ * model): what was run, its exit code, and what it said — stderr, or stdout
+ * when stderr is empty — trimmed to its last lines.
+ *
+ * @example
+ * commandFailure("systemctl show x.service", { code: 1, stdout: "", stderr: "Failed to connect to bus\n" })
+ * // "systemctl show x.service failed (exit 1): Failed to connect to bus"
+ */
+export function commandFailure(what: string, r: { code: number; stdout: string; stderr: string }): string {
+  const said = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-20).join("\n");
+  return `${what} failed (exit ${r.code})${said ? `: ${said}` : ""}`;
+}

@@ -2,6 +2,7 @@
  * DebFile: the package name and version a .deb file on the host holds.
  */
 import { defineFact } from "../engine/fact.ts";
+import { commandFailure } from "../engine/errors.ts";
 
 /**
  * @example
@@ -11,7 +12,7 @@ export const DebFile = defineFact<{ path: string }, { name: string; version: str
   name: "DebFile",
   command: ({ path }) => ["dpkg-deb", "-f", "--", path, "Package", "Version"],
   parse(r, { path }) {
-    if (r.code !== 0) return { fail: `cannot read ${path}: ${r.stderr.trim()}` };
+    if (r.code !== 0) return { fail: commandFailure(`dpkg-deb -f ${path}`, r) };
     const f = Object.fromEntries(r.stdout.split("\n").filter(Boolean).map((l) => [l.split(":")[0], l.slice(l.indexOf(":") + 1).trim()]));
     return { name: f.Package, version: f.Version };
   },

@@ -3,6 +3,7 @@
  * newer revision in their channel (`snap refresh --list`).
  */
 import { defineFact } from "../engine/fact.ts";
+import { commandFailure } from "../engine/errors.ts";
 
 export interface InstalledSnap {
   version: string;
@@ -19,7 +20,7 @@ export const Snaps = defineFact<Record<string, never>, Record<string, InstalledS
   name: "Snaps",
   command: () => ["snap", "list", "--unicode=never", "--color=never"],
   parse(r) {
-    if (r.code !== 0) throw new Error(`snap list failed (exit ${r.code}): ${r.stderr.trim() || "is snapd installed and running?"}`);
+    if (r.code !== 0) throw new Error(commandFailure("snap list", r.stderr.trim() || r.stdout.trim() ? r : { ...r, stderr: "is snapd installed and running?" }));
     const out: Record<string, InstalledSnap> = {};
     for (const line of r.stdout.split("\n").slice(1)) {
       const [name, version, rev, tracking, , notes] = line.trim().split(/\s+/);

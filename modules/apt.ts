@@ -52,6 +52,12 @@ const APT_ENV = ["env", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a"];
 const PACKAGE_CHANGE = [unknowable({ paths: ["/etc/", "/usr/", "/var/", "/lib/", "/lib64/", "/bin/", "/sbin/", "/opt/", "/run/", "/boot/"] })];
 /** After apt-get update, what apt would install is not known before it ran. */
 const LISTS_CHANGE = [unknowable({ paths: ["/var/lib/apt/"] })];
+/**
+ * Download $1 to $2 with curl or wget: the file lands only when one of them
+ * succeeded and gave something; otherwise the step fails and nothing is left
+ * behind (an empty key file would pass for a key forever).
+ */
+const DOWNLOAD = `{ curl -fsSL -o "$2.tmp" -- "$1" || wget -qO "$2.tmp" -- "$1"; } && [ -s "$2.tmp" ] && mv -f -- "$2.tmp" "$2" || { rm -f -- "$2.tmp"; echo "cannot download $1 (curl and wget both failed)" >&2; exit 1; }`;
 /** Waits for the dpkg lock (another apt, unattended-upgrades) instead of failing on it. */
 const APT_OPTIONS = ["-y", "-q", "-o", "DPkg::Lock::Timeout=600", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"];
 
@@ -87,7 +93,7 @@ async function planSource(args: Args, probe: Probe): Promise<{ changes: Change[]
       if (!(await probe.stat(keyFile))) {
         changes.push({ field: "signing key", path: keyFile, before: null, after: `downloaded from ${args.key}` });
         steps.push({ run: ["install", "-d", "-m", "0755", "/etc/apt/keyrings"] });
-        steps.push({ run: ["sh", "-c", 'curl -fsSL -o "$2.tmp" "$1" || wget -qO "$2.tmp" "$1"; mv -f "$2.tmp" "$2" && chmod 0644 "$2"', "sh", args.key, keyFile], describe: `download ${args.key} to ${keyFile}` });
+        steps.push({ run: ["sh", "-c", `${DOWNLOAD} && chmod 0644 "$2"`, "sh", args.key, keyFile], describe: `download ${args.key} to ${keyFile}` });
       }
     } else {
       if (!/-----BEGIN PGP PUBLIC KEY BLOCK-----/.test(args.key)) throw new Error("key must be an http(s) URL or an ASCII-armored public key block");
@@ -152,7 +158,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   if (debWanted) {
     debTarget = /^https?:/.test(args.deb!) ? `/var/cache/apt/archives/hoist-${debFile!.name}_${debFile!.version.replace(/:/g, "%3a")}.deb` : args.deb!;
     if (debTarget !== args.deb) {
-      steps.push({ run: ["sh", "-c", 'curl -fsSL -o "$2.tmp" "$1" || wget -qO "$2.tmp" "$1"; mv -f "$2.tmp" "$2"', "sh", args.deb!, debTarget], describe: `download ${args.deb}` });
+      steps.push({ run: ["sh", "-c", DOWNLOAD, "sh", args.deb!, debTarget], describe: `download ${args.deb}` });
     }
     targets.push(debTarget.startsWith("/") ? debTarget : `./${debTarget}`);
   }

@@ -6,6 +6,7 @@ import type { Connection, Become } from "../connection/types.ts";
 import type { Stat, WriteStep, RunResult } from "../module.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { quote, shScript } from "../shell.ts";
+import { commandFailure } from "../errors.ts";
 
 /** Small regular files come back with their content, so reading them after a stat costs no round trip. */
 const PREFETCH_BYTES = 65536;
@@ -37,7 +38,7 @@ export async function statPaths(conn: Connection, paths: string[], become?: Beco
   if (paths.length === 0) return out;
   const operands = paths.map(operand);
   const r = await conn.exec(shScript(STAT_SCRIPT, operands), { become });
-  if (r.code !== 0) throw new Error(`stat failed (exit ${r.code}): ${r.stderr.trim()}`);
+  if (r.code !== 0) throw new Error(commandFailure("stat", r));
   const end = r.stdout.lastIndexOf("\0") + 1;
   const fields = r.stdout.slice(0, end).split("\0");
   const prefetched: string[] = [];
@@ -69,7 +70,7 @@ export async function statPaths(conn: Connection, paths: string[], become?: Beco
 export async function readRemoteFile(conn: Connection, path: string, become?: Become): Promise<string | null> {
   const r = await conn.exec(shScript('[ -e "$1" ] || exit 3; cat -- "$1"', [path]), { become });
   if (r.code === 3) return null;
-  if (r.code !== 0) throw new Error(`cannot read ${path} (exit ${r.code}): ${r.stderr.trim()}`);
+  if (r.code !== 0) throw new Error(commandFailure(`read ${path}`, r));
   return r.stdout;
 }
 

@@ -18,7 +18,7 @@ import { condition, renderDeep, renderText, render } from "../template/template.
 import { validateSchema } from "../load/validate.ts";
 import { data, scope, type Vars } from "../template/vars.ts";
 import { unknowable } from "../projection.ts";
-import { errorMessage } from "../errors.ts";
+import { commandFailure, errorMessage } from "../errors.ts";
 
 /** `unknown`: check mode cannot know until an earlier change is applied (never in a real run). */
 export type Status = "ok" | "changed" | "skipped" | "failed" | "unreachable" | "unknown";
@@ -99,7 +99,7 @@ async function applyPlan(plan: Plan, conn: Connection, state: HostState, probe: 
       const ok = isWrite(step) ? r.code === 0 : (step.okCodes ?? [0]).includes(r.code);
       batch.push({ ...r, step });
       if (!ok) {
-        const err = new StepError(`${describeStep(step)} failed with exit code ${r.code}: ${(r.stderr || r.stdout).trim()}`, r.code, r.stdout, r.stderr);
+        const err = new StepError(commandFailure(describeStep(step), r), r.code, r.stdout, r.stderr);
         throw err;
       }
     }

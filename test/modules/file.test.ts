@@ -109,7 +109,7 @@ test("command: creates/removes decide; check mode skips; failures report rc and 
   assert.is(run.byTask("make").status, "changed");
   assert.is(run.byTask("seen").status, "ok");
   assert.is(run.byTask("bad").status, "failed");
-  assert.match(run.byTask("bad").msg!, /ls .*missing failed with exit code 2: .*No such file/);
+  assert.match(run.byTask("bad").msg!, /ls .*missing failed \(exit 2\): .*No such file/);
   const again = await runPlaybook(pb);
   assert.is(again.byTask("make").status, "ok");
 });
