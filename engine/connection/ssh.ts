@@ -283,8 +283,13 @@ export class SshConnection implements Connection {
         client.end();
       };
       client.on("error", failed);
+      // A peer that drops the connection before the handshake ends may do so without an error:
+      // without this, nothing would settle the promise and a run could end mid-way, silently.
+      const closed = () => failed(Object.assign(new Error("connection closed before the handshake finished"), { code: "ECONNRESET" }));
+      client.once("close", closed);
       client.once("ready", () => {
         client.off("error", failed);
+        client.off("close", closed);
         resolve(client);
       });
       client.connect({
