@@ -19,7 +19,14 @@ import { cpus, totalmem } from "node:os";
 import { labUp, labDown, labShell, type Lab } from "../lab/lab.ts";
 import { workload } from "./workload.ts";
 
-const { values } = parseArgs({ options: { hosts: { type: "string", default: "6" }, only: { type: "string" }, keep: { type: "boolean", default: false }, repeat: { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: {
+    hosts: { type: "string", default: "6" },
+    only: { type: "string" },
+    keep: { type: "boolean", default: false },
+    repeat: { type: "string", default: "5" },
+  },
+});
 /** Runs shorter than this are repeated and their median taken: one run of a sub-second tool is mostly noise. */
 const REPEAT_UNDER_S = 5;
 const repeat = Number(values.repeat);
@@ -54,9 +61,11 @@ function time(tool: Tool, argv: string[], cwd: string, expectUnchanged = false):
   const r = spawnSync(argv[0], argv.slice(1), { cwd, encoding: "utf8", env: { ...process.env, ...tool.env }, maxBuffer: 256 << 20 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // hoist with --detailed-exitcode exits 2 when it changed something, and so may dry runs of the others.
-  if (r.status !== 0 && r.status !== 2) throw new Error(`${tool.name} failed (exit ${r.status}): ${argv.join(" ")}\n${(r.stdout ?? "").slice(-3000)}\n${r.stderr ?? ""}`);
+  if (r.status !== 0 && r.status !== 2)
+    throw new Error(`${tool.name} failed (exit ${r.status}): ${argv.join(" ")}\n${(r.stdout ?? "").slice(-3000)}\n${r.stderr ?? ""}`);
   // A re-run or check that finds changes did not measure an idempotent run.
-  if (r.status === 2 && expectUnchanged && tool.exitsTwoOnChange) throw new Error(`${tool.name} found changes where none were left: ${argv.join(" ")}\n${(r.stdout ?? "").slice(-3000)}`);
+  if (r.status === 2 && expectUnchanged && tool.exitsTwoOnChange)
+    throw new Error(`${tool.name} found changes where none were left: ${argv.join(" ")}\n${(r.stdout ?? "").slice(-3000)}`);
   return seconds;
 }
 
@@ -77,8 +86,20 @@ try {
   const pyinfra = [join(PEERS, "pyinfra"), "-y", "--parallel", "50", files.pyinfraInventory, files.pyinfra];
   const tools: Tool[] = [
     { name: "hoist", available: true, run: hoist, check: [...hoist, "--check", "--diff"], exitsTwoOnChange: true },
-    { name: "ansible (pipelining)", available: existsSync(ansible[0]), run: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.ansibleConfig } },
-    { name: "ansible + mitogen", available: existsSync(ansible[0]) && !!files.mitogenStrategy, run: ansible, check: [...ansible, "--check", "--diff"], env: { ANSIBLE_CONFIG: files.mitogenConfig } },
+    {
+      name: "ansible (pipelining)",
+      available: existsSync(ansible[0]),
+      run: ansible,
+      check: [...ansible, "--check", "--diff"],
+      env: { ANSIBLE_CONFIG: files.ansibleConfig },
+    },
+    {
+      name: "ansible + mitogen",
+      available: existsSync(ansible[0]) && !!files.mitogenStrategy,
+      run: ansible,
+      check: [...ansible, "--check", "--diff"],
+      env: { ANSIBLE_CONFIG: files.mitogenConfig },
+    },
     { name: "pyinfra", available: existsSync(pyinfra[0]), run: pyinfra, check: [...pyinfra.slice(0, 2), "--dry", "--diff", ...pyinfra.slice(2)] },
   ].filter((t) => !values.only || values.only.split(",").some((o) => t.name.startsWith(o)));
   const rows: { tool: string; first?: number; rerun?: number; check?: number; note?: string }[] = [];
@@ -98,12 +119,19 @@ try {
   const fmt = (s?: number) => (s === undefined ? "-" : `${s.toFixed(2)} s`);
   const ratio = (a?: number, b?: number) => (a && b ? `${(b / a).toFixed(1)}x` : "-");
   const cpu = cpus()[0]?.model ?? "unknown CPU";
-  console.log(`\n${hostCount} lab hosts, 25 task items per host; ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}`);
+  console.log(
+    `\n${hostCount} lab hosts, 25 task items per host; ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}`,
+  );
   console.log(`first run: one run; re-run and check: the median of ${repeat} runs for a tool that takes under ${REPEAT_UNDER_S} s, else one run`);
-  console.log(`${"tool".padEnd(22)} ${"first run".padStart(10)} ${"re-run".padStart(10)} ${"check+diff".padStart(11)}   ansible's re-run / check, as a multiple of this tool's`);
+  console.log(
+    `${"tool".padEnd(22)} ${"first run".padStart(10)} ${"re-run".padStart(10)} ${"check+diff".padStart(11)}   ansible's re-run / check, as a multiple of this tool's`,
+  );
   for (const r of rows) {
     if (r.note) console.log(`${r.tool.padEnd(22)} ${r.note}`);
-    else console.log(`${r.tool.padEnd(22)} ${fmt(r.first).padStart(10)} ${fmt(r.rerun).padStart(10)} ${fmt(r.check).padStart(11)}   ${ratio(r.rerun, ansibleRow?.rerun)} / ${ratio(r.check, ansibleRow?.check)}`);
+    else
+      console.log(
+        `${r.tool.padEnd(22)} ${fmt(r.first).padStart(10)} ${fmt(r.rerun).padStart(10)} ${fmt(r.check).padStart(11)}   ${ratio(r.rerun, ansibleRow?.rerun)} / ${ratio(r.check, ansibleRow?.check)}`,
+      );
   }
 } finally {
   if (!values.keep) await labDown("bench");

@@ -30,7 +30,12 @@ export const AptSimulation = defineFact<{ argv: string[] }, AptSimulationValue>(
       const remv = /^(?:Remv|Purg) (\S+)/.exec(line);
       if (remv) removes.push(remv[1]);
     }
-    const error = (r.stderr || r.stdout).trim().split("\n").filter((l) => l.startsWith("E:")).join("; ") || r.stderr.trim();
+    const error =
+      (r.stderr || r.stdout)
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("E:"))
+        .join("; ") || r.stderr.trim();
     return { ok: r.code === 0, error, installs, removes };
   },
   paths: ["/var/lib/dpkg/", "/var/lib/apt/", "/etc/apt/"],

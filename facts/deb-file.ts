@@ -13,7 +13,12 @@ export const DebFile = defineFact<{ path: string }, { name: string; version: str
   command: ({ path }) => ["dpkg-deb", "-f", "--", path, "Package", "Version"],
   parse(r, { path }) {
     if (r.code !== 0) return { fail: commandFailure(`dpkg-deb -f ${path}`, r) };
-    const f = Object.fromEntries(r.stdout.split("\n").filter(Boolean).map((l) => [l.split(":")[0], l.slice(l.indexOf(":") + 1).trim()]));
+    const f = Object.fromEntries(
+      r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.split(":")[0], l.slice(l.indexOf(":") + 1).trim()]),
+    );
     return { name: f.Package, version: f.Version };
   },
 });

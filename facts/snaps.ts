@@ -20,7 +20,8 @@ export const Snaps = defineFact<Record<string, never>, Record<string, InstalledS
   name: "Snaps",
   command: () => ["snap", "list", "--unicode=never", "--color=never"],
   parse(r) {
-    if (r.code !== 0) throw new Error(commandFailure("snap list", r.stderr.trim() || r.stdout.trim() ? r : { ...r, stderr: "is snapd installed and running?" }));
+    if (r.code !== 0)
+      throw new Error(commandFailure("snap list", r.stderr.trim() || r.stdout.trim() ? r : { ...r, stderr: "is snapd installed and running?" }));
     const out: Record<string, InstalledSnap> = {};
     for (const line of r.stdout.split("\n").slice(1)) {
       const [name, version, rev, tracking, , notes] = line.trim().split(/\s+/);
@@ -38,7 +39,14 @@ export const Snaps = defineFact<Record<string, never>, Record<string, InstalledS
 export const SnapRefreshes = defineFact<Record<string, never>, string[]>({
   name: "SnapRefreshes",
   command: () => ["snap", "refresh", "--list", "--unicode=never", "--color=never"],
-  parse: (r) => (r.code === 0 ? r.stdout.split("\n").slice(1).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean) : []),
+  parse: (r) =>
+    r.code === 0
+      ? r.stdout
+          .split("\n")
+          .slice(1)
+          .map((l) => l.trim().split(/\s+/)[0])
+          .filter(Boolean)
+      : [],
   paths: ["/var/lib/snapd/", "/snap/"],
 });
 

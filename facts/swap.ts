@@ -11,8 +11,17 @@ import { defineFact } from "../engine/fact.ts";
  */
 export const SwapUnits = defineFact<Record<string, never>, { unit: string; path: string }[]>({
   name: "SwapUnits",
-  command: () => ["sh", "-c", 'systemctl list-units --type=swap --all --plain --no-legend --no-pager | while read -r u load _; do [ "$load" = masked ] || echo "$u $(systemd-escape -u --path "${u%.swap}")"; done'],
-  parse: (r) => r.stdout.split("\n").filter(Boolean).map((l) => l.split(" ")).map(([unit, path]) => ({ unit, path })),
+  command: () => [
+    "sh",
+    "-c",
+    'systemctl list-units --type=swap --all --plain --no-legend --no-pager | while read -r u load _; do [ "$load" = masked ] || echo "$u $(systemd-escape -u --path "${u%.swap}")"; done',
+  ],
+  parse: (r) =>
+    r.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" "))
+      .map(([unit, path]) => ({ unit, path })),
   paths: ["/etc/systemd/", "/run/systemd/", "/etc/fstab"],
 });
 

@@ -21,7 +21,12 @@ export const SystemdUnit = defineFact<{ unit: string }, UnitState>({
   command: ({ unit }) => ["systemctl", "show", "--property=LoadState,ActiveState,UnitFileState,NeedDaemonReload", "--", unit],
   parse(r, { unit }) {
     if (r.code !== 0) throw new Error(commandFailure(`systemctl show ${unit}`, r));
-    const props = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const props = Object.fromEntries(
+      r.stdout
+        .split("\n")
+        .filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
     return { LoadState: "", ActiveState: "", UnitFileState: "", NeedDaemonReload: "no", ...props } as UnitState;
   },
   paths: ["/etc/systemd/", "/lib/systemd/", "/usr/lib/systemd/", "/run/systemd/"],

@@ -122,7 +122,10 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   const address = `10.199.${net}.${10 + index}`;
   writeFileSync(join(merged, "etc/hostname"), `node${index}\n`);
   writeFileSync(join(merged, "etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 node${index}\n`);
-  writeFileSync(join(merged, "etc/systemd/network/10-host0.network"), `[Match]\nName=host0\n\n[Network]\nAddress=${address}/24\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`);
+  writeFileSync(
+    join(merged, "etc/systemd/network/10-host0.network"),
+    `[Match]\nName=host0\n\n[Network]\nAddress=${address}/24\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`,
+  );
   mkdirSync(join(merged, "root/.ssh"), { recursive: true, mode: 0o700 });
   writeFileSync(join(merged, "root/.ssh/authorized_keys"), readFileSync(`${lab.key}.pub`), { mode: 0o600 });
   await $`ssh-keygen -q -t ed25519 -N ${""} -f ${join(merged, "etc/ssh/ssh_host_ed25519_key")}`;
@@ -134,8 +137,19 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   const out = openSync(join(dir, "console.log"), "w");
   const child = spawn(
     "systemd-nspawn",
-    ["-D", merged, "--keep-unit", "--register=no", "-b", `--network-bridge=${bridge(lab.name)}`, `--machine=${name}`,
-     "--system-call-filter=@swap", `--bind=${join(dir, "swap")}:/swap`, `--bind-ro=${REPO_DIR}:/srv/hoist-repo`, "--console=passive"],
+    [
+      "-D",
+      merged,
+      "--keep-unit",
+      "--register=no",
+      "-b",
+      `--network-bridge=${bridge(lab.name)}`,
+      `--machine=${name}`,
+      "--system-call-filter=@swap",
+      `--bind=${join(dir, "swap")}:/swap`,
+      `--bind-ro=${REPO_DIR}:/srv/hoist-repo`,
+      "--console=passive",
+    ],
     { detached: true, stdio: ["ignore", out, out] },
   );
   child.unref();
@@ -146,7 +160,15 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
 function writeInventory(lab: Lab): void {
   const lines = ["# written by `hoist lab up`; removed by `hoist lab down`", "[lab]"];
   for (const h of lab.hosts) lines.push(`${h.name} ansible_host=${h.address}`);
-  lines.push("", "[lab:vars]", "ansible_user=root", `ansible_ssh_private_key_file=${lab.key}`, `hoist_known_hosts=${lab.knownHosts}`, `hoist_lab=${lab.name}`, "");
+  lines.push(
+    "",
+    "[lab:vars]",
+    "ansible_user=root",
+    `ansible_ssh_private_key_file=${lab.key}`,
+    `hoist_known_hosts=${lab.knownHosts}`,
+    `hoist_lab=${lab.name}`,
+    "",
+  );
   writeFileSync(lab.inventory, lines.join("\n"));
   writeFileSync(join(lab.dir, "lab.json"), JSON.stringify(lab, null, 2));
 }
@@ -177,10 +199,18 @@ export async function labUp(count: number, name = "hoist", log: (s: string) => v
   await $`ip link set ${br} up`;
   for (let i = 1; i <= count; i++) lab.hosts.push(await bootHost(lab, i, net));
   writeInventory(lab);
-  await Promise.all(lab.hosts.map((h, i) => waitForPort(h.address, 22, 60000).catch((e: Error) => {
-    const console = readFileSync(join(dir, `node${i + 1}`, "console.log"), "utf8").trim().split("\n").slice(-12).join("\n  ");
-    throw new Error(`lab host ${h.name} did not boot: ${e.message}; its console:\n  ${console}`);
-  })));
+  await Promise.all(
+    lab.hosts.map((h, i) =>
+      waitForPort(h.address, 22, 60000).catch((e: Error) => {
+        const console = readFileSync(join(dir, `node${i + 1}`, "console.log"), "utf8")
+          .trim()
+          .split("\n")
+          .slice(-12)
+          .join("\n  ");
+        throw new Error(`lab host ${h.name} did not boot: ${e.message}; its console:\n  ${console}`);
+      }),
+    ),
+  );
   // Hosts boot with package lists of the lab repository, as a real host has lists of its mirror.
   await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, "apt-get update -qq")));
   log(`lab '${name}' is up: ${count} hosts; inventory ${lab.inventory}`);
@@ -205,7 +235,10 @@ export async function labDown(name = "hoist"): Promise<void> {
   const dir = labDir(name);
   if (existsSync(dir)) {
     const nodes = readdirSync(dir).filter((d) => d.startsWith("node"));
-    const pids = nodes.map((n) => join(dir, n, "pid")).filter(existsSync).map((p) => Number(readFileSync(p, "utf8")));
+    const pids = nodes
+      .map((n) => join(dir, n, "pid"))
+      .filter(existsSync)
+      .map((p) => Number(readFileSync(p, "utf8")));
     for (const pid of pids) {
       try {
         process.kill(pid, "SIGTERM");

@@ -37,7 +37,10 @@ const schema = {
     install_recommends: { type: "boolean", description: "Install recommended packages; unset leaves apt's own default." },
     deb: { anyOf: [absolutePath, httpUrl], description: "A .deb file on the host, or an http(s) URL the host downloads it from." },
     repo: { type: "string", description: "A one-line apt source, e.g. `deb https://pkgs.k8s.io/core:/stable:/v1.30/deb/ /`." },
-    key: { type: "string", description: "The source's signing key: an ASCII-armored key, or an http(s) URL the host downloads it from. Referenced with signed-by." },
+    key: {
+      type: "string",
+      description: "The source's signing key: an ASCII-armored key, or an http(s) URL the host downloads it from. Referenced with signed-by.",
+    },
     filename: { type: "string", pattern: "^[A-Za-z0-9_.-]+$", description: "Base name of the .list and key files (default: derived from the repo URL)." },
   },
   additionalProperties: false,
@@ -72,7 +75,10 @@ const versionMatches = (have: string, want: string) => (want.endsWith("*") ? hav
 function sourceName(args: Args): string {
   if (args.filename) return args.filename;
   const url = /\b[a-z]+:\/?\/?[^\s\]]+/.exec(args.repo!.replace(/\[[^\]]*\]/, ""))?.[0] ?? args.repo!;
-  return url.replace(/^[a-z]+:\/*/, "").replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
+  return url
+    .replace(/^[a-z]+:\/*/, "")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .replace(/^_|_$/g, "");
 }
 
 /** The key file and the source list; any change to them means the cache is updated. */
@@ -137,19 +143,28 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     const gone = specs.filter((s) => isInstalled(s.name) || (args.purge && host.installed.get(s.name)?.status === "c"));
     if (!gone.length) return { changes: [], steps: [], reason: `not installed: ${names.join(", ")}` };
     for (const s of gone) {
-      changes.push({ field: `package ${s.name}`, before: host.installed.get(s.name)!.status === "i" ? host.installed.get(s.name)!.version : "config files", after: args.purge ? "purged" : "absent" });
+      changes.push({
+        field: `package ${s.name}`,
+        before: host.installed.get(s.name)!.status === "i" ? host.installed.get(s.name)!.version : "config files",
+        after: args.purge ? "purged" : "absent",
+      });
     }
-    return { changes, steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, "--", ...gone.map((s) => s.name)] }], projects: PACKAGE_CHANGE };
+    return {
+      changes,
+      steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, "--", ...gone.map((s) => s.name)] }],
+      projects: PACKAGE_CHANGE,
+    };
   }
 
   const wanted = specs.filter((s) => {
     const have = host.installed.get(s.name);
-    if (!have || have.status !== "i") return true;
+    if (have?.status !== "i") return true;
     if (s.version) return !versionMatches(have.version, s.version);
     return state === "latest" && host.candidate.has(s.name) && host.candidate.get(s.name) !== have.version;
   });
   const debWanted = debFile && !(isInstalled(debFile.name) && host.installed.get(debFile.name)!.version === debFile.version);
-  if (!wanted.length && !debWanted) return { changes: [], steps: [], reason: `installed: ${names.map((n) => `${n} ${host.installed.get(n)?.version}`).join(", ")}` };
+  if (!wanted.length && !debWanted)
+    return { changes: [], steps: [], reason: `installed: ${names.map((n) => `${n} ${host.installed.get(n)?.version}`).join(", ")}` };
 
   const recommends = args.install_recommends === undefined ? [] : [args.install_recommends ? "--install-recommends" : "--no-install-recommends"];
   const targets = wanted.map((s) => (s.version ? `${s.name}=${s.version}` : s.name));
@@ -170,14 +185,15 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   for (const n of requested) {
     const have = host.installed.get(n);
     const spec = specs.find((s) => s.name === n);
-    const after = sim?.installs[n] ?? (n === debFile?.name ? debFile.version : spec?.version ?? host.candidate.get(n) ?? "present");
+    const after = sim?.installs[n] ?? (n === debFile?.name ? debFile.version : (spec?.version ?? host.candidate.get(n) ?? "present"));
     changes.push({ field: `package ${n}`, before: have?.status === "i" ? have.version : null, after });
   }
   for (const [n, v] of Object.entries(sim?.installs ?? {})) {
     if (requested.has(n)) continue;
     changes.push({ field: `package ${n} (dependency)`, before: host.installed.get(n)?.status === "i" ? host.installed.get(n)!.version : null, after: v });
   }
-  for (const n of sim?.removes ?? []) changes.push({ field: `package ${n} (removed by apt)`, before: host.installed.get(n)?.version ?? "installed", after: null });
+  for (const n of sim?.removes ?? [])
+    changes.push({ field: `package ${n} (removed by apt)`, before: host.installed.get(n)?.version ?? "installed", after: null });
   steps.push({ run: [...APT_ENV, "apt-get", "install", ...APT_OPTIONS, ...recommends, "--", ...targets] });
   return { changes, steps, projects: PACKAGE_CHANGE, reason: sim && !sim.ok ? "resolved after the cache update" : undefined };
 }
@@ -201,7 +217,10 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   } else if (update) before.push({ field: "apt cache", before: "without the new source", after: "updated" });
   if (update) steps.push({ run: [...APT_ENV, "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"] });
   const hasPackages = args.name !== undefined || args.deb !== undefined;
-  if (!hasPackages) return steps.length ? { changes: before, steps, projects: update ? LISTS_CHANGE : [] } : { changes: [], steps: [], reason: "sources and cache are current" };
+  if (!hasPackages)
+    return steps.length
+      ? { changes: before, steps, projects: update ? LISTS_CHANGE : [] }
+      : { changes: [], steps: [], reason: "sources and cache are current" };
   if (!update) return planPackages(args, probe, false);
   // With fresh lists, what to install is decided again against them: in a real
   // run after the update (`next`), in check mode against the lists there are now.

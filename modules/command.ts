@@ -54,7 +54,8 @@ export async function planCommand(args: CommandArgs, argv: string[], probe: Prob
 
 export default defineModule<CommandArgs>({
   name: "command",
-  description: "Run a command on the host. Reports changed unless creates/removes (or changed_when) say otherwise; skipped in check mode, since its effect cannot be known.",
+  description:
+    "Run a command on the host. Reports changed unless creates/removes (or changed_when) say otherwise; skipped in check mode, since its effect cannot be known.",
   schema: commandSchema,
   freeForm: "cmd",
   notes: "Like Ansible's command: no shell, so no pipes, redirection or variables; use `shell` for those. `argv` is the exact word list.",

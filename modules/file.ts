@@ -38,7 +38,10 @@ const schema = {
   type: "object",
   properties: {
     path: { ...absolutePath, description: "Path on the host (absolute)." },
-    state: { enum: ["file", "directory", "absent", "link", "touch", "present"], description: "Default: file; `present`/`absent` refer to `line`/`block` when given." },
+    state: {
+      enum: ["file", "directory", "absent", "link", "touch", "present"],
+      description: "Default: file; `present`/`absent` refer to `line`/`block` when given.",
+    },
     mode: { type: ["string", "integer"], description: "Octal mode, e.g. '0644'." },
     owner: accountName,
     group: accountName,
@@ -77,10 +80,26 @@ async function desiredContent(args: Args, probe: Probe, ctx: PlanContext, curren
   }
   const base = current ?? "";
   if (args.line !== undefined || (args.regexp !== undefined && args.state === "absent")) {
-    return { text: editLine(base, { line: args.line, regexp: args.regexp, state: args.state === "absent" ? "absent" : "present", insertafter: args.insertafter, insertbefore: args.insertbefore }) };
+    return {
+      text: editLine(base, {
+        line: args.line,
+        regexp: args.regexp,
+        state: args.state === "absent" ? "absent" : "present",
+        insertafter: args.insertafter,
+        insertbefore: args.insertbefore,
+      }),
+    };
   }
   if (args.block !== undefined) {
-    return { text: editBlock(base, { block: args.block, marker: args.marker!, state: args.state === "absent" ? "absent" : "present", insertafter: args.insertafter, insertbefore: args.insertbefore }) };
+    return {
+      text: editBlock(base, {
+        block: args.block,
+        marker: args.marker!,
+        state: args.state === "absent" ? "absent" : "present",
+        insertafter: args.insertafter,
+        insertbefore: args.insertbefore,
+      }),
+    };
   }
   return undefined;
 }
@@ -112,15 +131,30 @@ async function planFile(args: Args, probe: Probe, ctx: PlanContext): Promise<Pla
       return fixes.changes.length ? fixes : done(`${path} content matches`);
     }
     return {
-      changes: [{ field: "content", before: stat ? `(binary, ${stat.size} bytes)` : null, after: `(binary, ${Buffer.from(want.base64, "base64").length} bytes)` }],
-      steps: [{ write: path, content: want.base64, base64: true, mode, owner: args.owner, group: args.group, backup: args.backup, validate: args.validate ? args.validate.split(/\s+/) : undefined }],
+      changes: [
+        { field: "content", before: stat ? `(binary, ${stat.size} bytes)` : null, after: `(binary, ${Buffer.from(want.base64, "base64").length} bytes)` },
+      ],
+      steps: [
+        {
+          write: path,
+          content: want.base64,
+          base64: true,
+          mode,
+          owner: args.owner,
+          group: args.group,
+          backup: args.backup,
+          validate: args.validate ? args.validate.split(/\s+/) : undefined,
+        },
+      ],
     };
   }
   if (stat && current === want.text) {
     const fixes = attributeFixes(path, stat, { mode, owner: args.owner, group: args.group });
     return fixes.changes.length ? fixes : done(`${path} content matches`);
   }
-  const changes: Change[] = [{ field: "content", path, before: current, after: want.text, ...(holdsKeyMaterial(current, want.text) ? { sensitive: true } : {}) }];
+  const changes: Change[] = [
+    { field: "content", path, before: current, after: want.text, ...(holdsKeyMaterial(current, want.text) ? { sensitive: true } : {}) },
+  ];
   if (stat) changes.push(...attributeFixes(path, stat, { mode, owner: args.owner, group: args.group }).changes);
   else {
     if (mode) changes.push({ field: "mode", path, before: null, after: mode });
@@ -129,15 +163,17 @@ async function planFile(args: Args, probe: Probe, ctx: PlanContext): Promise<Pla
   }
   return {
     changes,
-    steps: [{
-      write: path,
-      content: want.text!,
-      mode: mode ?? (stat ? stat.mode : undefined),
-      owner: args.owner,
-      group: args.group,
-      backup: args.backup,
-      validate: args.validate ? args.validate.split(/\s+/) : undefined,
-    }],
+    steps: [
+      {
+        write: path,
+        content: want.text!,
+        mode: mode ?? (stat ? stat.mode : undefined),
+        owner: args.owner,
+        group: args.group,
+        backup: args.backup,
+        validate: args.validate ? args.validate.split(/\s+/) : undefined,
+      },
+    ],
   };
 }
 
@@ -146,7 +182,13 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
   const mode = normalizeMode(args.mode);
   const stat = await probe.stat(path);
   if (stat && stat.type !== "directory") return { changes: [], steps: [], fail: `${path} exists and is a ${stat.type}, not a directory` };
-  const after: Stat = { type: "directory", mode: mode ?? stat?.mode ?? "0755", owner: args.owner ?? stat?.owner ?? "root", group: args.group ?? stat?.group ?? "root", size: stat?.size ?? 4096 };
+  const after: Stat = {
+    type: "directory",
+    mode: mode ?? stat?.mode ?? "0755",
+    owner: args.owner ?? stat?.owner ?? "root",
+    group: args.group ?? stat?.group ?? "root",
+    size: stat?.size ?? 4096,
+  };
   if (!stat) {
     const steps: Step[] = [{ run: ["mkdir", "-p", ...(mode ? ["-m", mode] : []), "--", path], touches: [path] }];
     if (args.owner || args.group) steps.push({ run: ["chown", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path], touches: [path] });
@@ -157,9 +199,15 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
   if (args.recurse && (mode || args.owner || args.group)) {
     const wrong = await probe.fact(MismatchedEntries, { path, mode, owner: args.owner, group: args.group });
     if (wrong.length) {
-      fixes.changes.push({ field: "recursive attributes", path, before: `${wrong.length} entries differ`, after: [mode, args.owner, args.group].filter(Boolean).join(" ") });
+      fixes.changes.push({
+        field: "recursive attributes",
+        path,
+        before: `${wrong.length} entries differ`,
+        after: [mode, args.owner, args.group].filter(Boolean).join(" "),
+      });
       if (mode) fixes.steps.push({ run: ["chmod", "-R", mode, "--", path], touches: [path] });
-      if (args.owner || args.group) fixes.steps.push({ run: ["chown", "-R", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path], touches: [path] });
+      if (args.owner || args.group)
+        fixes.steps.push({ run: ["chown", "-R", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", path], touches: [path] });
       // What is below changes in ways not worth listing: later reads there cannot be known in check mode.
       projects.unshift(unknowable({ paths: [path] }));
     }
@@ -172,7 +220,8 @@ async function planLink(args: Args, probe: Probe): Promise<Plan> {
   if (src === undefined) return { changes: [], steps: [], fail: "state: link needs src (the link target)" };
   const stat = await probe.stat(path);
   if (stat?.type === "link" && stat.target === src) return done(`${path} -> ${src}`);
-  if (stat && stat.type !== "link" && !args.force) return { changes: [], steps: [], fail: `${path} exists and is a ${stat.type}; set force: true to replace it` };
+  if (stat && stat.type !== "link" && !args.force)
+    return { changes: [], steps: [], fail: `${path} exists and is a ${stat.type}; set force: true to replace it` };
   return {
     changes: [{ field: "link", path, before: stat ? (stat.type === "link" ? stat.target : stat.type) : null, after: src }],
     steps: [{ run: ["ln", "-sfn", ...(args.force ? ["-T"] : []), "--", src, path], touches: [path] }],

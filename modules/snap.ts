@@ -21,18 +21,16 @@ const schema = {
     state: { enum: ["present", "absent", "refreshed"], default: "present", description: "refreshed: installed and at the newest revision of its channel." },
     classic: { type: "boolean", default: false, description: "Install with classic confinement (microk8s, kubectl)." },
     channel: { ...snapChannel, description: "e.g. 1.30/stable; an installed snap tracking another channel is switched to it." },
-    options: { type: "object", propertyNames: { pattern: "^[a-z0-9][a-z0-9._-]*$" }, additionalProperties: { type: ["string", "number", "boolean"] }, description: "Configuration set with `snap set` (keys may be dotted)." },
+    options: {
+      type: "object",
+      propertyNames: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
+      additionalProperties: { type: ["string", "number", "boolean"] },
+      description: "Configuration set with `snap set` (keys may be dotted).",
+    },
   },
   required: ["name"],
   additionalProperties: false,
 };
-
-interface Installed {
-  version: string;
-  rev: string;
-  tracking: string;
-  notes: string[];
-}
 
 const RISKS = new Set(["stable", "candidate", "beta", "edge"]);
 
@@ -52,7 +50,12 @@ const parsed = (v: unknown) => {
 };
 
 /** Options whose current value (`snap get -d`) differs from the wanted one, with the `snap set` words for them. */
-async function optionChanges(probe: Probe, name: string, options: Record<string, unknown>, installed: boolean): Promise<{ changes: Change[]; assignments: string[] }> {
+async function optionChanges(
+  probe: Probe,
+  name: string,
+  options: Record<string, unknown>,
+  installed: boolean,
+): Promise<{ changes: Change[]; assignments: string[] }> {
   let config: Record<string, unknown> = {};
   if (installed) {
     config = await probe.fact(SnapConfig, { name });
@@ -81,7 +84,9 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
       changes.push({ field: `snap ${n}`, before: `${installed.get(n)!.version} (${installed.get(n)!.tracking})`, after: null });
       steps.push({ run: ["snap", "remove", n] });
     }
-    return changes.length ? { changes, steps, projects: [unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig] })] } : { changes, steps, reason: `not installed: ${names.join(", ")}` };
+    return changes.length
+      ? { changes, steps, projects: [unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig] })] }
+      : { changes, steps, reason: `not installed: ${names.join(", ")}` };
   }
 
   const stale = new Set(args.state === "refreshed" ? await probe.fact(SnapRefreshes, {}) : []);
@@ -112,7 +117,9 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     }
   }
   // What snapd will report after installs, refreshes and `snap set` is not worth guessing: later reads are unknown in check mode.
-  return changes.length ? { changes, steps, projects: [unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig] })] } : { changes, steps, reason: names.map((n) => `${n} ${installed.get(n)!.version} (${installed.get(n)!.tracking})`).join(", ") };
+  return changes.length
+    ? { changes, steps, projects: [unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig] })] }
+    : { changes, steps, reason: names.map((n) => `${n} ${installed.get(n)!.version} (${installed.get(n)!.tracking})`).join(", ") };
 }
 
 export default defineModule<Args>({

@@ -46,7 +46,12 @@ function bytes(size: string | number): number {
  */
 async function activeSwaps(probe: Probe): Promise<ActiveSwap[]> {
   const text = await swapsTable(probe);
-  const listed = text.split("\n").slice(1).filter(Boolean).map((l) => l.split(/\s+/)).map((f) => ({ path: f[0].replace(/\\040\(deleted\)$/, ""), priority: Number(f[4]) }));
+  const listed = text
+    .split("\n")
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => l.split(/\s+/))
+    .map((f) => ({ path: f[0].replace(/\\040\(deleted\)$/, ""), priority: Number(f[4]) }));
   const stats = await probe.statMany(listed.map((s) => s.path));
   return listed.filter((s) => stats.get(s.path));
 }
@@ -61,7 +66,11 @@ async function projectedSwaps(probe: Probe, drop: (path: string) => boolean, add
 }
 
 const isSwapLine = (line: string) => /^\s*[^#\s]\S*\s+\S+\s+swap\s/.test(line);
-const commentSwapLines = (fstab: string) => fstab.split("\n").map((l) => (isSwapLine(l) ? `#${l}` : l)).join("\n");
+const commentSwapLines = (fstab: string) =>
+  fstab
+    .split("\n")
+    .map((l) => (isSwapLine(l) ? `#${l}` : l))
+    .join("\n");
 
 /** Swap units systemd knows that are backed by a path on this host and are not masked yet. */
 async function unmaskedSwapUnits(probe: Probe): Promise<string[]> {
@@ -123,7 +132,17 @@ async function planFile(args: Args, probe: Probe): Promise<Plan> {
       if (active) steps.push({ run: ["swapoff", "--", path] });
       changes.push({ field: "file", path, before: file ? `${file.size} bytes${file.signed ? "" : ", not swap"}` : null, after: `${size} bytes, swap` });
       steps.push(
-        { run: ["sh", "-c", 'rm -f -- "$1" && install -m 0600 /dev/null "$1" && { fallocate -l "$2" -- "$1" || dd if=/dev/zero of="$1" bs=1024 count=$(( $2 / 1024 )) status=none; }', "sh", path, String(size)], describe: `allocate ${path}` },
+        {
+          run: [
+            "sh",
+            "-c",
+            'rm -f -- "$1" && install -m 0600 /dev/null "$1" && { fallocate -l "$2" -- "$1" || dd if=/dev/zero of="$1" bs=1024 count=$(( $2 / 1024 )) status=none; }',
+            "sh",
+            path,
+            String(size),
+          ],
+          describe: `allocate ${path}`,
+        },
         { run: ["mkswap", "--", path] },
       );
     }
@@ -131,7 +150,11 @@ async function planFile(args: Args, probe: Probe): Promise<Plan> {
     const samePriority = args.priority === undefined || active?.priority === args.priority;
     if (!active || rebuild || !samePriority) {
       if (active && !rebuild) steps.push({ run: ["swapoff", "--", path] });
-      changes.push({ field: `swap ${path}`, before: active ? `on, priority ${active.priority}` : "off", after: `on${args.priority === undefined ? "" : `, priority ${args.priority}`}` });
+      changes.push({
+        field: `swap ${path}`,
+        before: active ? `on, priority ${active.priority}` : "off",
+        after: `on${args.priority === undefined ? "" : `, priority ${args.priority}`}`,
+      });
       steps.push({ run: ["swapon", ...(priority >= -1 ? ["-p", String(priority)] : []), "--", path] });
     }
   }

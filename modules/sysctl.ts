@@ -39,11 +39,11 @@ const KEY_MODULES: [RegExp, string][] = [
 ];
 
 const normalize = (v: string) => v.trim().split(/\s+/).join(" ");
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 async function plan(args: Args, probe: Probe): Promise<Plan> {
   const file = args.sysctl_file!;
-  const keyLine = new RegExp(`^\\s*${escape(args.name)}\\s*=`);
+  const keyLine = new RegExp(`^\\s*${escapeRegExp(args.name)}\\s*=`);
   const changes: Change[] = [];
   const steps: Step[] = [];
 
@@ -58,11 +58,12 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   changes.push(...persisted.changes);
   steps.push(...persisted.steps);
 
-  let live = args.reload ? await probe.fact(SysctlValue, { name: args.name }) : value;
+  const live = args.reload ? await probe.fact(SysctlValue, { name: args.name }) : value;
   const projects: Projection[] = [];
   if (live === null) {
     const module = KEY_MODULES.find(([re]) => re.test(args.name))?.[1];
-    if (!module) return { changes: [], steps: [], fail: `no kernel parameter ${args.name} on ${probe.host} (/proc/sys/${args.name.replace(/\./g, "/")} does not exist)` };
+    if (!module)
+      return { changes: [], steps: [], fail: `no kernel parameter ${args.name} on ${probe.host} (/proc/sys/${args.name.replace(/\./g, "/")} does not exist)` };
     const load = await planFileContent(probe, `/etc/modules-load.d/${module}.conf`, `${module}\n`);
     changes.push(...load.changes, { field: `kernel module ${module}`, before: "not loaded", after: "loaded" });
     steps.push(...load.steps, { run: ["modprobe", "--", module] });

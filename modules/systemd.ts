@@ -33,15 +33,15 @@ const schema = {
   additionalProperties: false,
 };
 
-interface UnitInfo {
-  LoadState: string;
-  ActiveState: string;
-  UnitFileState: string;
-  NeedDaemonReload: string;
-}
-
 /** systemd-analyze only verifies files named like units, so the new file is checked under its real name. */
-const verify = (unit: string) => ["sh", "-c", 'd=$(mktemp -d) && cp "$1" "$d/$2" && systemd-analyze verify "$d/$2"; r=$?; rm -rf "$d"; exit $r', "sh", "%s", unit];
+const verify = (unit: string) => [
+  "sh",
+  "-c",
+  'd=$(mktemp -d) && cp "$1" "$d/$2" && systemd-analyze verify "$d/$2"; r=$?; rm -rf "$d"; exit $r',
+  "sh",
+  "%s",
+  unit,
+];
 
 const ACTIVE = new Set(["active", "activating", "reloading"]);
 /** Unit file states for which `enabled: true` has nothing to do. */
@@ -112,7 +112,17 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
 function projection(unit: string, info: UnitState, args: Args, reload: boolean): Projection[] {
   const masked = args.masked ?? (info.LoadState === "masked" || info.UnitFileState === "masked");
   const active = masked ? info.ActiveState : args.state === "stopped" ? "inactive" : args.state ? "active" : info.ActiveState;
-  const fileState = masked ? "masked" : args.enabled === undefined ? info.UnitFileState : args.enabled ? (info.UnitFileState === "static" ? "static" : "enabled") : info.UnitFileState === "static" ? "static" : "disabled";
+  const fileState = masked
+    ? "masked"
+    : args.enabled === undefined
+      ? info.UnitFileState
+      : args.enabled
+        ? info.UnitFileState === "static"
+          ? "static"
+          : "enabled"
+        : info.UnitFileState === "static"
+          ? "static"
+          : "disabled";
   const after: UnitState = { LoadState: masked ? "masked" : "loaded", ActiveState: active, UnitFileState: fileState, NeedDaemonReload: "no" };
   // daemon-reload leaves no unit needing one.
   const reloaded = reload ? [projectEveryFact(SystemdUnit, (u) => ({ ...u, NeedDaemonReload: "no" }))] : [];

@@ -8,13 +8,51 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const build = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
-const precompile = build.status === 0 && spawnSync(process.execPath, [join(root, "dist/engine/load/precompile.js")], { stdio: ["ignore", "ignore", "inherit"] });
+const precompile =
+  build.status === 0 && spawnSync(process.execPath, [join(root, "dist/engine/load/precompile.js")], { stdio: ["ignore", "ignore", "inherit"] });
 if (build.status !== 0 || !precompile || precompile.status !== 0) {
   console.log("0 passed, 1 failed");
   process.exit(1);
 }
 
 const only = process.argv.slice(2);
+
+// Hygiene, counted like tests: the formatter and linter (biome), and the import directions
+// (dependency-cruiser, on the compiled tree: see .dependency-cruiser.cjs).
+const checks = [
+  ["format and lint (biome check)", [join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "--no-errors-on-unmatched", "."]],
+  [
+    "import directions and cycles (dependency-cruiser)",
+    [
+      join(root, "node_modules/dependency-cruiser/bin/dependency-cruise.mjs"),
+      "--config",
+      join(root, ".dependency-cruiser.cjs"),
+      "dist/engine",
+      "dist/modules",
+      "dist/facts",
+      "dist/lab",
+      "dist/bench",
+      "dist/test",
+    ],
+  ],
+];
+let hygieneFailed = 0;
+if (only.length === 0) {
+  for (const [name, argv] of checks) {
+    const r = spawnSync(process.execPath, argv, { cwd: root, encoding: "utf8" });
+    console.log(`${r.status === 0 ? "ok  " : "FAIL"} ${name}`);
+    if (r.status !== 0) {
+      hygieneFailed++;
+      console.log(
+        ((r.stdout ?? "") + (r.stderr ?? ""))
+          .split("\n")
+          .slice(-60)
+          .map((l) => "    " + l)
+          .join("\n"),
+      );
+    }
+  }
+}
 const files = [];
 const walk = (dir) => {
   for (const f of readdirSync(dir).sort()) {
@@ -28,7 +66,9 @@ const selected = files.filter((f) => only.length === 0 || only.some((o) => relat
 // Unit suites first, the lab suites last (they share one lab).
 selected.sort((a, b) => Number(a.includes("/lab/")) - Number(b.includes("/lab/")) || a.localeCompare(b));
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = only.length === 0 ? checks.length - hygieneFailed : 0;
+let failed = hygieneFailed;
+let skipped = 0;
 for (const file of selected) {
   const started = Date.now();
   const r = spawnSync(process.execPath, [file], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, maxBuffer: 64 << 20 });
@@ -43,8 +83,16 @@ for (const file of selected) {
   failed += fails;
   skipped += skip + labSkipped;
   const name = relative(join(root, "dist"), file);
-  console.log(`${fails ? "FAIL" : "ok  "} ${name}: ${ok} passed, ${fails} failed${skip + labSkipped ? `, ${skip + labSkipped} skipped` : ""} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  if (fails || process.env.HOIST_TEST_VERBOSE) console.log(out.split("\n").map((l) => "    " + l).join("\n"));
+  console.log(
+    `${fails ? "FAIL" : "ok  "} ${name}: ${ok} passed, ${fails} failed${skip + labSkipped ? `, ${skip + labSkipped} skipped` : ""} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
+  );
+  if (fails || process.env.HOIST_TEST_VERBOSE)
+    console.log(
+      out
+        .split("\n")
+        .map((l) => "    " + l)
+        .join("\n"),
+    );
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed ? 1 : 0);

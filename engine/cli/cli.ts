@@ -86,7 +86,11 @@ async function run(argv: string[]): Promise<number> {
   const playbookFile = positionals[0];
   const forks = Number(values.forks ?? 50);
   if (!Number.isInteger(forks) || forks < 1) throw new InputError(`--forks must be a positive integer, got '${values.forks}'`);
-  const splitList = (l?: string[]) => (l ?? []).flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
+  const splitList = (l?: string[]) =>
+    (l ?? [])
+      .flatMap((t) => t.split(","))
+      .map((t) => t.trim())
+      .filter(Boolean);
   const inventories = values.inventory ?? [];
   if (inventories.length > 1) throw new InputError("give one -i (a directory may hold several inventory files)");
   const extraVars = parseExtraVars(values["extra-vars"] ?? []);
@@ -99,7 +103,12 @@ async function run(argv: string[]): Promise<number> {
   const json = !!values.json;
   const reporter = json
     ? new JsonReporter()
-    : new TextReporter({ diff: !!values.diff, verbose: (values.verbose?.length ?? 0) > 0, color: !!process.stdout.isTTY && !process.env.NO_COLOR, write: (t) => process.stdout.write(t) });
+    : new TextReporter({
+        diff: !!values.diff,
+        verbose: (values.verbose?.length ?? 0) > 0,
+        color: !!process.stdout.isTTY && !process.env.NO_COLOR,
+        write: (t) => process.stdout.write(t),
+      });
   const interrupt = new AbortController();
   const onSignal = () => {
     // In-flight steps finish their atomic write; nothing new starts.
@@ -108,7 +117,7 @@ async function run(argv: string[]): Promise<number> {
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof createRun>>;
   try {
     outcome = await createRun({
       playbook: playbookFile,
@@ -132,7 +141,9 @@ async function run(argv: string[]): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   if (reporter instanceof JsonReporter) {
-    process.stdout.write(reporter.document({ playbook: resolve(playbookFile), check: !!values.check, diff: !!values.diff, durationMs: outcome.durationMs }, outcome.stats) + "\n");
+    process.stdout.write(
+      reporter.document({ playbook: resolve(playbookFile), check: !!values.check, diff: !!values.diff, durationMs: outcome.durationMs }, outcome.stats) + "\n",
+    );
   } else {
     reporter.recap(outcome.stats);
   }
@@ -144,7 +155,11 @@ async function run(argv: string[]): Promise<number> {
 }
 
 async function modulesCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { modules: { type: "string", multiple: true }, json: { type: "boolean" } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { modules: { type: "string", multiple: true }, json: { type: "boolean" } },
+  });
   const registry = await loadModules(values.modules ?? []);
   if (positionals.length === 0) process.stdout.write(moduleList(registry));
   else process.stdout.write(moduleDoc(registry.require(positionals[0]), !!values.json));

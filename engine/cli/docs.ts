@@ -10,7 +10,12 @@ const firstSentence = (text: string) => (/^[^.]*\./.exec(text)?.[0] ?? text).tri
 /** One line per module: name and first sentence of its description. */
 export function moduleList(registry: ModuleRegistry): string {
   const width = Math.max(...registry.modules.map((m) => m.name.length));
-  return registry.modules.map((m) => `${m.name.padEnd(width)}  ${firstSentence(m.description)}`).sort().join("\n") + "\n";
+  return (
+    registry.modules
+      .map((m) => `${m.name.padEnd(width)}  ${firstSentence(m.description)}`)
+      .sort()
+      .join("\n") + "\n"
+  );
 }
 
 function describeType(schema: Record<string, unknown>): string {
@@ -23,7 +28,11 @@ function describeType(schema: Record<string, unknown>): string {
 
 /** A module's documentation, as text or as JSON (description, schema, examples). */
 export function moduleDoc(m: Module, json: boolean): string {
-  if (json) return JSON.stringify({ name: m.name, description: m.description, aliases: m.aliases ?? [], schema: m.schema, examples: m.examples, notes: m.notes }, null, 2) + "\n";
+  if (json)
+    return (
+      JSON.stringify({ name: m.name, description: m.description, aliases: m.aliases ?? [], schema: m.schema, examples: m.examples, notes: m.notes }, null, 2) +
+      "\n"
+    );
   const props = (m.schema.properties ?? {}) as Record<string, Record<string, unknown>>;
   const required = new Set((m.schema.required as string[]) ?? []);
   const lines = [`${m.name}${m.aliases?.length ? ` (also: ${m.aliases.join(", ")})` : ""}`, "", m.description, "", "ARGUMENTS"];
@@ -33,6 +42,14 @@ export function moduleDoc(m: Module, json: boolean): string {
     if (p.description) lines.push(`      ${p.description}`);
   }
   if (m.notes) lines.push("", "NOTES", ...m.notes.split("\n").map((l) => `  ${l}`));
-  lines.push("", "EXAMPLES", ...m.examples.trim().split("\n").map((l) => `  ${l}`), "");
+  lines.push(
+    "",
+    "EXAMPLES",
+    ...m.examples
+      .trim()
+      .split("\n")
+      .map((l) => `  ${l}`),
+    "",
+  );
   return lines.join("\n");
 }

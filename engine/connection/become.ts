@@ -62,7 +62,13 @@ function refused(r: RunResult, become: Become, why: string): RunResult {
  * const r = await runBecome((c, i) => conn.rawExec(c, i), "id -u", undefined, { user: "root", password: "pw" }, new Set());
  * r.stdout // "0\n"
  */
-export async function runBecome(exec: RawExec, command: string, stdin: Buffer | string | undefined, become: Become, needsPassword: Set<string>): Promise<RunResult> {
+export async function runBecome(
+  exec: RawExec,
+  command: string,
+  stdin: Buffer | string | undefined,
+  become: Become,
+  needsPassword: Set<string>,
+): Promise<RunResult> {
   if (become.password === undefined || !needsPassword.has(become.user)) {
     const r = await exec(withoutPassword(command, become.user), stdin);
     const own = started(r);

@@ -19,7 +19,15 @@ export function fingerprint(key: Buffer): string {
 
 /** OpenSSH's wildcard patterns: `*` any run of characters, `?` one. */
 function wildcard(pattern: string, name: string): boolean {
-  const re = new RegExp("^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$", "i");
+  const re = new RegExp(
+    "^" +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".") +
+      "$",
+    "i",
+  );
   return re.test(name);
 }
 
@@ -72,17 +80,24 @@ export function verifyHostKey(files: string[], name: string, key: Buffer, option
       const [names, lineType, lineKey] = parts;
       if (!names || !nameMatches(names, name)) continue;
       if (marker === "@revoked") {
-        if (lineKey === encoded) return { ok: false, reason: `host key for ${name} (${type} ${fingerprint(key)}) is marked @revoked in ${file}. Refusing to connect.` };
+        if (lineKey === encoded)
+          return { ok: false, reason: `host key for ${name} (${type} ${fingerprint(key)}) is marked @revoked in ${file}. Refusing to connect.` };
       } else if (marker === undefined) known.push({ file, type: lineType, key: lineKey });
     }
   }
   if (known.some((k) => k.type === type && k.key === encoded)) return { ok: true };
   if (known.length) {
     const other = known[0];
-    return { ok: false, reason: `HOST KEY CHANGED for ${name}: the server offers ${type} ${fingerprint(key)}, but ${other.file} records a different ${other.type === type ? "key" : `${other.type} key`} for it. Refusing to connect (possible man-in-the-middle). Remove the old key if the change is expected.` };
+    return {
+      ok: false,
+      reason: `HOST KEY CHANGED for ${name}: the server offers ${type} ${fingerprint(key)}, but ${other.file} records a different ${other.type === type ? "key" : `${other.type} key`} for it. Refusing to connect (possible man-in-the-middle). Remove the old key if the change is expected.`,
+    };
   }
   if (!options.acceptNew) {
-    return { ok: false, reason: `host key for ${name} is not known (${type} ${fingerprint(key)}). Add it to ${files.join(" or ")} or run with --accept-new-host-keys.` };
+    return {
+      ok: false,
+      reason: `host key for ${name} is not known (${type} ${fingerprint(key)}). Add it to ${files.join(" or ")} or run with --accept-new-host-keys.`,
+    };
   }
   mkdirSync(dirname(options.recordIn), { recursive: true });
   appendFileSync(options.recordIn, `${name} ${type} ${encoded}\n`, { mode: 0o600 });

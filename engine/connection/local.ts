@@ -18,12 +18,17 @@ export class LocalConnection implements Connection {
   private readonly becomeNeedsPassword = new Set<string>();
   private locked?: Promise<void>;
   private holder?: ChildProcess;
-  constructor(readonly host: string, private readonly lock?: HostLock) {}
+  constructor(
+    readonly host: string,
+    private readonly lock?: HostLock,
+  ) {}
 
   /** The run lock, held by a shell that lives until this connection closes or hoist exits (its stdin closes). */
   private takeLock(lock: HostLock): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", `${lockScript(lock)}\nrc=$?; echo "hoist-lock:$rc"; [ $rc = 0 ] && exec cat >/dev/null`], { stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn("sh", ["-c", `${lockScript(lock)}\nrc=$?; echo "hoist-lock:$rc"; [ $rc = 0 ] && exec cat >/dev/null`], {
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       this.holder = child;
       let out = "";
       child.stdout!.on("data", (d) => {

@@ -6,7 +6,7 @@
  * host run concurrently (OpenSSH refuses more than 10 by default).
  */
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
-import { Socket, connect as netConnect } from "node:net";
+import { type Socket, connect as netConnect } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -70,7 +70,10 @@ class ShellSession {
   joinable = false;
 
   /** The session takes commands at once; they are written when its channel is open. */
-  constructor(opening: Promise<ClientChannel>, private readonly host: string) {
+  constructor(
+    opening: Promise<ClientChannel>,
+    private readonly host: string,
+  ) {
     opening.then(
       (channel) => {
         this.channel = channel;
@@ -141,8 +144,10 @@ class ShellSession {
     const input = inShell
       ? `${command} </dev/null`
       : stdin === undefined || stdin.length === 0
-      ? `( ${command}\n) </dev/null`
-      : `{ base64 -d | ( ${command}\n) ; } <<'${marker}EOF'\n${Buffer.from(stdin).toString("base64").replace(/.{1,76}/g, "$&\n")}${marker}EOF`;
+        ? `( ${command}\n) </dev/null`
+        : `{ base64 -d | ( ${command}\n) ; } <<'${marker}EOF'\n${Buffer.from(stdin)
+            .toString("base64")
+            .replace(/.{1,76}/g, "$&\n")}${marker}EOF`;
     const trailer = inShell
       ? `\nhoist_rc=$?; printf '%s%d\\n' '${marker}' $hoist_rc; printf '%s\\n' '${marker}' >&2; [ $hoist_rc = 0 ] || exit $hoist_rc\n`
       : `\nprintf '%s%d\\n' '${marker}' $?\nprintf '%s\\n' '${marker}' >&2\n`;
@@ -211,7 +216,11 @@ export class SshConnection implements Connection {
   /** The session holding the run lock, while it waits for it: every command queues behind it. */
   private locking?: ShellSession;
 
-  private constructor(readonly host: string, private readonly client: Client, private readonly jump?: SshConnection) {
+  private constructor(
+    readonly host: string,
+    private readonly client: Client,
+    private readonly jump?: SshConnection,
+  ) {
     client.on("close", () => this.lose(new UnreachableError(`${host}: connection closed`)));
     client.on("error", (e) => this.lose(new UnreachableError(`${host}: ${e.message}`)));
   }
@@ -244,7 +253,15 @@ export class SshConnection implements Connection {
         if (cfg.proxyJump && !jump) {
           const [jumpUserHost, jumpPort] = cfg.proxyJump.split(",")[0].split(/:(?=\d+$)/);
           const [jumpUser, jumpHost] = jumpUserHost.includes("@") ? jumpUserHost.split("@") : [undefined, jumpUserHost];
-          jump = await SshConnection.open({ ...o, host: jumpHost, address: undefined, port: jumpPort ? Number(jumpPort) : undefined, user: jumpUser, privateKeyFile: o.privateKeyFile, knownHostsFile: o.knownHostsFile });
+          jump = await SshConnection.open({
+            ...o,
+            host: jumpHost,
+            address: undefined,
+            port: jumpPort ? Number(jumpPort) : undefined,
+            user: jumpUser,
+            privateKeyFile: o.privateKeyFile,
+            knownHostsFile: o.knownHostsFile,
+          });
         }
         sock = jump ? await jump.forward(address, port) : await connectSocket(address, port, o.connectTimeoutMs);
         const client = await SshConnection.handshake(sock, { o, address, port, username, keyFiles, knownFiles });
@@ -262,7 +279,10 @@ export class SshConnection implements Connection {
     throw new UnreachableError(`${o.host} (${address}:${port}): ${lastError?.message ?? "cannot connect"}`);
   }
 
-  private static handshake(sock: Duplex, s: { o: SshOptions; address: string; port: number; username: string; keyFiles: string[]; knownFiles: string[] }): Promise<Client> {
+  private static handshake(
+    sock: Duplex,
+    s: { o: SshOptions; address: string; port: number; username: string; keyFiles: string[]; knownFiles: string[] },
+  ): Promise<Client> {
     return new Promise((resolve, reject) => {
       const client = new Client();
       let refusal: string | undefined;

@@ -71,7 +71,8 @@ export class Overlay {
       if (rule.kind === "value" && rule.key === read.key) state = { is: "known", value: rule.value };
       else if (rule.kind === "transform" && read.fact?.name === rule.fact && state.is !== "unknown") {
         state = { is: "known", value: rule.transform(state.is === "known" ? state.value : await host()) };
-      } else if (rule.kind === "empty" && read.path !== undefined && read.path !== rule.path && under(read.path, rule.path)) state = { is: "known", value: null };
+      } else if (rule.kind === "empty" && read.path !== undefined && read.path !== rule.path && under(read.path, rule.path))
+        state = { is: "known", value: null };
       else if (rule.kind === "unknown" && makesUnknown(rule, read)) state = { is: "unknown", by };
     }
     if (state.is === "known") return { value: state.value as T };

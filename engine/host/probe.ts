@@ -6,7 +6,7 @@
  * package an earlier task would install).
  */
 import type { Connection, Become } from "../connection/types.ts";
-import type { Plan, Probe, RunResult, Stat } from "../module.ts";
+import type { Plan, Probe, Stat } from "../module.ts";
 import { isWrite } from "../module.ts";
 import { commandLine } from "../shell.ts";
 import { factKey, type Fact } from "../fact.ts";
@@ -73,7 +73,13 @@ export class HostState {
   project(plan: Plan, by: string, doubtful = false): void {
     const writes = plan.steps.filter(isWrite).flatMap((step) => {
       const content = step.base64 ? Buffer.from(step.content, "base64").toString("utf8") : step.content;
-      const stat: Stat = { type: "file", mode: step.mode ?? "0644", owner: step.owner ?? "root", group: step.group ?? "root", size: Buffer.byteLength(content) };
+      const stat: Stat = {
+        type: "file",
+        mode: step.mode ?? "0644",
+        owner: step.owner ?? "root",
+        group: step.group ?? "root",
+        size: Buffer.byteLength(content),
+      };
       return [projectFile(step.write, content), projectStat(step.write, stat)];
     });
     const all = [...writes, ...(plan.projects ?? [])];
@@ -168,10 +174,12 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
       // Every path not known yet joins the same batch, before anything is awaited.
       const answers = paths.map((path) =>
         through({ key: `stat:${path}`, path }, () =>
-          memo(`stat:${path}`, () => batchedStat(path).then((stat) => {
-            if (!stat) state.absent.add(`${becomeKey}\0stat:${path}`);
-            return stat;
-          })),
+          memo(`stat:${path}`, () =>
+            batchedStat(path).then((stat) => {
+              if (!stat) state.absent.add(`${becomeKey}\0stat:${path}`);
+              return stat;
+            }),
+          ),
         ),
       );
       const values = await Promise.all(answers);

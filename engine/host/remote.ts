@@ -47,7 +47,14 @@ export async function statPaths(conn: Connection, paths: string[], become?: Beco
     const path = paths[operands.indexOf(fields[i])];
     if (path === undefined) throw new Error(`stat: unexpected answer for '${fields[i]}'`);
     const [type, mode, owner, group, size, readable, ...target] = fields[i + 1].split(" ");
-    const stat: Stat = { type: TYPES[type] ?? "other", mode: mode.padStart(4, "0"), owner, group, size: Number(size), ...(type === "l" ? { target: target.join(" ") } : {}) };
+    const stat: Stat = {
+      type: TYPES[type] ?? "other",
+      mode: mode.padStart(4, "0"),
+      owner,
+      group,
+      size: Number(size),
+      ...(type === "l" ? { target: target.join(" ") } : {}),
+    };
     out.set(path, stat);
     if (stat.type === "file" && stat.size > 0 && stat.size <= PREFETCH_BYTES && readable === "r") {
       prefetched.push(path);
@@ -76,7 +83,14 @@ export async function readRemoteFile(conn: Connection, path: string, become?: Be
 
 /** `validate` argv with `%s` standing for the temporary file. */
 function validateCommand(argv: string[]): string {
-  return argv.map((a) => a.split("%s").map((part) => (part ? quote(part) : "")).join('"$tmp"')).join(" ");
+  return argv
+    .map((a) =>
+      a
+        .split("%s")
+        .map((part) => (part ? quote(part) : ""))
+        .join('"$tmp"'),
+    )
+    .join(" ");
 }
 
 /**
@@ -121,6 +135,17 @@ trap - EXIT
 sync -- "$dir" 2>/dev/null || true`;
   const bytes = Buffer.from(step.content, step.base64 ? "base64" : "utf8");
   const digest = createHash("sha256").update(bytes).digest("hex");
-  const args = [step.write, step.mode ?? "", step.owner ?? "", step.group ?? "", step.backup ? "1" : "", step.base64 ? "1" : "", randomBytes(6).toString("hex"), creationMask(step.mode), String(bytes.length), digest];
+  const args = [
+    step.write,
+    step.mode ?? "",
+    step.owner ?? "",
+    step.group ?? "",
+    step.backup ? "1" : "",
+    step.base64 ? "1" : "",
+    randomBytes(6).toString("hex"),
+    creationMask(step.mode),
+    String(bytes.length),
+    digest,
+  ];
   return conn.exec(shScript(script, args), { stdin: step.content, become });
 }

@@ -104,7 +104,10 @@ const BOOLEAN_WORDS = ["true", "false", "yes", "no", "on", "off", "1", "0"];
 
 /** What the connection variables may hold; a templated value is checked when it is used. */
 const CONNECTION_VARS: Record<string, (v: unknown) => string | undefined> = {
-  ansible_port: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 65535 && String(v).trim() !== "" ? undefined : `must be a port number from 1 to 65535, got '${v}'`),
+  ansible_port: (v) =>
+    Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 65535 && String(v).trim() !== ""
+      ? undefined
+      : `must be a port number from 1 to 65535, got '${v}'`,
   ansible_connection: (v) => (["ssh", "local", "paramiko", "smart"].includes(String(v)) ? undefined : `must be ssh or local, got '${v}'`),
   ansible_become: (v) => (typeof v === "boolean" || BOOLEAN_WORDS.includes(String(v).toLowerCase()) ? undefined : `must be a boolean, got '${v}'`),
   ansible_host: (v) => (/^[A-Za-z0-9_.:%-]+$/.test(String(v)) && !String(v).startsWith("-") ? undefined : `must be a host name or address, got '${v}'`),
@@ -144,7 +147,8 @@ function parseKeyValues(text: string, where: () => { file: string; line: number;
     const m = re.exec(rest);
     if (!m) throw new InputError(`expected key=value, got '${rest.split(/\s+/)[0]}'`, where());
     const raw = m[2];
-    if (/^["']/.test(raw) && (raw.length < 2 || raw[raw.length - 1] !== raw[0])) throw new InputError(`unterminated ${raw[0]} quote in the value of '${m[1]}'`, where());
+    if (/^["']/.test(raw) && (raw.length < 2 || raw[raw.length - 1] !== raw[0]))
+      throw new InputError(`unterminated ${raw[0]} quote in the value of '${m[1]}'`, where());
     if (raw.startsWith('"')) {
       try {
         vars[m[1]] = JSON.parse(raw);
@@ -258,7 +262,11 @@ function readVarsEntry(dir: string, name: string): Vars | undefined {
   let found: Vars | undefined;
   for (const path of candidates) {
     if (!existsSync(path)) continue;
-    const files = statSync(path).isDirectory() ? readdirSync(path).sort().map((f) => join(path, f)) : [path];
+    const files = statSync(path).isDirectory()
+      ? readdirSync(path)
+          .sort()
+          .map((f) => join(path, f))
+      : [path];
     for (const f of files) {
       if (statSync(f).isDirectory()) continue;
       const doc = loadYamlFile<Vars>(f);
@@ -398,4 +406,3 @@ export function groupsMap(inv: Inventory): Record<string, string[]> {
   }
   return out;
 }
-

@@ -6,7 +6,14 @@
 import { InputError, didYouMean } from "../errors.ts";
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp("^" + glob.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
+  return new RegExp(
+    "^" +
+      glob
+        .replace(/[.+^${}()|\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".") +
+      "$",
+  );
 }
 
 function splitPattern(pattern: string): string[] {
@@ -61,7 +68,9 @@ export function matchHosts(pattern: string, groups: Record<string, string[]>, al
     if (allHosts.includes(term)) return [term];
     if (/[*?]/.test(term)) {
       const re = globToRegExp(term);
-      const fromGroups = Object.keys(groups).filter((g) => re.test(g)).flatMap((g) => groups[g]);
+      const fromGroups = Object.keys(groups)
+        .filter((g) => re.test(g))
+        .flatMap((g) => groups[g]);
       return [...new Set([...allHosts.filter((h) => re.test(h)), ...fromGroups])];
     }
     throw new InputError(`host pattern '${term}' matches no group or host${didYouMean(term, [...Object.keys(groups), ...allHosts])}`);

@@ -69,10 +69,37 @@ export interface Play {
 
 /** Keys a task may carry besides its module. */
 export const TASK_KEYWORDS = [
-  "name", "id", "needs", "when", "loop", "with_items", "loop_control", "register", "notify", "listen", "tags",
-  "become", "become_user", "check_mode", "diff", "changed_when", "failed_when", "ignore_errors", "retries",
-  "delay", "until", "run_once", "delegate_to", "block", "rescue", "always", "include_tasks", "import_tasks",
-  "vars", "args", "no_log",
+  "name",
+  "id",
+  "needs",
+  "when",
+  "loop",
+  "with_items",
+  "loop_control",
+  "register",
+  "notify",
+  "listen",
+  "tags",
+  "become",
+  "become_user",
+  "check_mode",
+  "diff",
+  "changed_when",
+  "failed_when",
+  "ignore_errors",
+  "retries",
+  "delay",
+  "until",
+  "run_once",
+  "delegate_to",
+  "block",
+  "rescue",
+  "always",
+  "include_tasks",
+  "import_tasks",
+  "vars",
+  "args",
+  "no_log",
 ];
 
 export const playSchema = {
@@ -92,7 +119,11 @@ export const playSchema = {
     serial: { anyOf: [{ type: ["integer", "string"] }, { type: "array", items: { type: ["integer", "string"] } }] },
     max_fail_percentage: { type: "number", minimum: 0, maximum: 100 },
     tags: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
-    secret: { type: "array", items: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, description: "Variables whose values are hidden wherever they would appear in output." },
+    secret: {
+      type: "array",
+      items: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+      description: "Variables whose values are hidden wherever they would appear in output.",
+    },
   },
   required: ["hosts"],
   additionalProperties: false,
@@ -134,7 +165,11 @@ export const taskKeywordSchema = {
 };
 
 const containsTemplate = (v: unknown): boolean =>
-  typeof v === "string" ? v.includes("{{") || v.includes("{%") : Array.isArray(v) ? v.some(containsTemplate) : !!v && typeof v === "object" && Object.values(v).some(containsTemplate);
+  typeof v === "string"
+    ? v.includes("{{") || v.includes("{%")
+    : Array.isArray(v)
+      ? v.some(containsTemplate)
+      : !!v && typeof v === "object" && Object.values(v).some(containsTemplate);
 
 const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
@@ -170,19 +205,19 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
   }
   if (moduleKeys.length + structural.length !== 1) {
     const found = [...moduleKeys, ...structural];
-    throw new InputError(
-      found.length ? `a task takes exactly one module (or block/include_tasks), found: ${found.join(", ")}` : "task names no module",
-      where,
-    );
+    throw new InputError(found.length ? `a task takes exactly one module (or block/include_tasks), found: ${found.join(", ")}` : "task names no module", where);
   }
   for (const k of ["loop", "with_items"] as const) {
-    if (t[k] !== undefined && !Array.isArray(t[k]) && typeof t[k] !== "string") throw new InputError(`${k} needs a list or a template giving one, got ${JSON.stringify(t[k])}`, doc.valueAt([...path, k]));
-    if (typeof t[k] === "string" && !(t[k] as string).includes("{{")) throw new InputError(`${k} needs a list or a template giving one, got the string ${JSON.stringify(t[k])}`, doc.valueAt([...path, k]));
+    if (t[k] !== undefined && !Array.isArray(t[k]) && typeof t[k] !== "string")
+      throw new InputError(`${k} needs a list or a template giving one, got ${JSON.stringify(t[k])}`, doc.valueAt([...path, k]));
+    if (typeof t[k] === "string" && !(t[k] as string).includes("{{"))
+      throw new InputError(`${k} needs a list or a template giving one, got the string ${JSON.stringify(t[k])}`, doc.valueAt([...path, k]));
   }
   for (const k of ["when", "changed_when", "failed_when", "until"] as const) {
     const v = t[k];
     const ok = (c: unknown) => typeof c === "string" || typeof c === "boolean";
-    if (v !== undefined && v !== null && !(ok(v) || (Array.isArray(v) && v.every(ok)))) throw new InputError(`${k} needs a condition (an expression, a boolean or a list of them), got ${JSON.stringify(v)}`, doc.valueAt([...path, k]));
+    if (v !== undefined && v !== null && !(ok(v) || (Array.isArray(v) && v.every(ok))))
+      throw new InputError(`${k} needs a condition (an expression, a boolean or a list of them), got ${JSON.stringify(v)}`, doc.valueAt([...path, k]));
   }
   const loopControl = (t.loop_control ?? {}) as { label?: string; loop_var?: string };
   const tags = [...inherited, ...asList(t.tags)];
@@ -332,8 +367,15 @@ function checkSameHostCycles(play: Play, ids: Map<string, Task>): void {
     if (t.needs) return t.needs.map((n) => index.get(topLevelOf(play, ids.get(parseNeed(n).id)!))!).filter((j) => j !== undefined);
     return i > 0 ? [i - 1] : [];
   };
-  const cycle = findCycle(play.tasks.map((_, i) => i), deps);
-  if (cycle) throw new InputError(`task dependencies form a cycle: ${cycle.map((j) => play.tasks[j].id ?? play.tasks[j].name).join(" -> ")}`, play.tasks[cycle[0]].where);
+  const cycle = findCycle(
+    play.tasks.map((_, i) => i),
+    deps,
+  );
+  if (cycle)
+    throw new InputError(
+      `task dependencies form a cycle: ${cycle.map((j) => play.tasks[j].id ?? play.tasks[j].name).join(" -> ")}`,
+      play.tasks[cycle[0]].where,
+    );
 }
 
 /** The top-level task that contains `t` (itself when top-level). */
@@ -365,7 +407,7 @@ function parsePlay(raw: unknown, doc: Located, i: number, ctx: LoadContext): Pla
     becomeUser: p.become_user as string | undefined,
     tasks,
     handlers: parseTaskList(p.handlers, doc, [...path, "handlers"], ctx, tags),
-    serial: p.serial === undefined ? undefined : (Array.isArray(p.serial) ? p.serial : [p.serial]) as (number | string)[],
+    serial: p.serial === undefined ? undefined : ((Array.isArray(p.serial) ? p.serial : [p.serial]) as (number | string)[]),
     maxFailPercentage: p.max_fail_percentage as number | undefined,
     tags,
     secret: (p.secret as string[] | undefined) ?? [],

@@ -140,7 +140,8 @@ export function validateSchema(schema: Record<string, unknown>, value: unknown, 
   const validate = validatorFor(schema);
   if (validate(value)) return;
   const errors = validate.errors ?? [];
-  const deferred = (e: ErrorObject) => !!check.allowTemplates && e.keyword !== "additionalProperties" && e.keyword !== "required" && underTemplate(value, pathOf(e.instancePath));
+  const deferred = (e: ErrorObject) =>
+    !!check.allowTemplates && e.keyword !== "additionalProperties" && e.keyword !== "required" && underTemplate(value, pathOf(e.instancePath));
   // An anyOf/oneOf with a branch that fails only on templates may hold once they render: drop its errors.
   const pending = errors
     .filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf")

@@ -89,7 +89,8 @@ function aliasBomb(source: string, events: Event[]): number {
   const anchors = new Map<string, number>();
   const stack: { count: number; anchor?: string }[] = [{ count: 0 }];
   const add = (n: number) => stack.forEach((f) => (f.count += n));
-  const anchorOf = (e: { anchorStart: number; anchorEnd: number }) => (e.anchorStart >= 0 && e.anchorEnd > e.anchorStart ? source.slice(e.anchorStart, e.anchorEnd).replace(/^&/, "") : undefined);
+  const anchorOf = (e: { anchorStart: number; anchorEnd: number }) =>
+    e.anchorStart >= 0 && e.anchorEnd > e.anchorStart ? source.slice(e.anchorStart, e.anchorEnd).replace(/^&/, "") : undefined;
   for (const ev of events) {
     if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) {
       add(1);
@@ -149,7 +150,8 @@ export function parseYaml<T = unknown>(source: string, file: string): Located<T>
   }
   const starts = lineStarts(source);
   const bomb = aliasBomb(source, events);
-  if (bomb >= 0) throw new InputError(`YAML aliases expand to more than ${MAX_EXPANDED_NODES} nodes; refusing to load (an alias bomb?)`, toWhere(file, starts, bomb));
+  if (bomb >= 0)
+    throw new InputError(`YAML aliases expand to more than ${MAX_EXPANDED_NODES} nodes; refusing to load (an alias bomb?)`, toWhere(file, starts, bomb));
   const offsets = indexOffsets(source, events);
   const find = (path: Path, order: string[]): Where => {
     for (let n = path.length; n >= 0; n--) {

@@ -52,7 +52,12 @@ export class Redactor {
   }
 
   private change(c: Change): Change {
-    if (c.sensitive) return { ...c, before: c.before === null || c.before === undefined ? c.before : REDACTED, after: c.after === null || c.after === undefined ? c.after : REDACTED };
+    if (c.sensitive)
+      return {
+        ...c,
+        before: c.before === null || c.before === undefined ? c.before : REDACTED,
+        after: c.after === null || c.after === undefined ? c.after : REDACTED,
+      };
     return this.value(c);
   }
 

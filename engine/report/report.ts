@@ -152,7 +152,15 @@ export class JsonReporter implements Reporter {
       diff: r.changes,
       duration_ms: r.durationMs,
       ...(r.results
-        ? { items: r.results.map((i) => ({ item: i.item, status: i.status, changed: i.changed, ...(i.msg !== undefined ? { msg: i.msg } : {}), diff: i.changes })) }
+        ? {
+            items: r.results.map((i) => ({
+              item: i.item,
+              status: i.status,
+              changed: i.changed,
+              ...(i.msg !== undefined ? { msg: i.msg } : {}),
+              diff: i.changes,
+            })),
+          }
         : {}),
     });
   }

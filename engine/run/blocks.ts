@@ -11,7 +11,10 @@ import type { RunContext } from "./context.ts";
 import type { Inherited, PlayVars } from "./play-vars.ts";
 
 export class BlockRunner {
-  constructor(private readonly ctx: RunContext, private readonly vars: PlayVars) {}
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly vars: PlayVars,
+  ) {}
 
   /** Run a task or block on one host; returns whether the host may go on. */
   async runItem(task: Task, host: HostRun, batch: string[], inherited: Inherited, kind: "task" | "handler"): Promise<boolean> {
@@ -48,5 +51,4 @@ export class BlockRunner {
     }
     return true;
   }
-
 }

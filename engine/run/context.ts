@@ -41,4 +41,3 @@ export interface RunContext {
   stats: Map<string, HostStats>;
   reporter: Reporter;
 }
-

@@ -15,7 +15,10 @@ export class Needs {
   /** Nodes done in earlier batches: `task@host` → outcome. */
   readonly done = new Map<string, "ok" | "failed">();
 
-  constructor(private readonly play: Play, private readonly inventory: HostSource) {}
+  constructor(
+    private readonly play: Play,
+    private readonly inventory: HostSource,
+  ) {}
 
   /** Node dependencies of task `i` on `host`: [taskIndex, host] pairs. */
   dependencies(i: number, host: string, batch: string[]): [number, string][] {
@@ -46,7 +49,11 @@ export class Needs {
   /** Cross-host needs resolve and form no cycle in this batch; throws InputError naming the cycle. */
   checkCycles(batch: string[]): void {
     const nodes = batch.flatMap((h) => this.play.tasks.map((_, i): [number, string] => [i, h]));
-    const cycle = findCycle(nodes, ([i, h]) => this.dependencies(i, h, batch), ([i, h]) => `${i}@${h}`);
+    const cycle = findCycle(
+      nodes,
+      ([i, h]) => this.dependencies(i, h, batch),
+      ([i, h]) => `${i}@${h}`,
+    );
     if (cycle) {
       const label = ([i, h]: [number, string]) => `${this.play.tasks[i].id ?? this.play.tasks[i].name}@${h}`;
       throw new InputError(`task dependencies form a cycle: ${cycle.map(label).join(" -> ")}`, this.play.tasks[cycle[0][0]].where);

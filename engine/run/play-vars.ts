@@ -39,7 +39,11 @@ export class PlayVars {
   private readonly magicVars = new WeakMap<string[], Map<string, Vars>>();
   private readonly redactors = new Map<string, Redactor>();
 
-  constructor(private readonly ctx: RunContext, private readonly play: Play, private readonly playHosts: string[]) {
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly play: Play,
+    private readonly playHosts: string[],
+  ) {
     this.varsFiles = loadVarsFiles(play, scope(play.vars, ctx.options.extraVars));
   }
 
@@ -91,7 +95,16 @@ export class PlayVars {
 
   vars(host: string, batch: string[], extra?: Vars, loop?: Vars): Vars {
     const run = this.ctx.hosts.get(host)!;
-    return scope(this.magic(host, batch), this.ctx.inventory.vars(host), this.play.vars, this.varsFiles, data(run.facts), extra, loop && data(loop), this.ctx.options.extraVars);
+    return scope(
+      this.magic(host, batch),
+      this.ctx.inventory.vars(host),
+      this.play.vars,
+      this.varsFiles,
+      data(run.facts),
+      extra,
+      loop && data(loop),
+      this.ctx.options.extraVars,
+    );
   }
 
   private become(task: Task, vars: Vars, inherited: Omit<Inherited, "when" | "vars">): Become | undefined {
@@ -113,5 +126,4 @@ export class PlayVars {
       inheritedWhen: inherited.when,
     });
   }
-
 }

@@ -23,7 +23,11 @@ class PlayRun {
   private readonly needs: Needs;
   private readonly blocks: BlockRunner;
 
-  constructor(private readonly ctx: RunContext, private readonly play: Play, private readonly playHosts: string[]) {
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly play: Play,
+    private readonly playHosts: string[],
+  ) {
     this.limit = pLimit(Math.max(1, ctx.options.forks));
     this.vars = new PlayVars(ctx, play, playHosts);
     this.needs = new Needs(play, ctx.inventory);
@@ -40,7 +44,10 @@ class PlayRun {
     const { tags, skipTags } = this.ctx.options;
     const environment = this.vars.environment(batch, { when: [], vars: {} });
     const tasks = this.play.tasks.filter((t) => !t.block && !t.runOnce && !t.delegateTo && selectedByTags(t, tags, skipTags));
-    return prefetch(tasks.map((t) => [t, environment(t)]), host);
+    return prefetch(
+      tasks.map((t) => [t, environment(t)]),
+      host,
+    );
   }
 
   async runBatch(batch: string[]): Promise<void> {
@@ -66,7 +73,8 @@ class PlayRun {
           return "failed" as const;
         }
         if (task.runOnce) {
-          const first = firstOf.get(i) ?? (firstOf.set(i, h), h);
+          if (!firstOf.has(i)) firstOf.set(i, h);
+          const first = firstOf.get(i)!;
           if (first !== h) {
             const outcome = await node(i, first);
             if (task.register) host.facts[task.register] = this.ctx.hosts.get(first)!.facts[task.register];

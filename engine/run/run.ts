@@ -136,7 +136,14 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
   const connectOptions: ConnectOptions = {
     ssh: { acceptNewHostKeys: false, connectTimeoutMs: 10000, attempts: 3, ...request.ssh },
     ...(request.lockTimeoutMs !== undefined
-      ? { lock: { runId: randomUUID(), exclusive: !check, timeoutMs: request.lockTimeoutMs, holder: `${hostname()} pid ${process.pid} user ${userInfo().username} since ${new Date().toISOString()}: hoist run ${request.playbook}${check ? " --check" : ""}` } }
+      ? {
+          lock: {
+            runId: randomUUID(),
+            exclusive: !check,
+            timeoutMs: request.lockTimeoutMs,
+            holder: `${hostname()} pid ${process.pid} user ${userInfo().username} since ${new Date().toISOString()}: hoist run ${request.playbook}${check ? " --check" : ""}`,
+          },
+        }
       : {}),
   };
   const open = request.connect ?? ((host: string, vars: Vars) => openConnection(host, vars, connectOptions));
@@ -166,7 +173,15 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
       request.reporter?.play(play, playHosts);
     },
     result(task, host, result, kind) {
-      results.push({ play: currentPlay, task: task.name, where: formatWhere({ file: task.where.file, line: task.where.line }), identity: `${identity.get(task) ?? task.name} @ ${host}`, host, kind, result });
+      results.push({
+        play: currentPlay,
+        task: task.name,
+        where: formatWhere({ file: task.where.file, line: task.where.line }),
+        identity: `${identity.get(task) ?? task.name} @ ${host}`,
+        host,
+        kind,
+        result,
+      });
       request.reporter?.result(task, host, result, kind);
     },
   };
@@ -179,7 +194,15 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
   try {
     await runPlays(
       {
-        options: { check, diff: !!request.diff, forks: request.forks ?? 50, tags: request.tags ?? [], skipTags: request.skipTags ?? [], extraVars: request.extraVars ?? {}, becomePassword: request.becomePassword },
+        options: {
+          check,
+          diff: !!request.diff,
+          forks: request.forks ?? 50,
+          tags: request.tags ?? [],
+          skipTags: request.skipTags ?? [],
+          extraVars: request.extraVars ?? {},
+          becomePassword: request.becomePassword,
+        },
         registry,
         inventory: source,
         hosts,

@@ -12,12 +12,10 @@ export function batches(hosts: string[], serial?: (number | string)[]): string[]
   let step = 0;
   while (i < hosts.length) {
     const spec = serial[Math.min(step++, serial.length - 1)];
-    const size = typeof spec === "string" && spec.endsWith("%")
-      ? Math.max(1, Math.floor((hosts.length * Number(spec.slice(0, -1))) / 100))
-      : Math.max(1, Number(spec));
+    const size =
+      typeof spec === "string" && spec.endsWith("%") ? Math.max(1, Math.floor((hosts.length * Number(spec.slice(0, -1))) / 100)) : Math.max(1, Number(spec));
     out.push(hosts.slice(i, i + size));
     i += size;
   }
   return out;
 }
-

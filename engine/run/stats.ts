@@ -42,4 +42,3 @@ export function countResult(s: HostStats, r: TaskResult): void {
     if (r.changed) s.changed++;
   }
 }
-

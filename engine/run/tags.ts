@@ -13,4 +13,3 @@ export function selectedByTags(task: Task, tags: string[], skipTags: string[]): 
   if (tags.length === 0 || tags.includes("all")) return !has("never");
   return tags.some(has) || (tags.includes("tagged") && task.tags.length > 0) || (tags.includes("untagged") && task.tags.length === 0);
 }
-

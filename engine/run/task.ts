@@ -11,7 +11,7 @@ import type { Change, Module, Plan, Probe, StepOutput } from "../module.ts";
 import { isWrite } from "../module.ts";
 import type { Connection, Become } from "../connection/types.ts";
 import { UnreachableError } from "../connection/types.ts";
-import { HostState, createProbe } from "../host/probe.ts";
+import { type HostState, createProbe } from "../host/probe.ts";
 import { atomicWrite } from "../host/remote.ts";
 import { commandLine } from "../shell.ts";
 import { condition, renderDeep, renderText, render } from "../template/template.ts";
@@ -113,7 +113,12 @@ async function applyPlan(plan: Plan, conn: Connection, state: HostState, probe: 
 }
 
 class StepError extends Error {
-  constructor(message: string, readonly code: number, readonly stdout: string, readonly stderr: string) {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
     super(message);
   }
 }
@@ -160,7 +165,6 @@ const taskLabel = (task: Task) => `'${task.name}' (${task.where.file.split("/").
 /** Plan and (unless checking) apply the task once, for one set of variables. */
 async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
   const started = Date.now();
-  const module = env.module!;
   const { plan, check, target, conn, probe, become, unknown } = await planOnce(task, host, vars, env);
   const base = { changes: plan.changes, values: { ...plan.result }, durationMs: 0 };
   if (plan.facts) Object.assign(host.facts, plan.facts);
@@ -169,7 +173,13 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     // What this plan read depends on a change not applied: it cannot say what it would do, nor what it would leave.
     target.state.project(plan, taskLabel(task), true);
     const { read, because } = unknown[0];
-    return { ...base, status: "unknown", changed: false, msg: `cannot know until an earlier change is applied: ${read} depends on ${because}`, durationMs: Date.now() - started };
+    return {
+      ...base,
+      status: "unknown",
+      changed: false,
+      msg: `cannot know until an earlier change is applied: ${read} depends on ${because}`,
+      durationMs: Date.now() - started,
+    };
   }
   if (plan.fail) return { ...base, status: "failed", changed: false, msg: plan.fail, durationMs: Date.now() - started };
   const shown = typeof plan.result?.msg === "string" ? plan.result.msg : undefined;
@@ -199,7 +209,14 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     };
   } catch (e) {
     if (e instanceof StepError) {
-      return { ...base, status: "failed", changed: false, msg: e.message, values: { rc: e.code, stdout: e.stdout, stderr: e.stderr }, durationMs: Date.now() - started };
+      return {
+        ...base,
+        status: "failed",
+        changed: false,
+        msg: e.message,
+        values: { rc: e.code, stdout: e.stdout, stderr: e.stderr },
+        durationMs: Date.now() - started,
+      };
     }
     throw e;
   }
@@ -257,9 +274,11 @@ function loopItems(task: Task, vars: Vars): unknown {
 async function planAll(task: Task, host: HostRun, varsList: Vars[], env: TaskEnvironment, ahead: boolean): Promise<void> {
   if (!env.module) return;
   const conditions = conditionsOf(task, env);
-  await Promise.allSettled(varsList.map(async (vars) => {
-    if (condition(conditions, vars)) await planOnce(task, host, vars, env, ahead);
-  }));
+  await Promise.allSettled(
+    varsList.map(async (vars) => {
+      if (condition(conditions, vars)) await planOnce(task, host, vars, env, ahead);
+    }),
+  );
 }
 
 /**
@@ -276,13 +295,15 @@ async function planAll(task: Task, host: HostRun, varsList: Vars[], env: TaskEnv
 export async function prefetch(tasks: [Task, TaskEnvironment][], host: HostRun): Promise<void> {
   const generation = host.state.generation;
   const prefetched = new WeakSet<object>();
-  await Promise.allSettled(tasks.map(async ([task, env]) => {
-    const vars = env.vars(host, task.vars);
-    const items = task.loop === undefined ? undefined : loopItems(task, vars);
-    const varsList = items === undefined ? [vars] : Array.isArray(items) ? items.map((item) => itemVars(task, host, env, item)) : [];
-    await planAll(task, host, varsList, env, true);
-    prefetched.add(task);
-  }));
+  await Promise.allSettled(
+    tasks.map(async ([task, env]) => {
+      const vars = env.vars(host, task.vars);
+      const items = task.loop === undefined ? undefined : loopItems(task, vars);
+      const varsList = items === undefined ? [vars] : Array.isArray(items) ? items.map((item) => itemVars(task, host, env, item)) : [];
+      await planAll(task, host, varsList, env, true);
+      prefetched.add(task);
+    }),
+  );
   if (host.state.generation === generation) host.state.prefetched = { generation, tasks: prefetched };
 }
 
@@ -310,7 +331,14 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
       // after another exactly as before, and an item after one that changed the host reads afresh.
       const { prefetched } = host.state;
       const cached = prefetched.generation === host.state.generation && prefetched.tasks.has(task);
-      if (items.length > 1 && !cached) await planAll(task, host, items.map((item) => itemVars(task, host, env, item)), env, false);
+      if (items.length > 1 && !cached)
+        await planAll(
+          task,
+          host,
+          items.map((item) => itemVars(task, host, env, item)),
+          env,
+          false,
+        );
       const results: TaskResult[] = [];
       for (const item of items) {
         const vars = itemVars(task, host, env, item);
@@ -330,7 +358,15 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
       const changed = results.some((r) => r.changed);
       const unknownItem = results.some((r) => r.status === "unknown");
       result = {
-        status: failedItem ? failedItem.status : results.length && results.every((r) => r.status === "skipped") ? "skipped" : unknownItem ? "unknown" : changed ? "changed" : "ok",
+        status: failedItem
+          ? failedItem.status
+          : results.length && results.every((r) => r.status === "skipped")
+            ? "skipped"
+            : unknownItem
+              ? "unknown"
+              : changed
+                ? "changed"
+                : "ok",
         changed,
         changes: results.flatMap((r) => r.changes),
         msg: failedItem ? `item ${failedItem.label}: ${failedItem.msg}` : undefined,

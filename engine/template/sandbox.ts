@@ -12,8 +12,19 @@ import nunjucks from "nunjucks";
 
 /** Names that lead from a value to code: constructors, prototypes, accessors, call forwarding. */
 const DENIED = new Set([
-  "constructor", "prototype", "__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__",
-  "__lookupSetter__", "caller", "callee", "arguments", "call", "apply", "bind",
+  "constructor",
+  "prototype",
+  "__proto__",
+  "__defineGetter__",
+  "__defineSetter__",
+  "__lookupGetter__",
+  "__lookupSetter__",
+  "caller",
+  "callee",
+  "arguments",
+  "call",
+  "apply",
+  "bind",
 ]);
 
 /**
@@ -27,7 +38,7 @@ export const VARIABLES = "\u0000vars";
 /** True when `key` is `obj`'s own data, or inherited from anything but Object.prototype/Function.prototype. */
 function visible(obj: object, key: string): boolean {
   for (let o: object | null = obj; o && o !== Object.prototype && o !== Function.prototype; o = Object.getPrototypeOf(o)) {
-    if (Object.prototype.hasOwnProperty.call(o, key)) return true;
+    if (Object.hasOwn(o, key)) return true;
   }
   return false;
 }
@@ -62,12 +73,12 @@ interface Context {
 
 function nameLookup(context: Context, frame: Frame | null | undefined, name: string): unknown {
   if (DENIED.has(name)) return undefined;
-  for (let f = frame; f; f = f.parent) if (Object.prototype.hasOwnProperty.call(f.variables, name)) return f.variables[name];
+  for (let f = frame; f; f = f.parent) if (Object.hasOwn(f.variables, name)) return f.variables[name];
   const ctx = context.ctx;
-  if (Object.prototype.hasOwnProperty.call(ctx, name)) return ctx[name];
+  if (Object.hasOwn(ctx, name)) return ctx[name];
   const vars = ctx[VARIABLES] as Record<string, unknown> | undefined;
   if (vars && visible(vars, name)) return vars[name];
-  return Object.prototype.hasOwnProperty.call(context.env.globals, name) ? context.env.globals[name] : undefined;
+  return Object.hasOwn(context.env.globals, name) ? context.env.globals[name] : undefined;
 }
 
 const runtime = (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime;

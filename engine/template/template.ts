@@ -51,11 +51,11 @@ const filters: Record<string, (...args: any[]) => unknown> = {
     const kw = args.find((a) => (a as Kwargs)?.__keywords) as Kwargs | undefined;
     if (kw?.attribute !== undefined) return list.map((x) => attr(x, String(kw.attribute)) ?? kw.default);
     const [name, ...rest] = args.filter((a) => !(a as Kwargs)?.__keywords) as [string, ...unknown[]];
-    const f = (Object.hasOwn(filters, name) ? filters[name] : undefined) ?? (env as unknown as { getFilter(n: string): (...a: unknown[]) => unknown }).getFilter(name);
+    const f =
+      (Object.hasOwn(filters, name) ? filters[name] : undefined) ?? (env as unknown as { getFilter(n: string): (...a: unknown[]) => unknown }).getFilter(name);
     return list.map((x) => f(x, ...rest));
   },
-  selectattr: (list: unknown[], key: string, test?: string, arg?: unknown) =>
-    list.filter((x) => (test ? testByName(test, attr(x, key), arg) : !!attr(x, key))),
+  selectattr: (list: unknown[], key: string, test?: string, arg?: unknown) => list.filter((x) => (test ? testByName(test, attr(x, key), arg) : !!attr(x, key))),
   rejectattr: (list: unknown[], key: string, test?: string, arg?: unknown) =>
     list.filter((x) => !(test ? testByName(test, attr(x, key), arg) : !!attr(x, key))),
   b64encode: (s: string) => Buffer.from(String(s), "utf8").toString("base64"),
@@ -206,7 +206,10 @@ function explain(e: unknown, source: string, vars: Vars): TemplateError {
     const name = undefinedName(source, vars);
     if (name) return new TemplateError(`'${name}' is undefined in ${JSON.stringify(source)}`);
   }
-  const reason = message.replace(/^\(unknown path\)\s*/, "").replace(/\s+/g, " ").trim();
+  const reason = message
+    .replace(/^\(unknown path\)\s*/, "")
+    .replace(/\s+/g, " ")
+    .trim();
   return new TemplateError(`cannot render ${JSON.stringify(source)}: ${reason}`);
 }
 

@@ -17,8 +17,11 @@ async function checkThenRun(playbook: string) {
   const real = await runPlaybook(playbook, { inventory });
   const status = (out: typeof check, task: string) => out.byTask(task, "localhost").status;
   // Unknown results, and commands check mode skips as Ansible does (their effect cannot be known), predict nothing.
-  const predicts = (r: (typeof check.results)[number]) => r.result.status !== "unknown" && !(r.result.status === "skipped" && r.result.msg?.startsWith("check mode:"));
-  const wrong = check.results.filter((r) => predicts(r) && status(real, r.task) !== r.result.status).map((r) => `${r.task}: check ${r.result.status}, real ${status(real, r.task)}`);
+  const predicts = (r: (typeof check.results)[number]) =>
+    r.result.status !== "unknown" && !(r.result.status === "skipped" && r.result.msg?.startsWith("check mode:"));
+  const wrong = check.results
+    .filter((r) => predicts(r) && status(real, r.task) !== r.result.status)
+    .map((r) => `${r.task}: check ${r.result.status}, real ${status(real, r.task)}`);
   return { check: (t: string) => check.byTask(t, "localhost"), wrong };
 }
 
@@ -34,7 +37,10 @@ test("a file in a directory that is only planned, and a tree removed: predicted 
     - { name: tree gone, file: { path: ${d}/old, state: absent } }
     - { name: below it, file: { path: ${d}/old/sub/f, state: absent } }
 `);
-  assert.equal(["dir", "in it", "again", "tree gone", "below it"].map((t) => check(t).status), ["changed", "changed", "ok", "changed", "ok"]);
+  assert.equal(
+    ["dir", "in it", "again", "tree gone", "below it"].map((t) => check(t).status),
+    ["changed", "changed", "ok", "changed", "ok"],
+  );
   assert.equal(wrong, []);
 });
 
@@ -59,11 +65,14 @@ test("recursive modes make what is below unknown, and the recap counts unknown a
   mkdirSync(join(d, "t"));
   writeFileSync(join(d, "t/f"), "x");
   const inventory = "localhost ansible_connection=local\n";
-  const out = await runPlaybook(`- hosts: all
+  const out = await runPlaybook(
+    `- hosts: all
   tasks:
     - { name: tree, file: { path: ${d}/t, state: directory, mode: "0700", recurse: true } }
     - { name: child, file: { path: ${d}/t/f, mode: "0700" } }
-`, { inventory, check: true });
+`,
+    { inventory, check: true },
+  );
   assert.is(out.byTask("child", "localhost").status, "unknown");
   assert.equal(out.stats.get("localhost"), { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0, unknown: 1 });
 });

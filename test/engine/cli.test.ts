@@ -14,14 +14,35 @@ const hoist = (args: string[]) => {
 
 test("-K reads the password from piped stdin (a line, or all of it without a newline)", () => {
   const secret = join(root, "dist", "engine", "cli", "secret.js");
-  for (const [input, want] of [["pw-1\nrest\n", "pw-1"], ["pw-2", "pw-2"], ["pw-3\r\n", "pw-3"], ["", ""]]) {
-    const r = spawnSync(process.execPath, ["--input-type=module", "-e", `const { readSecret } = await import(${JSON.stringify(secret)}); process.stdout.write(JSON.stringify(await readSecret("pw: ")));`], { input, encoding: "utf8" });
+  for (const [input, want] of [
+    ["pw-1\nrest\n", "pw-1"],
+    ["pw-2", "pw-2"],
+    ["pw-3\r\n", "pw-3"],
+    ["", ""],
+  ]) {
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { readSecret } = await import(${JSON.stringify(secret)}); process.stdout.write(JSON.stringify(await readSecret("pw: ")));`,
+      ],
+      { input, encoding: "utf8" },
+    );
     assert.is(r.stdout, JSON.stringify(want), `input ${JSON.stringify(input)}: ${r.stderr}`);
   }
 });
 
 test("module authors import the contract from the package", () => {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", 'const m = await import("hoist"); console.log([m.defineModule, m.defineFact, m.projectFact, m.unknowable].map((f) => typeof f).join(" "))'], { cwd: root, encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      'const m = await import("hoist"); console.log([m.defineModule, m.defineFact, m.projectFact, m.unknowable].map((f) => typeof f).join(" "))',
+    ],
+    { cwd: root, encoding: "utf8" },
+  );
   assert.is(r.stdout.trim(), "function function function function", r.stderr);
 });
 

@@ -21,7 +21,12 @@ test("deno runs hoist from the TypeScript sources", () => {
   const dir = tempDir();
   const pb = join(dir, "site.yaml");
   writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - { name: f, file: { path: ${dir}/out, content: "from deno\\n" } }\n`);
-  const run = (args: string[]) => spawnSync(deno, ["run", "-A", join(root, "engine/cli/main.ts"), "run", pb, ...args], { encoding: "utf8", cwd: root, env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" } });
+  const run = (args: string[]) =>
+    spawnSync(deno, ["run", "-A", join(root, "engine/cli/main.ts"), "run", pb, ...args], {
+      encoding: "utf8",
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    });
   const check = run(["--check", "--json"]);
   assert.is(check.status, 0, check.stderr);
   assert.is(JSON.parse(check.stdout).stats.localhost.changed, 1);

@@ -71,7 +71,10 @@ test("a play's reads reach the host as one command; loop items still apply in or
   assert.is(conn.commands, 1, "one stat batch for the play");
   writeFileSync(join(dir, "f3"), "tampered\n");
   const drift = await runPlaybook(pb, { check: true, connect: async () => conn });
-  assert.equal(drift.byTask("files").results!.map((r) => r.changed), [false, false, true, false, false, false, false, false]);
+  assert.equal(
+    drift.byTask("files").results!.map((r) => r.changed),
+    [false, false, true, false, false, false, false, false],
+  );
 });
 
 test("after a step, only reads of what it touched are forgotten", async () => {
@@ -83,17 +86,28 @@ test("after a step, only reads of what it touched are forgotten", async () => {
     ["/srv/c", null],
     ["/srv/ab", null],
   ]);
-  const conn = { host: "h", close: async () => {}, exec: async (command: string) => {
-    const paths = command.split("\n")[0].split(" ").slice(2);
-    const out = paths.filter((p) => stats.get(p)).map((p) => `${p}\0d 755 root root 4096 r \0`).join("");
-    return { code: 0, stdout: `${out}\n`, stderr: "" };
-  } } as Connection;
+  const conn = {
+    host: "h",
+    close: async () => {},
+    exec: async (command: string) => {
+      const paths = command.split("\n")[0].split(" ").slice(2);
+      const out = paths
+        .filter((p) => stats.get(p))
+        .map((p) => `${p}\0d 755 root root 4096 r \0`)
+        .join("");
+      return { code: 0, stdout: `${out}\n`, stderr: "" };
+    },
+  } as Connection;
   const probe = createProbe(conn, state, { check: false });
   await probe.statMany([...stats.keys()]);
   await probe.fact(defineFact({ name: "True", command: () => ["true"], parse: (r) => r.code }), {});
   const cached = () => [...state.cache.keys()].map((k) => k.slice(1)).sort();
   state.forget(["/srv/a/b"]);
-  assert.equal(cached(), ["stat:/srv", "stat:/srv/ab", "stat:/srv/c"], "the path, its missing parent and command output go; an existing parent and siblings stay");
+  assert.equal(
+    cached(),
+    ["stat:/srv", "stat:/srv/ab", "stat:/srv/c"],
+    "the path, its missing parent and command output go; an existing parent and siblings stay",
+  );
   state.forget();
   assert.equal(cached(), []);
 });
@@ -113,7 +127,10 @@ test("memo policy: a fact is read once until the host changes; a fresh one every
   state.forget();
   assert.is(await probe.fact(Counter, {}), 4, "read again once the host changed");
   const ahead = createProbe(conn, state, { check: false, ahead: true });
-  const refused = await ahead.fact(Slow, {}).then(() => undefined, (e: unknown) => e);
+  const refused = await ahead.fact(Slow, {}).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.instance(refused, NotAhead);
   assert.is(execs, 4, "nothing was run for the read that may not go ahead");
   assert.is(await probe.fact(Slow, {}), 5, "in its turn it is read");

@@ -14,7 +14,8 @@ import { tempDir } from "../helpers.ts";
 import { Redactor, REDACTED } from "../../engine/report/redact.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const hoist = (args: string[]) => spawnSync(process.execPath, [join(root, "bin", "hoist.js"), ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+const hoist = (args: string[]) =>
+  spawnSync(process.execPath, [join(root, "bin", "hoist.js"), ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
 
 test("a private key, a secret variable, the become password and no_log never reach text, --diff or --json", () => {
   const dir = tempDir();
@@ -23,7 +24,9 @@ test("a private key, a secret variable, the become password and no_log never rea
   const token = "tok-" + "9f8e7d6c5b4a";
   const become = "become-pw-123";
   const pb = join(dir, "site.yaml");
-  writeFileSync(pb, `- hosts: localhost
+  writeFileSync(
+    pb,
+    `- hosts: localhost
   secret: [api_token]
   vars: { api_token: "${token}", ansible_become_password: "${become}" }
   tasks:
@@ -31,7 +34,8 @@ test("a private key, a secret variable, the become password and no_log never rea
     - { name: token file, file: { path: ${dir}/token, content: "token={{ api_token }}\\n" } }
     - { name: say, debug: { msg: "calling with {{ api_token }} and {{ ansible_become_password }}" } }
     - { name: quiet, command: "echo ${"quiet-" + "output-42"}", no_log: true }
-`);
+`,
+  );
   // Before the real run: the key's change, marked and hidden.
   const json = JSON.parse(hoist(["run", pb, "--check", "--json"]).stdout);
   const keyChange = json.plays[0].results.find((r: { task: string }) => r.task === "key").diff[0];

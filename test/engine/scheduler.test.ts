@@ -25,7 +25,10 @@ test("tasks run in file order on a host by default", async () => {
     - record: { label: b, ms: 1 }
     - record: { label: c, ms: 1 }
 `);
-  assert.equal(log.filter((e) => e.at === "start").map((e) => e.label), ["a", "b", "c"]);
+  assert.equal(
+    log.filter((e) => e.at === "start").map((e) => e.label),
+    ["a", "b", "c"],
+  );
   assert.ok(time("start", "b") >= time("end", "a"));
   assert.ok(time("start", "c") >= time("end", "b"));
 });
@@ -135,7 +138,10 @@ test("handlers run once, at the end, only for hosts that changed", async () => {
     { inventory: INV },
   );
   const handlerRuns = out.results.filter((r) => r.kind === "handler");
-  assert.equal(handlerRuns.map((r) => r.host), ["m1"]);
+  assert.equal(
+    handlerRuns.map((r) => r.host),
+    ["m1"],
+  );
   assert.ok(time("start", "handler", "m1") >= time("end", "t3", "m1"));
 });
 
@@ -152,7 +158,10 @@ test("block, rescue and always", async () => {
         - { name: cleanup, record: { label: cleanup } }
     - { name: after, record: { label: after } }
 `);
-  assert.equal(out.results.map((r) => `${r.task}:${r.result.status}`), ["first:ok", "breaks:failed", "rescuer:ok", "cleanup:ok", "after:ok"]);
+  assert.equal(
+    out.results.map((r) => `${r.task}:${r.result.status}`),
+    ["first:ok", "breaks:failed", "rescuer:ok", "cleanup:ok", "after:ok"],
+  );
   assert.is(out.stats.get("localhost")!.rescued, 1);
 });
 
@@ -176,7 +185,13 @@ test("register, loop, when per item, changed_when and failed_when", async () => 
       register: k
       ignore_errors: true
 `);
-  assert.is(out.byTask("items").results!.map((r) => r.status).join(), "changed,skipped,changed");
+  assert.is(
+    out
+      .byTask("items")
+      .results!.map((r) => r.status)
+      .join(),
+    "changed,skipped,changed",
+  );
   assert.is(out.byTask("seen").status, "ok");
   assert.is(out.byTask("judged").status, "ok");
   assert.is(out.byTask("failing on purpose").status, "failed");
@@ -224,9 +239,17 @@ test("tags select tasks; always and never behave as in Ansible", async () => {
 `,
     { tags: ["config"] },
   );
-  assert.equal(log.filter((e) => e.at === "start").map((e) => e.label), ["b", "c"]);
-  await run(`- hosts: all\n  tasks:\n    - { record: { label: a }, tags: [install] }\n    - { record: { label: d }, tags: [never] }\n`, { skipTags: ["install"] });
-  assert.equal(log.filter((e) => e.at === "start").map((e) => e.label), []);
+  assert.equal(
+    log.filter((e) => e.at === "start").map((e) => e.label),
+    ["b", "c"],
+  );
+  await run(`- hosts: all\n  tasks:\n    - { record: { label: a }, tags: [install] }\n    - { record: { label: d }, tags: [never] }\n`, {
+    skipTags: ["install"],
+  });
+  assert.equal(
+    log.filter((e) => e.at === "start").map((e) => e.label),
+    [],
+  );
 });
 
 test("serial batches and max_fail_percentage stop a rolling update", async () => {
@@ -239,7 +262,10 @@ test("serial batches and max_fail_percentage stop a rolling update", async () =>
 `,
     { inventory: INV },
   );
-  assert.equal(out.results.map((r) => r.host), ["m1", "m2"]);
+  assert.equal(
+    out.results.map((r) => r.host),
+    ["m1", "m2"],
+  );
 });
 
 test.run();

@@ -10,7 +10,13 @@ test("a single expression keeps its type", () => {
 });
 
 test("filters real playbooks use", () => {
-  const v = { hosts: [{ name: "a", ip: "10.0.0.1" }, { name: "b", ip: "10.0.0.2" }], s: "a-b" };
+  const v = {
+    hosts: [
+      { name: "a", ip: "10.0.0.1" },
+      { name: "b", ip: "10.0.0.2" },
+    ],
+    s: "a-b",
+  };
   assert.is(render("{{ hosts | map(attribute='ip') | join(',') }}", v), "10.0.0.1,10.0.0.2");
   assert.is(render("{{ missing | default('x') }}", v), "x");
   assert.is(render("{{ hosts | first | to_json }}", v), '{"name":"a","ip":"10.0.0.1"}');
@@ -22,7 +28,10 @@ test("filters real playbooks use", () => {
 });
 
 test("undefined variables are errors naming the variable", () => {
-  assert.throws(() => render("{{ nope }}", {}), (e: Error) => e instanceof TemplateError && /'nope' is undefined/.test(e.message));
+  assert.throws(
+    () => render("{{ nope }}", {}),
+    (e: Error) => e instanceof TemplateError && /'nope' is undefined/.test(e.message),
+  );
   assert.throws(() => render("x {{ a.b }}", { a: {} }), /'a\.b' is undefined/);
   assert.throws(() => condition("nope == 1", {}), /'nope' is undefined/);
 });

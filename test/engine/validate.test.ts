@@ -38,7 +38,8 @@ test("the build precompiles every built-in schema, and its validators judge as a
     const precompiled = validatorFor(file.schema);
     assert.is(precompiled(a), fresh(b));
     assert.equal(a, b, "the same defaults were filled in");
-    const shape = (errors: typeof fresh.errors) => (errors ?? []).map((e) => [e.instancePath, e.keyword, e.params, (e.parentSchema as object | undefined) !== undefined]);
+    const shape = (errors: typeof fresh.errors) =>
+      (errors ?? []).map((e) => [e.instancePath, e.keyword, e.params, (e.parentSchema as object | undefined) !== undefined]);
     assert.equal(shape(precompiled.errors), shape(fresh.errors));
   }
 });
@@ -46,7 +47,10 @@ test("the build precompiles every built-in schema, and its validators judge as a
 test("a module from --modules with an invalid schema is refused, naming its file", async () => {
   const dir = tempDir();
   mkdirSync(join(dir, "mods"));
-  writeFileSync(join(dir, "mods", "bad.mjs"), `export default { name: "bad", schema: { type: "object", properties: { x: { type: "strng" } } }, plan: async () => ({ changes: [], steps: [] }) };\n`);
+  writeFileSync(
+    join(dir, "mods", "bad.mjs"),
+    `export default { name: "bad", schema: { type: "object", properties: { x: { type: "strng" } } }, plan: async () => ({ changes: [], steps: [] }) };\n`,
+  );
   try {
     await loadModules([join(dir, "mods")]);
     assert.unreachable("loaded");

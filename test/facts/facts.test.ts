@@ -29,11 +29,19 @@ for (const file of readdirSync(factsDir).filter((f) => /\.[jt]s$/.test(f) && !f.
 
 for (const [name, fact] of facts) {
   const dir = join(fixtures, name);
-  for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : []) {
+  for (const file of existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+    : []) {
     const fx = JSON.parse(readFileSync(join(dir, file), "utf8"));
     test(`${name}/${file}: ${fx.about}`, () => {
       assert.equal(fact.command(fx.args), fx.command);
-      if (fx.throws !== undefined) return assert.throws(() => fact.parse(fx.output, fx.args), (e: Error) => e.message === fx.throws);
+      if (fx.throws !== undefined)
+        return assert.throws(
+          () => fact.parse(fx.output, fx.args),
+          (e: Error) => e.message === fx.throws,
+        );
       assert.equal(JSON.parse(JSON.stringify(fact.parse(fx.output, fx.args))), fx.value);
     });
   }
@@ -41,8 +49,14 @@ for (const [name, fact] of facts) {
 
 test("every fact has fixtures, and every fixture directory names a fact", () => {
   const dirs = readdirSync(fixtures).filter((d) => !d.includes("."));
-  assert.equal([...facts.keys()].filter((n) => !dirs.includes(n)), []);
-  assert.equal(dirs.filter((d) => !facts.has(d)), []);
+  assert.equal(
+    [...facts.keys()].filter((n) => !dirs.includes(n)),
+    [],
+  );
+  assert.equal(
+    dirs.filter((d) => !facts.has(d)),
+    [],
+  );
 });
 
 test.run();

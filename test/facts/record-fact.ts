@@ -20,11 +20,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const factsDir = join(here, "..", "..", "facts");
 let fact: Fact | undefined;
 for (const file of readdirSync(factsDir).filter((f) => f.endsWith(".js"))) {
-  for (const v of Object.values(await import(pathToFileURL(join(factsDir, file)).href))) if ((v as Fact)?.name === name && typeof (v as Fact).parse === "function") fact = v as Fact;
+  for (const v of Object.values(await import(pathToFileURL(join(factsDir, file)).href)))
+    if ((v as Fact)?.name === name && typeof (v as Fact).parse === "function") fact = v as Fact;
 }
 if (!fact) throw new Error(`no fact named ${name} in ${factsDir}`);
 const args = JSON.parse(argsJson);
-const conn = await openConnection(host, hostVariables(loadInventory(inventory), host), { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 } });
+const conn = await openConnection(host, hostVariables(loadInventory(inventory), host), {
+  ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 },
+});
 const output = await conn.exec(commandLine(fact.command(args)));
 await conn.close();
 let parsed: { value: unknown } | { throws: string };
@@ -35,5 +38,8 @@ try {
 }
 const dir = join(here, "..", "..", "..", "test", "facts", name);
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, `${caseName}.json`), JSON.stringify({ about: `${about} (recorded on a lab host)`, args, command: fact.command(args), output, ...parsed }, null, 2) + "\n");
+writeFileSync(
+  join(dir, `${caseName}.json`),
+  JSON.stringify({ about: `${about} (recorded on a lab host)`, args, command: fact.command(args), output, ...parsed }, null, 2) + "\n",
+);
 console.log(JSON.stringify(parsed, null, 2));

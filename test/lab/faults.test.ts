@@ -68,7 +68,16 @@ test("a refused connection is retried with backoff and gets through once the por
   const dir = tempDir();
   const knownHosts = join(dir, "known_hosts");
   writeFileSync(knownHosts, "");
-  const options = { host: "node1", address: "127.0.0.1", port, user: "root", privateKeyFile: session.lab.key, knownHostsFile: knownHosts, acceptNewHostKeys: true, connectTimeoutMs: 3000 };
+  const options = {
+    host: "node1",
+    address: "127.0.0.1",
+    port,
+    user: "root",
+    privateKeyFile: session.lab.key,
+    knownHostsFile: knownHosts,
+    acceptNewHostKeys: true,
+    connectTimeoutMs: 3000,
+  };
   try {
     await SshConnection.open({ ...options, attempts: 1 });
     assert.unreachable("connected to a closed port");
@@ -102,11 +111,14 @@ test("a refused connection is retried with backoff and gets through once the por
 test("Ctrl-C: the running step finishes, nothing new starts, exit 130, connections closed", async () => {
   const dir = tempDir();
   const pb = join(dir, "site.yaml");
-  writeFileSync(pb, `- hosts: lab
+  writeFileSync(
+    pb,
+    `- hosts: lab
   tasks:
     - { name: slow, command: "sleep 2.5" }
     - { name: after, file: { path: /root/after-interrupt, content: "x\\n" } }
-`);
+`,
+  );
   const child = spawn(process.execPath, [join(process.cwd(), "bin/hoist.js"), "run", pb, "-i", session.lab.inventory], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
@@ -118,7 +130,8 @@ test("Ctrl-C: the running step finishes, nothing new starts, exit 130, connectio
   assert.is(code, 130, output);
   assert.match(output, /interrupted: letting running tasks finish/);
   assert.match(output, /changed: \[node1\] slow/, "the running command finished");
-  for (const h of ["node1", "node2"]) assert.is(await session.sh(h, "test -e /root/after-interrupt && echo yes || echo no"), "no\n", "the next task never started");
+  for (const h of ["node1", "node2"])
+    assert.is(await session.sh(h, "test -e /root/after-interrupt && echo yes || echo no"), "no\n", "the next task never started");
   // Our own check is the one SSH session left on the host.
   let sessions = "";
   for (let i = 0; i < 20 && sessions !== "1\n"; i++) {

@@ -24,7 +24,11 @@ const SPREAD_MS = 50;
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
 /** Run the real CLI; `signals` are sent after the given delays (ms from start). */
-function hoist(args: string[], signals: [number, NodeJS.Signals][] = [], stdin?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function hoist(
+  args: string[],
+  signals: [number, NodeJS.Signals][] = [],
+  stdin?: string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(root, "bin/hoist.js"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -43,11 +47,14 @@ test("become: the password reaches sudo only when it asks (NOPASSWD, cached cred
 echo '${user}:${secret}' | chpasswd
 printf '%s\\n' '${rule}' > /etc/sudoers.d/${user}; chmod 0440 /etc/sudoers.d/${user}
 mkdir -p /home/${user}/.ssh; cp /root/.ssh/authorized_keys /home/${user}/.ssh/; chown -R ${user} /home/${user}/.ssh`;
-  await session.sh("node1", [
-    setup("nopw", "nopw ALL=(ALL) NOPASSWD: ALL"),
-    setup("cached", "Defaults:cached timestamp_type=global, timestamp_timeout=30\ncached ALL=(ALL) ALL"),
-    setup("prompt", "Defaults:prompt timestamp_timeout=0\nprompt ALL=(ALL) ALL"),
-  ].join("\n"));
+  await session.sh(
+    "node1",
+    [
+      setup("nopw", "nopw ALL=(ALL) NOPASSWD: ALL"),
+      setup("cached", "Defaults:cached timestamp_type=global, timestamp_timeout=30\ncached ALL=(ALL) ALL"),
+      setup("prompt", "Defaults:prompt timestamp_timeout=0\nprompt ALL=(ALL) ALL"),
+    ].join("\n"),
+  );
   // Cached credentials: a login of the user's own authenticates once; hoist's run then finds them cached.
   const cachedLogin = await session.open("node1", { ansible_user: "cached" });
   assert.is((await cachedLogin.exec("sudo -S -p '' -v", { stdin: `${secret}\n` })).code, 0);
@@ -68,15 +75,28 @@ mkdir -p /home/${user}/.ssh; cp /root/.ssh/authorized_keys /home/${user}/.ssh/; 
     const second = await run();
     const onHost = await session.sh("node1", `cat /root/become-${user}`);
     tried++;
-    const ok = first.byTask("whoami").values.stdout === "0\n" && onHost === content && !onHost.includes(secret) &&
-      first.byTask("stdin").values.stdout === "given input" && second.byTask("write").status === "ok" &&
+    const ok =
+      first.byTask("whoami").values.stdout === "0\n" &&
+      onHost === content &&
+      !onHost.includes(secret) &&
+      first.byTask("stdin").values.stdout === "given input" &&
+      second.byTask("write").status === "ok" &&
       !JSON.stringify([first.results, second.results]).includes(secret);
     if (ok) held++;
-    else console.log(`become as ${user}: ${JSON.stringify(first.results.map((r) => [r.task, r.result.status, r.result.msg]))} on host: ${JSON.stringify(onHost)}`);
+    else
+      console.log(`become as ${user}: ${JSON.stringify(first.results.map((r) => [r.task, r.result.status, r.result.msg]))} on host: ${JSON.stringify(onHost)}`);
   }
-  const wrong = await session.run(`- hosts: node1\n  become: true\n  tasks:\n    - { name: whoami, command: id -u }\n`, { connect: (h) => session.open(h, { ansible_user: "prompt" }), extraVars: { ansible_become_password: "wrong" } });
+  const wrong = await session.run(`- hosts: node1\n  become: true\n  tasks:\n    - { name: whoami, command: id -u }\n`, {
+    connect: (h) => session.open(h, { ansible_user: "prompt" }),
+    extraVars: { ansible_become_password: "wrong" },
+  });
   tried++;
-  if (wrong.byTask("whoami").status === "failed" && /refused by sudo/.test(wrong.byTask("whoami").msg ?? "") && !JSON.stringify(wrong.results).includes("wrong\n")) held++;
+  if (
+    wrong.byTask("whoami").status === "failed" &&
+    /refused by sudo/.test(wrong.byTask("whoami").msg ?? "") &&
+    !JSON.stringify(wrong.results).includes("wrong\n")
+  )
+    held++;
   tally("become password only when sudo asks", tried, held);
   assert.is(held, tried);
 });
@@ -86,12 +106,18 @@ test("kill -9 and a double Ctrl-C during big writes leave every file whole: old 
   const inventory = session.lab.inventory;
   const files = 6;
   const playbook = join(dir, "big.yaml");
-  writeFileSync(playbook, `- hosts: node2\n  tasks:\n${Array.from({ length: files }, (_, i) => `    - file: { path: /root/big${i}, src: blob${i} }\n`).join("")}`);
+  writeFileSync(
+    playbook,
+    `- hosts: node2\n  tasks:\n${Array.from({ length: files }, (_, i) => `    - file: { path: /root/big${i}, src: blob${i} }\n`).join("")}`,
+  );
   await session.sh("node2", "rm -f /root/big*");
   const known: string[][] = Array.from({ length: files }, () => ["absent"]);
   const trials: [number, NodeJS.Signals][][] = [
     ...Array.from({ length: 12 }, (_, i): [number, NodeJS.Signals][] => [[START_MS + i * SPREAD_MS, "SIGKILL"]]),
-    ...Array.from({ length: 6 }, (_, i): [number, NodeJS.Signals][] => [[START_MS + i * 2 * SPREAD_MS, "SIGINT"], [START_MS + i * 2 * SPREAD_MS + 20, "SIGINT"]]),
+    ...Array.from({ length: 6 }, (_, i): [number, NodeJS.Signals][] => [
+      [START_MS + i * 2 * SPREAD_MS, "SIGINT"],
+      [START_MS + i * 2 * SPREAD_MS + 20, "SIGINT"],
+    ]),
   ];
   let cut = 0;
   let interrupted = 0;
@@ -105,7 +131,10 @@ test("kill -9 and a double Ctrl-C during big writes leave every file whole: old 
     }
     const r = await hoist(["run", playbook, "-i", inventory], signals);
     if (r.code !== 0) interrupted++;
-    const sums = await session.sh("node2", `for i in $(seq 0 ${files - 1}); do [ -e /root/big$i ] && sha256sum < /root/big$i | cut -d' ' -f1 || echo absent; done; ls -a /root | grep -c '^\\.hoist\\.' || true`);
+    const sums = await session.sh(
+      "node2",
+      `for i in $(seq 0 ${files - 1}); do [ -e /root/big$i ] && sha256sum < /root/big$i | cut -d' ' -f1 || echo absent; done; ls -a /root | grep -c '^\\.hoist\\.' || true`,
+    );
     const lines = sums.trim().split("\n");
     const landed = known.filter((k, i) => lines[i] === k[k.length - 1]).length;
     if (landed > 0 && landed < files) midway++;
@@ -123,7 +152,9 @@ test("kill -9 and a double Ctrl-C during big writes leave every file whole: old 
 test("host keys: another type and @revoked entries are refused as OpenSSH refuses them (compared with ssh itself)", async () => {
   const host = "node1";
   const address = String(session.vars(host).ansible_host);
-  const real = readFileSync(session.lab.knownHosts, "utf8").split("\n").find((l) => l.startsWith(`${address} `))!;
+  const real = readFileSync(session.lab.knownHosts, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${address} `))!;
   const [, realType, realKey] = real.split(" ");
   const dir = tempDir();
   spawnSync("ssh-keygen", ["-q", "-t", "ecdsa", "-N", "", "-f", join(dir, "other")]);
@@ -147,13 +178,37 @@ test("host keys: another type and @revoked entries are refused as OpenSSH refuse
       const file = join(dir, `kh-${agree}-${acceptNew}`);
       writeFileSync(file, lines.map((l) => l + "\n").join(""));
       const before = readFileSync(file, "utf8");
-      const ours = await session.open(host, { hoist_known_hosts: file }, { acceptNewHostKeys: acceptNew, attempts: 1 }).then((c) => (c.close(), true), () => false);
+      const ours = await session.open(host, { hoist_known_hosts: file }, { acceptNewHostKeys: acceptNew, attempts: 1 }).then(
+        async (c) => {
+          await c.close();
+          return true;
+        },
+        () => false,
+      );
       const ourFile = readFileSync(file, "utf8");
       writeFileSync(file, before);
-      const ssh = spawnSync("ssh", ["-o", `UserKnownHostsFile=${file}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", `StrictHostKeyChecking=${acceptNew ? "accept-new" : "yes"}`, "-o", "BatchMode=yes", "-o", "CheckHostIP=no", "-i", session.lab.key, `root@${address}`, "true"]);
+      const ssh = spawnSync("ssh", [
+        "-o",
+        `UserKnownHostsFile=${file}`,
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        `StrictHostKeyChecking=${acceptNew ? "accept-new" : "yes"}`,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "CheckHostIP=no",
+        "-i",
+        session.lab.key,
+        `root@${address}`,
+        "true",
+      ]);
       const theirs = ssh.status === 0;
       if (ours === theirs && (ourFile === before) === (readFileSync(file, "utf8") === before)) agree++;
-      else console.log(`host keys: ${what} (accept-new ${acceptNew}): hoist ${ours ? "accepts" : "refuses"}, ssh ${theirs ? "accepts" : "refuses"}: ${ssh.stderr.toString().trim().split("\n").pop()}`);
+      else
+        console.log(
+          `host keys: ${what} (accept-new ${acceptNew}): hoist ${ours ? "accepts" : "refuses"}, ssh ${theirs ? "accepts" : "refuses"}: ${ssh.stderr.toString().trim().split("\n").pop()}`,
+        );
     }
   }
   tally("host key verdicts equal to OpenSSH's", files.length * 2, agree);

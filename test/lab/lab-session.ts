@@ -16,7 +16,11 @@ import type { Connection } from "../../engine/connection/types.ts";
  * it needs root on Linux with systemd-nspawn or apt to install it.
  */
 export function skipUnlessLab(tests: number): void {
-  const canRun = process.platform === "linux" && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v systemd-nspawn || apt-get -v"]).status === 0 && !process.env.HOIST_NO_LAB;
+  const canRun =
+    process.platform === "linux" &&
+    process.getuid?.() === 0 &&
+    spawnSync("sh", ["-c", "command -v systemd-nspawn || apt-get -v"]).status === 0 &&
+    !process.env.HOIST_NO_LAB;
   if (!canRun) {
     console.log(`SKIPPED ${tests} lab integration tests: they need root on Linux with systemd-nspawn (set up by .ci/run)`);
     process.exit(0);
@@ -57,7 +61,8 @@ export function labSession(name: string, hosts: number): LabSession {
       return lab!;
     },
     vars: (h) => hostVariables(loadInventory(lab!.inventory), h),
-    open: (h, extra = {}, ssh = {}) => openConnection(h, { ...session.vars(h), ...extra }, { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2, ...ssh } }),
+    open: (h, extra = {}, ssh = {}) =>
+      openConnection(h, { ...session.vars(h), ...extra }, { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2, ...ssh } }),
     run: (pb, opts = {}) => runPlaybook(pb, { inventory: readFileSync(lab!.inventory, "utf8"), connect: (h) => session.open(h), ...opts }),
     async sh(host, command) {
       const c = await session.open(host);

@@ -39,7 +39,9 @@ test("ssh: exit codes, separate stdout and stderr, many commands on one session"
 
 test("ssh: commands given together share one session and one write; answers stay apart", async () => {
   const c = await open("node1");
-  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => c.exec(i === 7 ? "cat" : `echo out${i}; echo err${i} >&2; exit ${i % 4}`, i === 7 ? { stdin: "in7" } : {})));
+  const results = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => c.exec(i === 7 ? "cat" : `echo out${i}; echo err${i} >&2; exit ${i % 4}`, i === 7 ? { stdin: "in7" } : {})),
+  );
   results.forEach((r, i) => assert.equal(r, i === 7 ? { code: 0, stdout: "in7", stderr: "" } : { code: i % 4, stdout: `out${i}\n`, stderr: `err${i}\n` }));
   // $PPID is the sshd process serving this connection; each session is one sh under it.
   assert.is((await c.exec("pgrep -c -P $PPID")).stdout.trim(), "1");
@@ -97,7 +99,17 @@ test("ssh: become with a sudo password never echoes it", async () => {
 test("ssh: a password, and a key held by the SSH agent, authenticate", async () => {
   const password = "pw-" + randomBytes(6).toString("hex");
   await session.sh("node2", `id pwuser >/dev/null 2>&1 || useradd -m -s /bin/bash pwuser; echo 'pwuser:${password}' | chpasswd`);
-  const byPassword = await SshConnection.open({ host: "node2", address: String(vars("node2").ansible_host), user: "pwuser", password, privateKeyFile: "/nonexistent", knownHostsFile: session.lab.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 1 });
+  const byPassword = await SshConnection.open({
+    host: "node2",
+    address: String(vars("node2").ansible_host),
+    user: "pwuser",
+    password,
+    privateKeyFile: "/nonexistent",
+    knownHostsFile: session.lab.knownHosts,
+    acceptNewHostKeys: false,
+    connectTimeoutMs: 5000,
+    attempts: 1,
+  });
   assert.is((await byPassword.exec("id -un")).stdout, "pwuser\n");
   await byPassword.close();
   const socket = join(tempDir(), "agent.sock");
@@ -107,7 +119,16 @@ test("ssh: a password, and a key held by the SSH agent, authenticate", async () 
   try {
     assert.is(spawnSync("ssh-add", ["-q", session.lab.key], { env: { ...process.env, SSH_AUTH_SOCK: socket } }).status, 0);
     process.env.SSH_AUTH_SOCK = socket;
-    const byAgent = await SshConnection.open({ host: "node2", address: String(vars("node2").ansible_host), user: "root", privateKeyFile: "/nonexistent", knownHostsFile: session.lab.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 1 });
+    const byAgent = await SshConnection.open({
+      host: "node2",
+      address: String(vars("node2").ansible_host),
+      user: "root",
+      privateKeyFile: "/nonexistent",
+      knownHostsFile: session.lab.knownHosts,
+      acceptNewHostKeys: false,
+      connectTimeoutMs: 5000,
+      attempts: 1,
+    });
     assert.is((await byAgent.exec("hostname")).stdout, "node2\n");
     await byAgent.close();
   } finally {
@@ -128,7 +149,9 @@ test("ssh: unknown and changed host keys are refused; accept-new records them", 
     assert.match((e as Error).message, /host key for .* is not known .*--accept-new-host-keys/);
   }
   const forged = join(dir, "forged");
-  const other = readFileSync(session.lab.knownHosts, "utf8").split("\n").find((l) => l.startsWith(vars("node2").ansible_host as string))!;
+  const other = readFileSync(session.lab.knownHosts, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(vars("node2").ansible_host as string))!;
   writeFileSync(forged, other.replace(/^\S+/, vars("node1").ansible_host as string) + "\n");
   try {
     await open("node1", { hoist_known_hosts: forged });
@@ -138,13 +161,20 @@ test("ssh: unknown and changed host keys are refused; accept-new records them", 
   }
   const recorded = join(dir, "recorded");
   copyFileSync(empty, recorded);
-  const c = await openConnection("node1", { ...vars("node1"), hoist_known_hosts: recorded }, { ssh: { acceptNewHostKeys: true, connectTimeoutMs: 5000, attempts: 1 } });
+  const c = await openConnection(
+    "node1",
+    { ...vars("node1"), hoist_known_hosts: recorded },
+    { ssh: { acceptNewHostKeys: true, connectTimeoutMs: 5000, attempts: 1 } },
+  );
   await c.close();
   assert.match(readFileSync(recorded, "utf8"), new RegExp(`^${vars("node1").ansible_host} ssh-ed25519 `));
 });
 
 test("an unreachable host beside reachable ones: the others finish", async () => {
-  const inventory = readFileSync(session.lab.inventory, "utf8").replace("[lab]\n", `[lab]\nghost ansible_host=${String(vars("node1").ansible_host).replace(/\.\d+$/, ".99")}\n`);
+  const inventory = readFileSync(session.lab.inventory, "utf8").replace(
+    "[lab]\n",
+    `[lab]\nghost ansible_host=${String(vars("node1").ansible_host).replace(/\.\d+$/, ".99")}\n`,
+  );
   const started = Date.now();
   const out = await labRun(`- hosts: lab\n  tasks:\n    - { name: t, command: "true" }\n`, { inventory });
   assert.is(out.byTask("t", "ghost").status, "unreachable");
@@ -197,7 +227,8 @@ test("hoist run against the lab inventory from the command line", async () => {
   const dir = tempDir();
   const pb = join(dir, "site.yaml");
   writeFileSync(pb, `- hosts: lab\n  tasks:\n    - { name: motd, file: { path: /etc/motd, content: "lab {{ inventory_hostname }}\\n" } }\n`);
-  const cli = (args: string[]) => spawnSync(process.execPath, [join(process.cwd(), "bin/hoist.js"), "run", pb, "-i", session.lab.inventory, ...args], { encoding: "utf8" });
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [join(process.cwd(), "bin/hoist.js"), "run", pb, "-i", session.lab.inventory, ...args], { encoding: "utf8" });
   assert.is(cli(["--check", "--detailed-exitcode"]).status, 2);
   assert.is(cli([]).status, 0);
   const again = cli(["--check", "--detailed-exitcode"]);
@@ -209,7 +240,14 @@ test("ssh config: HostName, User and IdentityFile from ~/.ssh/config-style files
   const dir = tempDir();
   const config = join(dir, "config");
   writeFileSync(config, `Host lab-alias\n  HostName ${vars("node1").ansible_host}\n  User root\n  IdentityFile ${session.lab.key}\n`);
-  const c = await SshConnection.open({ host: "lab-alias", sshConfigFile: config, knownHostsFile: session.lab.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 1 });
+  const c = await SshConnection.open({
+    host: "lab-alias",
+    sshConfigFile: config,
+    knownHostsFile: session.lab.knownHosts,
+    acceptNewHostKeys: false,
+    connectTimeoutMs: 5000,
+    attempts: 1,
+  });
   assert.is((await c.exec("hostname")).stdout, "node1\n");
   await c.close();
 });

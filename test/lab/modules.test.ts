@@ -30,7 +30,10 @@ test("check mode tells the truth: a unit a planned install may bring is unknown,
   for (const h of HOSTS) {
     // An unrelated pending change (sysctl) does not make a misspelt unit plausible: it fails, as the real run will.
     assert.is(check.byTask("misspelt", h).status, "failed", check.byTask("misspelt", h).msg);
-    assert.ok(check.byTask("haproxy", h).changes.some((c) => c.field === "package liblua5.3-0 (dependency)"), "apt's simulation names the dependencies");
+    assert.ok(
+      check.byTask("haproxy", h).changes.some((c) => c.field === "package liblua5.3-0 (dependency)"),
+      "apt's simulation names the dependencies",
+    );
     for (const t of ["running", "config dir"]) {
       assert.is(check.byTask(t, h).status, "unknown", `${t}: ${check.byTask(t, h).msg}`);
       assert.match(check.byTask(t, h).msg!, /cannot know until an earlier change is applied: .* depends on 'haproxy' \(playbook\.yaml:\d+\)/);
@@ -42,8 +45,13 @@ test("check mode tells the truth: a unit a planned install may bring is unknown,
   // Every task check mode predicted, the real run did; the unknown ones it could not have said.
   const predicted = check.results.filter((r) => r.result.status !== "unknown");
   const wrong = predicted.filter((r) => real.byTask(r.task, r.host).status !== r.result.status);
-  console.log(`check-mode truth: ${predicted.length - wrong.length} of ${check.results.length} task results predicted exactly, ${check.results.length - predicted.length} unknown, ${wrong.length} wrong`);
-  assert.equal(wrong.map((r) => `${r.task}@${r.host}: check ${r.result.status}, real ${real.byTask(r.task, r.host).status}`), []);
+  console.log(
+    `check-mode truth: ${predicted.length - wrong.length} of ${check.results.length} task results predicted exactly, ${check.results.length - predicted.length} unknown, ${wrong.length} wrong`,
+  );
+  assert.equal(
+    wrong.map((r) => `${r.task}@${r.host}: check ${r.result.status}, real ${real.byTask(r.task, r.host).status}`),
+    [],
+  );
   await lab.run(`- hosts: lab\n  tasks:\n    - { apt: { name: haproxy, state: absent, purge: true } }\n    - { file: { path: /srv/truth, state: absent } }\n`);
 });
 
@@ -64,7 +72,10 @@ test("apt: one transaction from the lab repository, re-run, tamper, remove", asy
   await lab.sh("node2", "apt-get remove -y -q tree >/dev/null 2>&1");
   const drift = await lab.run(pb, { check: true });
   assert.equal(changedOn(drift, "tools"), ["node2"]);
-  assert.equal(drift.byTask("tools", "node2").changes.map((c) => [c.field, c.before]), [["package tree", null]]);
+  assert.equal(
+    drift.byTask("tools", "node2").changes.map((c) => [c.field, c.before]),
+    [["package tree", null]],
+  );
   const removed = await lab.run(`- hosts: lab\n  tasks:\n    - { name: gone, apt: { name: [tree, socat], state: absent, purge: true } }\n`);
   assert.equal(changedOn(removed, "gone"), HOSTS);
   assert.is(await lab.sh("node1", "dpkg-query -W -f='${db:Status-Abbrev}' socat 2>/dev/null || echo none"), "none\n");
@@ -156,7 +167,11 @@ test("swap: a swap file on, priority, re-run, tamper, then off for good", async 
   assert.equal(changedOn(drift, "swap"), ["node1"]);
   const off = await lab.run(`- hosts: lab\n  tasks:\n    - { name: off, swap: { state: "off" } }\n`);
   assert.equal(changedOn(off, "off"), HOSTS);
-  assert.equal(off.byTask("off", "node1").changes.map((c) => c.field), ["content"], "node1's swap was off already: only its fstab line");
+  assert.equal(
+    off.byTask("off", "node1").changes.map((c) => c.field),
+    ["content"],
+    "node1's swap was off already: only its fstab line",
+  );
   for (const h of HOSTS) {
     assert.not.match(await lab.sh(h, "cat /proc/swaps"), `mtest-${h}`);
     assert.match(await lab.sh(h, "cat /etc/fstab"), `#/swap/mtest-${h}.swap none swap`);
@@ -185,15 +200,26 @@ test("file over SSH: lines in /etc/hosts, a validated write that fails leaves th
 
 test("every example playbook runs against the lab: check, apply, re-run changed=0", async () => {
   const dir = join(process.cwd(), "playbooks", "examples");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()) {
     const pb = readFileSync(join(dir, file), "utf8");
     const check = await lab.run(pb, { check: true });
     const failed = check.results.filter((r) => r.result.status === "failed");
-    assert.equal(failed.map((r) => `${r.task}@${r.host}: ${r.result.msg}`), [], `${file} --check`);
+    assert.equal(
+      failed.map((r) => `${r.task}@${r.host}: ${r.result.msg}`),
+      [],
+      `${file} --check`,
+    );
     const apply = await lab.run(pb);
-    assert.equal(apply.results.filter((r) => r.result.status === "failed").map((r) => `${r.task}@${r.host}: ${r.result.msg}`), [], file);
+    assert.equal(
+      apply.results.filter((r) => r.result.status === "failed").map((r) => `${r.task}@${r.host}: ${r.result.msg}`),
+      [],
+      file,
+    );
     const again = await lab.run(pb);
-    for (const h of HOSTS) assert.is(again.stats.get(h)!.changed, 0, `${file} re-run on ${h}: ${again.results.filter((r) => r.result.changed).map((r) => r.task)}`);
+    for (const h of HOSTS)
+      assert.is(again.stats.get(h)!.changed, 0, `${file} re-run on ${h}: ${again.results.filter((r) => r.result.changed).map((r) => r.task)}`);
   }
 });
 

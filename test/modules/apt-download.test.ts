@@ -18,18 +18,33 @@ const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQENBF...\n-----END PGP PUBLI
 async function downloadStep(url: string): Promise<string[]> {
   const apt = (await modules()).get("apt")!;
   // The plan reads nothing but that the key and list files are not there yet.
-  const probe = { host: "here", check: false, stat: async () => null, statMany: async (ps: string[]) => new Map(ps.map((p) => [p, null])), readFile: async () => null, fact: async () => { throw new Error("no fact"); } } as unknown as Probe;
+  const probe = {
+    host: "here",
+    check: false,
+    stat: async () => null,
+    statMany: async (ps: string[]) => new Map(ps.map((p) => [p, null])),
+    readFile: async () => null,
+    fact: async () => {
+      throw new Error("no fact");
+    },
+  } as unknown as Probe;
   const plan = await apt.plan({ repo: "deb https://example.invalid/deb /", key: url, filename: "t" }, probe, {} as never);
   return plan.steps.map((s) => ("run" in s ? s.run : [])).find((r) => r.some((w) => w === url))!;
 }
 
 test("the key lands whole when the server answers; nothing is left when both downloaders fail", async () => {
-  const server = createServer((req, res) => (req.url === "/key.asc" ? res.end(KEY) : (res.statusCode = 404, res.end())));
+  const server = createServer((req, res) => {
+    if (req.url !== "/key.asc") res.statusCode = 404;
+    res.end(req.url === "/key.asc" ? KEY : "");
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as { port: number }).port;
   try {
     const dir = tempDir();
-    for (const [path, ok] of [["/key.asc", true], ["/missing.asc", false]] as const) {
+    for (const [path, ok] of [
+      ["/key.asc", true],
+      ["/missing.asc", false],
+    ] as const) {
       const url = `http://127.0.0.1:${port}${path}`;
       const step = await downloadStep(url);
       const target = join(dir, `${ok}.asc`);

@@ -12,16 +12,21 @@ function cycle(pb: (d: string) => string) {
 }
 
 test("file: check changes nothing, apply changes, re-run is ok, tamper is detected", async () => {
-  const { dir, run } = cycle((d) => `- hosts: all
+  const { dir, run } = cycle(
+    (d) => `- hosts: all
   tasks:
     - { name: dir, file: { path: ${d}/conf, state: directory, mode: "0750" } }
     - { name: content, file: { path: ${d}/conf/app.conf, content: "port=80\\n", mode: "0640" } }
     - { name: line, file: { path: ${d}/conf/sysctl.conf, line: "vm.swappiness = 0", regexp: "^vm.swappiness" } }
     - { name: block, file: { path: ${d}/conf/hosts, block: "10.0.0.1 m1\\n10.0.0.2 m2" } }
     - { name: link, file: { path: ${d}/current, state: link, src: ${d}/conf } }
-`);
+`,
+  );
   const check = await run({ check: true });
-  assert.equal(check.results.map((r) => r.result.status), ["changed", "changed", "changed", "changed", "changed"]);
+  assert.equal(
+    check.results.map((r) => r.result.status),
+    ["changed", "changed", "changed", "changed", "changed"],
+  );
   assert.not.ok(existsSync(join(dir, "conf")), "check mode wrote nothing");
   // Planned against the projected state: the directory does not exist yet, yet the file in it plans cleanly.
   assert.equal(check.byTask("content").changes[0], { field: "content", path: `${dir}/conf/app.conf`, before: null, after: "port=80\n" });

@@ -30,7 +30,11 @@ interface Fixture {
   hostname?: string;
   args: Record<string, unknown>;
   check?: boolean;
-  host?: { facts?: { fact: string; args: unknown; value?: unknown; throws?: string }[]; files?: Record<string, string | null>; stats?: Record<string, Stat | null>; };
+  host?: {
+    facts?: { fact: string; args: unknown; value?: unknown; throws?: string }[];
+    files?: Record<string, string | null>;
+    stats?: Record<string, Stat | null>;
+  };
   expect: { changes?: unknown[]; steps?: unknown[]; reason?: string; fail?: string; invalid?: string; throws?: string; projects?: unknown[] };
 }
 
@@ -39,7 +43,8 @@ function fixtureProbe(fx: Fixture): Probe {
   const missing = (what: string) => new Error(`the fixture records no answer for ${what}`);
   const stat = (path: string) => {
     if (host.stats && path in host.stats) return host.stats[path];
-    if (host.files && path in host.files) return host.files[path] === null ? null : { type: "file" as const, mode: "0644", owner: "root", group: "root", size: host.files[path]!.length };
+    if (host.files && path in host.files)
+      return host.files[path] === null ? null : { type: "file" as const, mode: "0644", owner: "root", group: "root", size: host.files[path]!.length };
     throw missing(`stat ${path}`);
   };
   return {
@@ -77,18 +82,23 @@ const dirs = readdirSync(sourceDir).filter((d) => existsSync(join(sourceDir, d))
 let count = 0;
 for (const dir of dirs) {
   const module = registry.get(dir);
-  for (const file of readdirSync(join(sourceDir, dir)).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(join(sourceDir, dir))
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     count++;
     const fx = JSON.parse(readFileSync(join(sourceDir, dir, file), "utf8")) as Fixture;
     test(`${dir}/${file}: ${fx.about}`, async () => {
       assert.ok(module, `no module named ${dir}`);
       const args = structuredClone(fx.args);
       if (fx.expect.invalid !== undefined) {
-        assert.throws(() => validateSchema(module!.schema, args, { what: `module '${dir}'` }), (e: unknown) => errorMessage(e).includes(fx.expect.invalid!));
+        assert.throws(
+          () => validateSchema(module!.schema, args, { what: `module '${dir}'` }),
+          (e: unknown) => errorMessage(e).includes(fx.expect.invalid!),
+        );
         return;
       }
       validateSchema(module!.schema, args, { what: `module '${dir}'` });
-      let plan;
+      let plan: Awaited<ReturnType<NonNullable<typeof module>["plan"]>>;
       try {
         plan = await module!.plan(args, fixtureProbe(fx), context);
       } catch (e) {
@@ -99,7 +109,11 @@ for (const dir of dirs) {
       if (fx.expect.fail !== undefined) assert.is(plan.fail, fx.expect.fail);
       else assert.is(plan.fail, undefined, `unexpected failure: ${plan.fail}`);
       if (fx.expect.changes !== undefined) assert.equal(plan.changes, fx.expect.changes);
-      if (fx.expect.steps !== undefined) assert.equal(plan.steps.map((s: Step) => JSON.parse(JSON.stringify(s))), fx.expect.steps);
+      if (fx.expect.steps !== undefined)
+        assert.equal(
+          plan.steps.map((s: Step) => JSON.parse(JSON.stringify(s))),
+          fx.expect.steps,
+        );
       if (fx.expect.reason !== undefined) assert.is(plan.reason, fx.expect.reason);
       if (fx.expect.projects !== undefined) assert.equal(JSON.parse(JSON.stringify(plan.projects ?? [])), fx.expect.projects);
     });

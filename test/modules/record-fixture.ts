@@ -23,14 +23,17 @@ const [, inventory, host, moduleName, name, argsJson, about] = argv.filter((a) =
 const module = (await modules()).get(moduleName)!;
 const args = JSON.parse(argsJson);
 validateSchema(module.schema, args, { what: moduleName });
-const conn = await openConnection(host, hostVariables(loadInventory(inventory), host), { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 } });
+const conn = await openConnection(host, hostVariables(loadInventory(inventory), host), {
+  ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 },
+});
 const real = createProbe(conn, new HostState(), { check });
 const answers = { facts: [] as { fact: string; args: unknown; value: unknown }[], files: {} as Record<string, unknown>, stats: {} as Record<string, unknown> };
 const probe: Probe = {
   ...real,
   async fact(fact, args) {
     const value = await real.fact(fact, args);
-    if (!answers.facts.some((f) => f.fact === fact.name && JSON.stringify(f.args) === JSON.stringify(args))) answers.facts.push({ fact: fact.name, args, value });
+    if (!answers.facts.some((f) => f.fact === fact.name && JSON.stringify(f.args) === JSON.stringify(args)))
+      answers.facts.push({ fact: fact.name, args, value });
     return value;
   },
   async readFile(path) {

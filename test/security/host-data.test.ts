@@ -24,7 +24,8 @@ test("registered output holding a template is data: nothing runs on the control 
   for (const [i, payload] of payloads.entries()) {
     const file = join(dir, `evil${i}`);
     writeFileSync(file, payload);
-    const out = await runPlaybook(`- hosts: localhost
+    const out = await runPlaybook(
+      `- hosts: localhost
   tasks:
     - { name: read, command: "cat ${file}", register: x }
     - { name: later, debug: { msg: "ok" } }
@@ -33,7 +34,9 @@ test("registered output holding a template is data: nothing runs on the control 
     - { name: fact used, debug: { msg: "{{ y }}" } }
     - { name: loop, debug: { msg: "{{ item }}" }, loop: "{{ x.stdout_lines }}" }
     - { name: cond, debug: { msg: "c" }, when: "x.stdout | length > 0" }
-`, { inventory: "localhost ansible_connection=local\n" });
+`,
+      { inventory: "localhost ansible_connection=local\n" },
+    );
     const msgs = ["uses", "fact used"].map((t) => out.byTask(t).msg);
     const loop = out.byTask("loop").results?.[0]?.msg;
     if (!existsSync(marker) && msgs.every((m) => m === payload) && loop === payload && out.byTask("cond").status === "ok") held++;

@@ -72,7 +72,14 @@ test("through a variable: the task fails after rendering, and no command reaches
   const leaked: string[] = [];
   const watched = async (host: string): Promise<Connection> => {
     const real = new LocalConnection(host);
-    return { host, exec: (command, options) => (ran.push(command), real.exec(command, options)), close: () => real.close() };
+    return {
+      host,
+      exec: (command, options) => {
+        ran.push(command);
+        return real.exec(command, options);
+      },
+      close: () => real.close(),
+    };
   };
   for (const [module, arg, base, values] of TARGETS) {
     for (const value of values) {
@@ -85,7 +92,8 @@ test("through a variable: the task fails after rendering, and no command reaches
         check: true,
       });
       const r = out.byTask("t");
-      if (r.status !== "failed" || ran.length > 0) leaked.push(`${module} ${arg}=${JSON.stringify(value)}: ${r.status} ${r.msg ?? ""}; ran ${ran.length} commands`);
+      if (r.status !== "failed" || ran.length > 0)
+        leaked.push(`${module} ${arg}=${JSON.stringify(value)}: ${r.status} ${r.msg ?? ""}; ran ${ran.length} commands`);
     }
   }
   tally("option injection, through a variable", tried, tried - leaked.length);

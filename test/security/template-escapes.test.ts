@@ -15,10 +15,34 @@ const canary = globalThis as unknown as { __hoistPwned?: number };
 const PAYLOAD = `"globalThis.__hoistPwned = 1; return 1"`;
 
 /** Ways to name a function value and then reach its constructor. */
-const ROOTS = ["range", "cycler", "joiner", "lipsum", "''.split", "[].map", "x.f", "(1).toFixed", "hostvars", "{}", "''", "[]", "x", "(x|list)", "(x.items|first)"];
+const ROOTS = [
+  "range",
+  "cycler",
+  "joiner",
+  "lipsum",
+  "''.split",
+  "[].map",
+  "x.f",
+  "(1).toFixed",
+  "hostvars",
+  "{}",
+  "''",
+  "[]",
+  "x",
+  "(x|list)",
+  "(x.items|first)",
+];
 const TO_CTOR = [
-  ".constructor", "['constructor']", "['con' ~ 'structor']", ".__proto__.constructor", "['__proto__']['constructor']",
-  ".constructor.constructor", ".__lookupGetter__('__proto__').constructor", ".call.constructor", ".apply.constructor", ".bind.constructor",
+  ".constructor",
+  "['constructor']",
+  "['con' ~ 'structor']",
+  ".__proto__.constructor",
+  "['__proto__']['constructor']",
+  ".constructor.constructor",
+  ".__lookupGetter__('__proto__').constructor",
+  ".call.constructor",
+  ".apply.constructor",
+  ".bind.constructor",
 ];
 const SHAPES = (e: string) => [`{{ ${e}(${PAYLOAD})() }}`, `x {{ ${e}(${PAYLOAD})() }} y`, `{% set f = ${e}(${PAYLOAD}) %}{{ f() }}`];
 const BARE = [
