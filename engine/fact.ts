@@ -8,15 +8,30 @@
  * runs, the `output` a host gave, and the `value` parsed from it.
  *
  * @example
- * export const SysctlValue = defineFact<{ name: string }, string | null>({
+ * ```ts
+ * import { defineFact } from "./fact.ts";
+ * const SysctlValue = defineFact<{ name: string }, string | null>({
  *   name: "SysctlValue",
  *   command: ({ name }) => ["sysctl", "-n", "--", name],
  *   parse: (r) => (r.code === 0 ? r.stdout.trim() : null),
  * });
- * const live = await probe.fact(SysctlValue, { name: "net.ipv4.ip_forward" }); // "1"
+ * // The parser is pure: a fixture is the command, an answer and the value.
+ * if (SysctlValue.parse({ code: 0, stdout: "1\n", stderr: "" }, { name: "net.ipv4.ip_forward" }) !== "1") throw new Error("example");
+ * if (SysctlValue.command({ name: "vm.swappiness" }).join(" ") !== "sysctl -n -- vm.swappiness") throw new Error("example");
+ * ```
  */
 import type { RunResult } from "./module.ts";
 
+/**
+ * A typed read of a host (see the example at the top of this file).
+ *
+ * @example
+ * ```ts
+ * import type { Fact } from "./fact.ts";
+ * const Kernel: Fact<Record<string, never>, string> = { name: "Kernel", command: () => ["uname", "-r"], parse: (r) => r.stdout.trim() };
+ * if (Kernel.parse({ code: 0, stdout: "6.1.0-18-amd64\n", stderr: "" }, {}) !== "6.1.0-18-amd64") throw new Error("example");
+ * ```
+ */
 export interface Fact<A = any, V = unknown> {
   /** Unique, in PascalCase: what fixtures and check-mode projections name it by. */
   readonly name: string;
@@ -47,7 +62,11 @@ export interface Fact<A = any, V = unknown> {
  * Identity helper that gives a fact its types.
  *
  * @example
+ * ```ts
+ * import { defineFact } from "./fact.ts";
  * const Uptime = defineFact<Record<string, never>, number>({ name: "Uptime", command: () => ["cat", "/proc/uptime"], parse: (r) => Number(r.stdout.split(" ")[0]), fresh: true });
+ * if (Uptime.parse({ code: 0, stdout: "12.5 30.1\n", stderr: "" }, {}) !== 12.5) throw new Error("example");
+ * ```
  */
 export function defineFact<A, V>(fact: Fact<A, V>): Fact<A, V> {
   return fact;
@@ -57,7 +76,11 @@ export function defineFact<A, V>(fact: Fact<A, V>): Fact<A, V> {
  * The key that names one read of a fact: its name and its arguments.
  *
  * @example
- * factKey(SystemdUnit, { unit: "haproxy.service" }) // 'SystemdUnit {"unit":"haproxy.service"}'
+ * ```ts
+ * import { defineFact, factKey } from "./fact.ts";
+ * const SystemdUnit = defineFact<{ unit: string }, string>({ name: "SystemdUnit", command: ({ unit }) => ["systemctl", "show", "--", unit], parse: (r) => r.stdout });
+ * if (factKey(SystemdUnit, { unit: "haproxy.service" }) !== 'SystemdUnit {"unit":"haproxy.service"}') throw new Error("example");
+ * ```
  */
 export function factKey(fact: Fact, args: unknown): string {
   return `${fact.name} ${JSON.stringify(args)}`;

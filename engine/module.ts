@@ -4,8 +4,13 @@
  * the host, through `Probe`, and returns the plan as data; the engine alone
  * executes steps. Check mode is therefore the same plan without the steps.
  *
+ * The examples in this file run (`deno test --doc`, from test/engine/contract-examples.test.ts).
+ *
  * @example
- * export default defineModule({
+ * ```ts
+ * import { defineModule, type PlanContext, type Probe } from "./module.ts";
+ *
+ * const motd = defineModule<{ text: string }>({
  *   name: "motd",
  *   description: "Manage /etc/motd.",
  *   schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false },
@@ -16,6 +21,19 @@
  *     return { changes: [{ field: "content", path: "/etc/motd", before, after: args.text }], steps: [{ write: "/etc/motd", content: args.text }] };
  *   },
  * });
+ *
+ * // A probe answering from memory, as the fixtures do:
+ * const probe: Probe = {
+ *   host: "node1",
+ *   check: true,
+ *   fact: () => Promise.reject(new Error("no facts here")),
+ *   readFile: async (path) => (path === "/etc/motd" ? "old\\n" : null),
+ *   stat: async () => null,
+ *   statMany: async (paths) => new Map(paths.map((p) => [p, null])),
+ * };
+ * const plan = await motd.plan({ text: "hello\\n" }, probe, {} as PlanContext);
+ * if (plan.steps.length !== 1 || plan.changes[0].before !== "old\\n") throw new Error("the plan writes the new text once");
+ * ```
  */
 
 import type { Fact } from "./fact.ts";
@@ -29,7 +47,16 @@ export * from "./projection.ts";
 export type { RunResult } from "./connection/types.ts";
 import type { RunResult } from "./connection/types.ts";
 
-/** What `stat` reports; `null` from `Probe.stat` means the path does not exist. */
+/**
+ * What `stat` reports; `null` from `Probe.stat` means the path does not exist.
+ *
+ * @example
+ * ```ts
+ * import type { Stat } from "./module.ts";
+ * const hosts: Stat = { type: "file", mode: "0644", owner: "root", group: "root", size: 221 };
+ * if (hosts.mode !== "0644") throw new Error("example");
+ * ```
+ */
 export interface Stat {
   type: "file" | "directory" | "link" | "other";
   /** Octal permission bits, four digits ("0644"). */
@@ -45,6 +72,18 @@ export interface Stat {
  * Read-only access to one host. Answers are memoised per host and forgotten
  * once something is applied to that host that may change them. In check mode, reads see the state
  * that earlier planned (but not applied) changes would have produced.
+ *
+ * @example
+ * ```ts
+ * import { defineFact, type Probe } from "./module.ts";
+ * const Hostname = defineFact<Record<string, never>, string>({ name: "Hostname", command: () => ["hostname"], parse: (r) => r.stdout.trim() });
+ * async function describe(probe: Probe): Promise<string> {
+ *   const [name, hosts] = await Promise.all([probe.fact(Hostname, {}), probe.stat("/etc/hosts")]);
+ *   return `${name}: /etc/hosts is ${hosts ? hosts.mode : "missing"}`;
+ * }
+ * const probe = { host: "h", check: false, fact: async () => "node1", readFile: async () => null, stat: async () => null, statMany: async () => new Map() } as unknown as Probe;
+ * if ((await describe(probe)) !== "node1: /etc/hosts is missing") throw new Error("example");
+ * ```
  */
 export interface Probe {
   readonly host: string;
@@ -62,7 +101,17 @@ export interface Probe {
   statMany(paths: string[]): Promise<Map<string, Stat | null>>;
 }
 
-/** One field a plan changes: what `--diff` prints and JSON output carries. */
+/**
+ * One field a plan changes: what `--diff` prints and JSON output carries.
+ *
+ * @example
+ * ```ts
+ * import type { Change } from "./module.ts";
+ * const mode: Change = { field: "mode", path: "/etc/shadow", before: "0644", after: "0640" };
+ * const key: Change = { field: "content", path: "/etc/ssl/private/k.pem", before: null, after: "-----BEGIN PRIVATE KEY-----", sensitive: true };
+ * if (!key.sensitive || mode.before === mode.after) throw new Error("example");
+ * ```
+ */
 export interface Change {
   field: string;
   before: unknown;
@@ -76,7 +125,16 @@ export interface Change {
   sensitive?: boolean;
 }
 
-/** Run an argv on the host. */
+/**
+ * Run an argv on the host.
+ *
+ * @example
+ * ```ts
+ * import type { RunStep } from "./module.ts";
+ * const step: RunStep = { run: ["mkdir", "-p", "--", "/srv/data"], touches: ["/srv/data"] };
+ * if (step.run[0] !== "mkdir") throw new Error("example");
+ * ```
+ */
 export interface RunStep {
   run: string[];
   stdin?: string;
@@ -92,7 +150,16 @@ export interface RunStep {
   describe?: string;
 }
 
-/** Write a file atomically: temporary file, fsync, rename. */
+/**
+ * Write a file atomically: temporary file, fsync, length and digest checked, rename.
+ *
+ * @example
+ * ```ts
+ * import type { WriteStep } from "./module.ts";
+ * const step: WriteStep = { write: "/etc/haproxy/haproxy.cfg", content: "global\\n", mode: "0644", validate: ["haproxy", "-c", "-f", "%s"] };
+ * if (!step.validate?.includes("%s")) throw new Error("example");
+ * ```
+ */
 export interface WriteStep {
   write: string;
   content: string;
@@ -108,14 +175,48 @@ export interface WriteStep {
   describe?: string;
 }
 
+/**
+ * One thing the engine does on the host for a plan: run an argv or write a file.
+ *
+ * @example
+ * ```ts
+ * import { isWrite, type Step } from "./module.ts";
+ * const steps: Step[] = [{ write: "/etc/motd", content: "hi\\n" }, { run: ["systemctl", "reload", "--", "motd.service"] }];
+ * if (steps.filter(isWrite).length !== 1) throw new Error("example");
+ * ```
+ */
 export type Step = RunStep | WriteStep;
 
-/** What a step produced, given to `Plan.next`. */
+/**
+ * What a step produced, given to `Plan.next`.
+ *
+ * @example
+ * ```ts
+ * import type { StepOutput } from "./module.ts";
+ * const out: StepOutput = { step: { run: ["microk8s", "add-node"] }, code: 0, stdout: "microk8s join 10.0.0.1:25000/abc\\n", stderr: "" };
+ * const token = out.stdout.split("\\n")[0].split(" ").pop();
+ * if (token !== "10.0.0.1:25000/abc") throw new Error("example");
+ * ```
+ */
 export interface StepOutput extends RunResult {
   step: Step;
 }
 
-/** The plan as data. An empty `changes` with `steps` empty means "ok, nothing to do". */
+/**
+ * The plan as data. An empty `changes` with `steps` empty means "ok, nothing to do".
+ *
+ * @example
+ * ```ts
+ * import { isWrite, projectFact, defineFact, type Plan } from "./module.ts";
+ * const Unit = defineFact<{ unit: string }, string>({ name: "Unit", command: ({ unit }) => ["systemctl", "is-active", "--", unit], parse: (r) => r.stdout.trim() });
+ * const plan: Plan = {
+ *   changes: [{ field: "state", before: "inactive", after: "active" }],
+ *   steps: [{ run: ["systemctl", "start", "--", "nginx.service"] }],
+ *   projects: [projectFact(Unit, { unit: "nginx.service" }, "active")],
+ * };
+ * if (plan.steps.some(isWrite)) throw new Error("a run step, not a write");
+ * ```
+ */
 export interface Plan {
   changes: Change[];
   steps: Step[];
@@ -144,7 +245,16 @@ export interface Plan {
   changed?: boolean;
 }
 
-/** What the engine tells a module besides its arguments. */
+/**
+ * What the engine tells a module besides its arguments.
+ *
+ * @example
+ * ```ts
+ * import type { PlanContext } from "./module.ts";
+ * const ctx: PlanContext = { render: (t) => t.replace("{{ name }}", "web"), playbookDir: ".", readLocal: async () => new Uint8Array() as never, vars: { name: "web" }, test: () => true };
+ * if (ctx.render("host {{ name }}") !== "host web") throw new Error("example");
+ * ```
+ */
 export interface PlanContext {
   /** Render a string through the templater with the task's variables (for `template: true`). */
   render(text: string): string;
@@ -158,6 +268,16 @@ export interface PlanContext {
   test(expression: string): boolean;
 }
 
+/**
+ * What a module file's default export is (built with `defineModule`).
+ *
+ * @example
+ * ```ts
+ * import type { Module } from "./module.ts";
+ * const m: Module<{ msg: string }> = { name: "say", description: "Says.", schema: { type: "object" }, examples: "- say: { msg: hi }", plan: async (args) => ({ changes: [], steps: [], result: { msg: args.msg } }) };
+ * if (m.freeForm !== undefined) throw new Error("example");
+ * ```
+ */
 export interface Module<A = any> {
   name: string;
   /** One paragraph; the first sentence is shown by `hoist modules`. */
@@ -185,11 +305,29 @@ export interface Module<A = any> {
   plan(args: A, probe: Probe, context: PlanContext): Promise<Plan>;
 }
 
-/** Identity helper that gives a module file its types. */
+/**
+ * Identity helper that gives a module file its types (see the example at the top of this file).
+ *
+ * @example
+ * ```ts
+ * import { defineModule } from "./module.ts";
+ * const noop = defineModule({ name: "noop", description: "Nothing.", schema: { type: "object" }, examples: "- noop: {}", plan: async () => ({ changes: [], steps: [], reason: "nothing to do" }) });
+ * if (noop.name !== "noop") throw new Error("example");
+ * ```
+ */
 export function defineModule<A>(module: Module<A>): Module<A> {
   return module;
 }
 
+/**
+ * True for a step that writes a file (rather than runs a command).
+ *
+ * @example
+ * ```ts
+ * import { isWrite } from "./module.ts";
+ * if (!isWrite({ write: "/etc/motd", content: "hi\\n" }) || isWrite({ run: ["true"] })) throw new Error("example");
+ * ```
+ */
 export function isWrite(step: Step): step is WriteStep {
   return (step as WriteStep).write !== undefined;
 }

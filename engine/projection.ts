@@ -7,13 +7,29 @@
  * (summaries, reasons) never take part: only these rules do.
  *
  * @example
- * return { changes, steps, projects: [projectFact(SystemdUnit, { unit }, { ...info, ActiveState: "active" })] };
+ * ```ts
+ * import { defineFact } from "./fact.ts";
+ * import { projectFact } from "./projection.ts";
+ * const Unit = defineFact<{ unit: string }, { ActiveState: string; NeedDaemonReload: string }>({ name: "Unit", command: ({ unit }) => ["systemctl", "show", "--", unit], parse: () => ({ ActiveState: "inactive", NeedDaemonReload: "yes" }) });
+ * const started = { changes: [{ field: "state", before: "inactive", after: "active" }], steps: [{ run: ["systemctl", "start", "--", "x.service"] }],
+ *   projects: [projectFact(Unit, { unit: "x.service" }, { ActiveState: "active", NeedDaemonReload: "no" })] };
+ * if (started.projects[0].kind !== "value") throw new Error("example");
+ * ```
  */
 import type { Fact } from "./fact.ts";
 import { factKey } from "./fact.ts";
 import type { Stat } from "./module.ts";
 
-/** One rule: a read's value, a change to every read of a fact, a tree emptied, or reads made unknowable. */
+/**
+ * One rule: a read's value, a change to every read of a fact, a tree emptied, or reads made unknowable.
+ *
+ * @example
+ * ```ts
+ * import { projectEmpty, projectStat, type Projection } from "./projection.ts";
+ * const rules: Projection[] = [projectStat("/srv/new", { type: "directory", mode: "0755", owner: "root", group: "root", size: 4096 }), projectEmpty("/srv/new")];
+ * if (rules.map((r) => r.kind).join() !== "value,empty") throw new Error("example");
+ * ```
+ */
 export type Projection =
   | { kind: "value"; key: string; value: unknown }
   | { kind: "transform"; fact: string; transform: (value: unknown) => unknown }
@@ -24,7 +40,13 @@ export type Projection =
  * A fact read (this fact, these arguments) will give `value`.
  *
  * @example
- * projectFact(SysctlValue, { name: "net.ipv4.ip_forward" }, "1")
+ * ```ts
+ * import { defineFact } from "./fact.ts";
+ * import { projectFact } from "./projection.ts";
+ * const Unit = defineFact<{ unit: string }, { ActiveState: string; NeedDaemonReload: string }>({ name: "Unit", command: ({ unit }) => ["systemctl", "show", "--", unit], parse: () => ({ ActiveState: "inactive", NeedDaemonReload: "yes" }) });
+ * const p = projectFact(Unit, { unit: "x.service" }, { ActiveState: "active", NeedDaemonReload: "no" });
+ * if (p.kind !== "value" || p.key !== 'fact:Unit {"unit":"x.service"}') throw new Error("example");
+ * ```
  */
 export function projectFact<A, V>(fact: Fact<A, V>, args: A, value: V): Projection {
   return { kind: "value", key: `fact:${factKey(fact, args)}`, value };
@@ -34,7 +56,13 @@ export function projectFact<A, V>(fact: Fact<A, V>, args: A, value: V): Projecti
  * Every read of `fact`, whatever its arguments, will give `transform` of what it gives now.
  *
  * @example
- * projectEveryFact(SystemdUnit, (u) => ({ ...u, NeedDaemonReload: "no" })) // after daemon-reload
+ * ```ts
+ * import { defineFact } from "./fact.ts";
+ * import { projectEveryFact } from "./projection.ts";
+ * const Unit = defineFact<{ unit: string }, { ActiveState: string; NeedDaemonReload: string }>({ name: "Unit", command: ({ unit }) => ["systemctl", "show", "--", unit], parse: () => ({ ActiveState: "inactive", NeedDaemonReload: "yes" }) });
+ * const reloaded = projectEveryFact(Unit, (u) => ({ ...u, NeedDaemonReload: "no" })); // after daemon-reload
+ * if (reloaded.kind !== "transform" || JSON.stringify(reloaded.transform({ ActiveState: "active", NeedDaemonReload: "yes" })) !== '{"ActiveState":"active","NeedDaemonReload":"no"}') throw new Error("example");
+ * ```
  */
 export function projectEveryFact<A, V>(fact: Fact<A, V>, transform: (value: V) => V): Projection {
   return { kind: "transform", fact: fact.name, transform: transform as (v: unknown) => unknown };
@@ -44,7 +72,11 @@ export function projectEveryFact<A, V>(fact: Fact<A, V>, transform: (value: V) =
  * `stat(path)` will give `stat` (null: gone).
  *
  * @example
- * projectStat("/srv/data", { type: "directory", mode: "0755", owner: "root", group: "root", size: 4096 })
+ * ```ts
+ * import { projectStat } from "./projection.ts";
+ * const p = projectStat("/srv/data", { type: "directory", mode: "0755", owner: "root", group: "root", size: 4096 });
+ * if (p.kind !== "value" || p.key !== "stat:/srv/data") throw new Error("example");
+ * ```
  */
 export function projectStat(path: string, stat: Stat | null): Projection {
   return { kind: "value", key: `stat:${path}`, value: stat };
@@ -54,7 +86,11 @@ export function projectStat(path: string, stat: Stat | null): Projection {
  * `readFile(path)` will give `text` (null: gone).
  *
  * @example
- * projectFile("/proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n")
+ * ```ts
+ * import { projectFile } from "./projection.ts";
+ * const p = projectFile("/proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
+ * if (p.kind !== "value" || p.key !== "file:/proc/swaps") throw new Error("example");
+ * ```
  */
 export function projectFile(path: string, text: string | null): Projection {
   return { kind: "value", key: `file:${path}`, value: text };
@@ -64,7 +100,10 @@ export function projectFile(path: string, text: string | null): Projection {
  * Nothing will be below `path` (a directory just created, or a tree removed).
  *
  * @example
- * projectEmpty("/srv/new")
+ * ```ts
+ * import { projectEmpty } from "./projection.ts";
+ * if (projectEmpty("/srv/new").kind !== "empty") throw new Error("example");
+ * ```
  */
 export function projectEmpty(path: string): Projection {
   return { kind: "empty", path };
@@ -76,7 +115,11 @@ export function projectEmpty(path: string): Projection {
  * `paths` overlap them), or everything.
  *
  * @example
- * unknowable({ paths: ["/etc/", "/usr/"] }) // a package install
+ * ```ts
+ * import { unknowable } from "./projection.ts";
+ * const afterInstall = unknowable({ paths: ["/etc/", "/usr/"] }); // a package install
+ * if (afterInstall.kind !== "unknown" || afterInstall.paths?.length !== 2) throw new Error("example");
+ * ```
  */
 export function unknowable(what: { facts?: Fact[]; paths?: string[]; everything?: boolean }): Projection {
   return { kind: "unknown", facts: what.facts?.map((f) => f.name), paths: what.paths, everything: what.everything };
