@@ -65,6 +65,11 @@ export class Overlay {
    * @example
    * const { value, unknownBecause } = await overlay.resolve({ key: "stat:/srv/x", path: "/srv/x" }, () => realStat());
    */
+  /** True while no plan has projected anything: reads go straight to the host. */
+  get empty(): boolean {
+    return this.rules.length === 0;
+  }
+
   async resolve<T>(read: Read, host: () => Promise<T>): Promise<{ value: T; unknownBecause?: string }> {
     let state = { is: "host" } as State;
     for (const { rule, by } of this.rules) {

@@ -148,7 +148,7 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
   };
   /** In check mode, the overlay decides (and says when an earlier planned change makes the answer unknowable). */
   const through = <T>(read: Read, host: () => Promise<T>): Promise<T> => {
-    if (!options.check) return host();
+    if (!options.check || state.overlay.empty) return host();
     return state.overlay.resolve(read, host).then(({ value, unknownBecause }) => {
       if (unknownBecause !== undefined) options.onUnknown?.(read.key.replace(/^fact:/, ""), unknownBecause);
       return value;

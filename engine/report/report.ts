@@ -4,7 +4,7 @@
  *
  * JSON document, version 1:
  * { version: 1, playbook, check, diff, duration_ms,
- *   plays: [{ name, hosts: [..], results: [{ task, id?, where: "file:line", host, kind: "task"|"handler", status, changed,
+ *   plays: [{ name, hosts: [..], results: [{ task, id?, where: "file:line", identity, host, kind: "task"|"handler", status, changed,
  *             msg?, diff: [{ field, before, after, path? }], duration_ms, items?: [{ item, status, changed, msg?, diff }] }] }],
  *   stats: { HOST: { ok, changed, unreachable, failed, skipped, rescued, ignored, unknown } } }
  * `status` is one of ok, changed, skipped, failed, unreachable, unknown (check mode cannot know
@@ -119,6 +119,8 @@ interface JsonResult {
   id?: string;
   /** `file:line` of the task. */
   where: string;
+  /** Stable across runs while names stay: `play / task-id-or-name[ #n] @ host`. */
+  identity?: string;
   host: string;
   kind: string;
   status: string;
@@ -138,11 +140,12 @@ export class JsonReporter implements Reporter {
     this.plays.push({ name: play.name, hosts, results: [] });
   }
 
-  result(task: Task, host: string, r: TaskResult, kind: "task" | "handler"): void {
+  result(task: Task, host: string, r: TaskResult, kind: "task" | "handler", identity?: string): void {
     this.plays[this.plays.length - 1].results.push({
       task: task.name,
       ...(task.id ? { id: task.id } : {}),
       where: formatWhere({ file: task.where.file, line: task.where.line }),
+      ...(identity ? { identity } : {}),
       host,
       kind,
       status: r.status,

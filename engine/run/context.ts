@@ -11,7 +11,8 @@ import type { HostStats } from "./stats.ts";
 /** Told of each play and of each result, redacted, as they happen. */
 export interface Reporter {
   play(play: Play, hosts: string[]): void;
-  result(task: Task, host: string, result: TaskResult, kind: "task" | "handler"): void;
+  /** `identity`: the result's stable name (see RunResult.identity in run.ts), when the run API reports. */
+  result(task: Task, host: string, result: TaskResult, kind: "task" | "handler", identity?: string): void;
 }
 
 export interface RunOptions {

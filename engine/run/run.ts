@@ -173,16 +173,17 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
       request.reporter?.play(play, playHosts);
     },
     result(task, host, result, kind) {
+      const id = `${identity.get(task) ?? task.name} @ ${host}`;
       results.push({
         play: currentPlay,
         task: task.name,
         where: formatWhere({ file: task.where.file, line: task.where.line }),
-        identity: `${identity.get(task) ?? task.name} @ ${host}`,
+        identity: id,
         host,
         kind,
         result,
       });
-      request.reporter?.result(task, host, result, kind);
+      request.reporter?.result(task, host, result, kind, id);
     },
   };
   let interrupted = false;
