@@ -20,7 +20,7 @@ test("every exported symbol of the contract has a doc comment with an example", 
     for (const m of text.matchAll(/^export (?:async )?(?:interface|function|type|const|class) (\w+)/gm)) {
       const before = text.slice(0, m.index);
       const doc = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*$/.exec(before);
-      if (!doc || !doc[1].includes("@example")) missing.push(`${file}: ${m[1]}`);
+      if (!doc?.[1].includes("@example")) missing.push(`${file}: ${m[1]}`);
     }
   }
   assert.equal(missing, []);
