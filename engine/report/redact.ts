@@ -68,6 +68,8 @@ export class Redactor {
    * redactor.result(result, { noLog: task.noLog })
    */
   result(r: TaskResult, options: { noLog?: boolean } = {}): TaskResult {
+    // Nothing secret to look for and nothing marked: the result goes out as it is (most results).
+    if (!options.noLog && this.secrets.length === 0 && !r.changes.some((c) => c.sensitive) && !r.results?.length) return r;
     if (options.noLog) {
       return {
         ...r,
