@@ -17,17 +17,13 @@ export function fingerprint(key: Buffer): string {
   return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
 }
 
-/** OpenSSH's wildcard patterns: `*` any run of characters, `?` one. */
+const compiled = new Map<string, RegExp>();
+
+/** OpenSSH's wildcard patterns: `*` any run of characters, `?` one; names compare without case. */
 function wildcard(pattern: string, name: string): boolean {
-  const re = new RegExp(
-    "^" +
-      pattern
-        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-        .replace(/\*/g, ".*")
-        .replace(/\?/g, ".") +
-      "$",
-    "i",
-  );
+  if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
+  let re = compiled.get(pattern);
+  if (!re) compiled.set(pattern, (re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i")));
   return re.test(name);
 }
 
