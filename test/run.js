@@ -86,13 +86,13 @@ for (const file of selected) {
   console.log(
     `${fails ? "FAIL" : "ok  "} ${name}: ${ok} passed, ${fails} failed${skip + labSkipped ? `, ${skip + labSkipped} skipped` : ""} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
   );
-  if (fails || process.env.HOIST_TEST_VERBOSE)
-    console.log(
-      out
-        .split("\n")
-        .map((l) => "    " + l)
-        .join("\n"),
-    );
+  const lines = out.split("\n");
+  // Everything when a suite fails; otherwise the figures suites measure (the hostile suite's tried/held, check-mode truth).
+  const shown =
+    fails || process.env.HOIST_TEST_VERBOSE
+      ? lines
+      : lines.map((l) => l.replace(/^[•✘\s]+/, "")).filter((l) => /^(hostile|check-mode truth|contract examples|ssh): /.test(l));
+  if (shown.length) console.log(shown.map((l) => "    " + l).join("\n"));
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed ? 1 : 0);
