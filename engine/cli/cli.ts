@@ -11,9 +11,7 @@ import { loadYamlFile } from "../load/yaml.ts";
 import { InputError, errorMessage } from "../errors.ts";
 import { loadModules } from "../load/registry.ts";
 import { createRun } from "../run/run.ts";
-import { JsonReporter, TextReporter } from "../report/report.ts";
-import { moduleDoc, moduleList } from "./docs.ts";
-import { readSecret } from "./secret.ts";
+import { JsonReporter, TextReporter, loadPatchMaker } from "../report/report.ts";
 
 const USAGE = `usage:
   hoist run PLAYBOOK [-i INVENTORY] [--check] [--diff] [--limit PATTERN] [--tags T] [--skip-tags T]
@@ -98,13 +96,14 @@ async function run(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new InputError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
   const lockTimeout = Number(values["lock-timeout"] ?? 60);
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new InputError(`--lock-timeout must be a number of seconds, got '${values["lock-timeout"]}'`);
-  const becomePassword = values["ask-become-pass"] ? await readSecret("BECOME password: ") : undefined;
+  const becomePassword = values["ask-become-pass"] ? await (await import("./secret.ts")).readSecret("BECOME password: ") : undefined;
 
   const json = !!values.json;
   const reporter = json
     ? new JsonReporter()
     : new TextReporter({
         diff: !!values.diff,
+        createPatch: values.diff ? await loadPatchMaker() : undefined,
         verbose: (values.verbose?.length ?? 0) > 0,
         color: !!process.stdout.isTTY && !process.env.NO_COLOR,
         write: (t) => process.stdout.write(t),
@@ -161,12 +160,19 @@ async function modulesCommand(argv: string[]): Promise<number> {
     options: { modules: { type: "string", multiple: true }, json: { type: "boolean" } },
   });
   const registry = await loadModules(values.modules ?? []);
+  // Documentation is only for `hoist modules`: not loaded by runs.
+  const { moduleDoc, moduleList } = await import("./docs.ts");
   if (positionals.length === 0) process.stdout.write(moduleList(registry));
   else process.stdout.write(moduleDoc(registry.require(positionals[0]), !!values.json));
   return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that goes away (`hoist run … | head`) ends the output, not with a stack trace.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   const [command, ...rest] = argv;
   try {
     if (command === "run") return await run(rest);

@@ -10,7 +10,7 @@
  * `status` is one of ok, changed, skipped, failed, unreachable, unknown (check mode cannot know
  * until an earlier change is applied; `unknown` was added within version 1).
  */
-import { createTwoFilesPatch } from "diff";
+import type { createTwoFilesPatch } from "diff";
 import type { Play, Task } from "../load/playbook.ts";
 import type { TaskResult } from "../run/task.ts";
 import type { HostStats } from "../run/stats.ts";
@@ -37,19 +37,33 @@ function show(v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
+/** Makes a unified diff: the `diff` library, loaded only by runs that print diffs (it is some 35 files). */
+export type PatchMaker = typeof createTwoFilesPatch;
+
 /**
- * A change as a person reads it: a unified diff for file contents, `before → after` otherwise.
+ * The diff maker, for a run that prints diffs.
+ *
+ * @example
+ * const patch = await loadPatchMaker();
+ */
+export async function loadPatchMaker(): Promise<PatchMaker> {
+  return (await import("diff")).createTwoFilesPatch;
+}
+
+/**
+ * A change as a person reads it: a unified diff for file contents (given a
+ * patch maker), `before → after` otherwise.
  *
  * @example
  * formatChange({ field: "mode", before: "0644", after: "0600" }) // "    mode: 0644 → 0600"
  */
-export function formatChange(c: Change): string {
+export function formatChange(c: Change, createPatch?: PatchMaker): string {
   if (c.sensitive) return `    ${c.path ? `${c.path} ` : ""}${c.field}: ${REDACTED} (changes)`;
   const isText = (v: unknown) => v === null || v === undefined || typeof v === "string";
-  if (c.path && c.field === "content" && isText(c.before) && isText(c.after)) {
+  if (createPatch && c.path && c.field === "content" && isText(c.before) && isText(c.after)) {
     const before = (c.before as string | null) ?? "";
     const after = (c.after as string | null) ?? "";
-    return createTwoFilesPatch(c.before === null ? "/dev/null" : c.path, c.after === null ? "/dev/null" : c.path, before, after, "before", "after")
+    return createPatch(c.before === null ? "/dev/null" : c.path, c.after === null ? "/dev/null" : c.path, before, after, "before", "after")
       .split("\n")
       .filter((l) => !l.startsWith("=====") && !l.startsWith("Index:"))
       .join("\n")
@@ -60,6 +74,8 @@ export function formatChange(c: Change): string {
 
 export interface ReporterOptions {
   diff: boolean;
+  /** With `diff`: what makes unified diffs of file contents (`loadPatchMaker`). */
+  createPatch?: PatchMaker;
   verbose: boolean;
   color: boolean;
   write(text: string): void;
@@ -93,7 +109,7 @@ export class TextReporter implements Reporter {
       if (res.ignored) text += " (ignored)";
       lines.push(this.paint(res.status, text));
       if (this.o.diff && task.diff !== false && res.changes.length && !res.results) {
-        lines.push(task.noLog ? `    ${HIDDEN}` : res.changes.map(formatChange).join("\n"));
+        lines.push(task.noLog ? `    ${HIDDEN}` : res.changes.map((c) => formatChange(c, this.o.createPatch)).join("\n"));
       }
     };
     if (r.results) {
