@@ -11,6 +11,7 @@ import { validateSchema } from "./validate.ts";
 import type { ModuleRegistry } from "./registry.ts";
 import { splitWords } from "../shell.ts";
 import { findCycle } from "../run/graph.ts";
+import { containsTemplate } from "../template/template.ts";
 
 export type Vars = Record<string, unknown>;
 
@@ -56,6 +57,8 @@ export interface Play {
   file: string;
   vars: Vars;
   varsFiles: string[];
+  /** The `vars_files` named without templates, read (and checked) when the playbook loaded. */
+  loadedVarsFiles: Map<string, Vars>;
   become?: boolean;
   becomeUser?: string;
   tasks: Task[];
@@ -163,13 +166,6 @@ export const taskKeywordSchema = {
     no_log: { type: "boolean" },
   },
 };
-
-const containsTemplate = (v: unknown): boolean =>
-  typeof v === "string"
-    ? v.includes("{{") || v.includes("{%")
-    : Array.isArray(v)
-      ? v.some(containsTemplate)
-      : !!v && typeof v === "object" && Object.values(v).some(containsTemplate);
 
 const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
@@ -403,6 +399,7 @@ function parsePlay(raw: unknown, doc: Located, i: number, ctx: LoadContext): Pla
     file: doc.file,
     vars: (p.vars as Vars) ?? {},
     varsFiles: (p.vars_files as string[]) ?? [],
+    loadedVarsFiles: new Map(),
     become: p.become as boolean | undefined,
     becomeUser: p.become_user as string | undefined,
     tasks,
@@ -416,7 +413,7 @@ function parsePlay(raw: unknown, doc: Located, i: number, ctx: LoadContext): Pla
     if (f.includes("{{")) return;
     const file = resolve(dirname(doc.file), f);
     if (!existsSync(file)) throw new InputError(`vars file not found: ${f}`, doc.valueAt([...path, "vars_files", j]));
-    loadVarsFile(file);
+    play.loadedVarsFiles.set(f, loadVarsFile(file));
   });
   checkReferences(play);
   return play;

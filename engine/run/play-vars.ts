@@ -22,11 +22,11 @@ export interface Inherited {
   becomeUser?: string;
 }
 
-/** A play's `vars_files`, read before any host is touched (names may be templates of play and extra vars). */
+/** A play's `vars_files`: those read at load time, and those whose names are templates (of play and extra vars), read now, before any host is touched. */
 function loadVarsFiles(play: Play, vars: Vars): Vars {
   const out: Vars = {};
   for (const f of play.varsFiles) {
-    Object.assign(out, loadVarsFile(resolve(dirname(play.file), renderText(f, vars))));
+    Object.assign(out, play.loadedVarsFiles.get(f) ?? loadVarsFile(resolve(dirname(play.file), renderText(f, vars))));
   }
   return out;
 }

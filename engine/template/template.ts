@@ -222,6 +222,19 @@ export function isTemplated(s: unknown): s is string {
 }
 
 /**
+ * True when a value holds template syntax anywhere: in a string, a list or a plain mapping.
+ *
+ * @example
+ * containsTemplate({ a: ["x", "{{ y }}"] }) // true
+ */
+export function containsTemplate(v: unknown): boolean {
+  if (isTemplated(v)) return true;
+  if (Array.isArray(v)) return v.some(containsTemplate);
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).some(containsTemplate);
+  return false;
+}
+
+/**
  * Evaluate a bare expression (as in `when:`) to its value.
  *
  * @example

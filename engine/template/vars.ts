@@ -6,7 +6,7 @@
  * made from them) are never rendered: a file on a host that holds `{{ … }}`
  * stays text, as Ansible's "unsafe" marking keeps it.
  */
-import { render, isTemplated, TemplateError } from "./template.ts";
+import { render, containsTemplate, TemplateError } from "./template.ts";
 
 export type Vars = Record<string, unknown>;
 
@@ -25,13 +25,6 @@ export interface DataLayer {
  */
 export function data(values: Vars): DataLayer {
   return { [DATA]: values };
-}
-
-function containsTemplate(v: unknown): boolean {
-  if (isTemplated(v)) return true;
-  if (Array.isArray(v)) return v.some(containsTemplate);
-  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).some(containsTemplate);
-  return false;
 }
 
 function renderLazily(value: unknown, scope: Vars): unknown {
