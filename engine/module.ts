@@ -232,6 +232,18 @@ export interface Plan {
   result?: Record<string, unknown>;
   /** Variables set on the host for later tasks (as `set_fact`). */
   facts?: Record<string, unknown>;
+  /**
+   * Variables read from a file on the control machine (`include_vars`), for
+   * later tasks on the host; templates in them render when read, so they
+   * must never hold what a host answered (that goes in `facts`).
+   */
+  vars?: Record<string, unknown>;
+  /**
+   * Facts about the host (Ansible's `ansible_facts` return value): merged
+   * into the host's facts, each readable as `ansible_facts.<name>` and as
+   * `ansible_<name>`; with `delegate_facts`, the delegate's.
+   */
+  hostFacts?: Record<string, unknown>;
   /** The module decided the task fails, with this message. */
   fail?: string;
   /**
@@ -251,7 +263,14 @@ export interface Plan {
  * @example
  * ```ts
  * import type { PlanContext } from "./module.ts";
- * const ctx: PlanContext = { render: (t) => t.replace("{{ name }}", "web"), playbookDir: ".", readLocal: async () => new Uint8Array() as never, vars: { name: "web" }, test: () => true };
+ * const ctx: PlanContext = {
+ *   render: (t) => t.replace("{{ name }}", "web"),
+ *   playbookDir: ".",
+ *   readLocal: async () => new Uint8Array() as never,
+ *   readVars: async (file) => ({ file, vars: {} }),
+ *   vars: { name: "web" },
+ *   test: () => true,
+ * };
  * if (ctx.render("host {{ name }}") !== "host web") throw new Error("example");
  * ```
  */
@@ -260,8 +279,17 @@ export interface PlanContext {
   render(text: string): string;
   /** The directory of the playbook, to resolve relative `src` paths on the control machine. */
   playbookDir: string;
-  /** Read a file on the control machine. */
-  readLocal(path: string): Promise<Buffer>;
+  /**
+   * Read a file on the control machine; a relative path is looked for in the
+   * task's role (`files/` or `templates/` first, as `kind` says), then beside the playbook.
+   */
+  readLocal(path: string, kind?: "files" | "templates"): Promise<Buffer>;
+  /**
+   * A variables file on the control machine (YAML or JSON holding a
+   * mapping), looked for in the role's `vars/`, then beside the playbook;
+   * bad YAML throws naming file, line and column.
+   */
+  readVars(path: string): Promise<{ file: string; vars: Record<string, unknown> }>;
   /** Variables of the host as the task sees them. */
   vars: Record<string, unknown>;
   /** Evaluate a condition as `when:` does. */
@@ -302,6 +330,13 @@ export interface Module<A = any> {
    * check: (args) => (args.cmd?.includes("\0") ? "a command cannot hold NUL" : undefined)
    */
   check?(args: A): string | undefined;
+  /**
+   * The module that gathers host facts (`setup`): the engine runs it, with
+   * `{ gather_subset }`, when a play with `gather_facts` needs facts. Lists
+   * the names it gathers (without `ansible_`), so that reading one before
+   * the facts are there gathers them.
+   */
+  gathersFacts?: readonly string[];
   plan(args: A, probe: Probe, context: PlanContext): Promise<Plan>;
 }
 

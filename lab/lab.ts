@@ -124,7 +124,9 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   writeFileSync(join(merged, "etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 node${index}\n`);
   writeFileSync(
     join(merged, "etc/systemd/network/10-host0.network"),
-    `[Match]\nName=host0\n\n[Network]\nAddress=${address}/24\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`,
+    // The default route points at the bridge, as a real host's points at its router (facts read the
+    // default interface from it); the control machine does not forward, so it still leads nowhere.
+    `[Match]\nName=host0\n\n[Network]\nAddress=${address}/24\nGateway=10.199.${net}.1\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`,
   );
   mkdirSync(join(merged, "root/.ssh"), { recursive: true, mode: 0o700 });
   writeFileSync(join(merged, "root/.ssh/authorized_keys"), readFileSync(`${lab.key}.pub`), { mode: 0o600 });

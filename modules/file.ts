@@ -231,14 +231,14 @@ async function planLink(args: Args, probe: Probe): Promise<Plan> {
 
 export default defineModule<Args>({
   name: "file",
-  aliases: ["copy", "template", "lineinfile", "blockinfile"],
+  aliases: ["lineinfile", "blockinfile"],
   description:
     "Manage files, directories, links and file contents: exact content or a copied/templated file, a line (lineinfile) or a marked block (blockinfile), with mode, owner and group. Writes are atomic: a temporary file is fsynced and renamed over the target.",
   schema,
   notes: [
     "Content holding a private key (PEM or OpenSSH) is marked sensitive: output, --diff and --json show that it changes, never the key. Ansible shows it unless no_log.",
-    "One module where Ansible has five (file, copy, template, lineinfile, blockinfile); `copy:`/`template:` etc. are accepted as names.",
-    "`template: true` renders `content` or `src`; Ansible's template module always renders.",
+    "One module where Ansible has three (file, lineinfile, blockinfile); `copy` and `template` are their own modules with Ansible's arguments, written through this one.",
+    "`template: true` renders `content` or `src` (the `template` module always renders).",
     "`mode` takes octal only (0644); YAML 1.2 reads an unquoted 0644 as 644, which hoist takes digit by digit.",
     "`state: touch` creates a missing file and fixes attributes but does not bump the timestamp, so it is idempotent.",
     "`validate` runs on the host with %s replaced by the new file, as in Ansible.",

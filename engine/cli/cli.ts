@@ -11,6 +11,7 @@ import { loadYamlFile } from "../load/yaml.ts";
 import { InputError, errorMessage } from "../errors.ts";
 import { loadModules } from "../load/registry.ts";
 import { createRun } from "../run/run.ts";
+import { loadSettings } from "../load/settings.ts";
 import { JsonReporter, TextReporter, loadPatchMaker } from "../report/report.ts";
 
 const USAGE = `usage:
@@ -96,6 +97,7 @@ async function run(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new InputError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
   const lockTimeout = Number(values["lock-timeout"] ?? 60);
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new InputError(`--lock-timeout must be a number of seconds, got '${values["lock-timeout"]}'`);
+  const settings = loadSettings();
   const becomePassword = values["ask-become-pass"] ? await (await import("./secret.ts")).readSecret("BECOME password: ") : undefined;
 
   const json = !!values.json;
@@ -130,6 +132,8 @@ async function run(argv: string[]): Promise<number> {
       forks,
       modules: values.modules,
       becomePassword,
+      rolesPath: settings.rolesPath,
+      factCache: settings.factCache,
       ssh: { acceptNewHostKeys: !!values["accept-new-host-keys"], connectTimeoutMs: timeout * 1000, attempts: 3 },
       lockTimeoutMs: lockTimeout * 1000,
       reporter,

@@ -11,14 +11,16 @@ import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { AJV_OPTIONS, compiler, schemaKey } from "./validate.ts";
-import { playSchema, taskKeywordSchema } from "./playbook.ts";
+import { playSchema } from "./playbook.ts";
+import { taskKeywordSchema } from "./tasks.ts";
+import { roleEntrySchema } from "./roles.ts";
 import { yamlInventorySchema } from "./inventory.ts";
 import { loadModules } from "./registry.ts";
 
 const require = createRequire(import.meta.url);
 const standaloneCode = require("ajv/dist/standalone").default;
 
-const schemas = [playSchema, taskKeywordSchema, yamlInventorySchema, ...(await loadModules()).modules.map((m) => m.schema)];
+const schemas = [playSchema, taskKeywordSchema, roleEntrySchema, yamlInventorySchema, ...(await loadModules()).modules.map((m) => m.schema)];
 const ajv = compiler({ ...AJV_OPTIONS, code: { source: true } });
 const exports: Record<string, string> = {};
 schemas.forEach((schema, i) => {

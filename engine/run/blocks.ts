@@ -4,7 +4,7 @@
  * become. Each task result is reported and counted here.
  */
 import type { Task } from "../load/playbook.ts";
-import { runTask, type HostRun } from "./task.ts";
+import { includePasses, runTask, type HostRun, type TaskResult } from "./task.ts";
 import { selectedByTags } from "./tags.ts";
 import { countResult } from "./stats.ts";
 import type { RunContext } from "./context.ts";
@@ -19,10 +19,12 @@ export class BlockRunner {
   /** Run a task or block on one host; returns whether the host may go on. */
   async runItem(task: Task, host: HostRun, batch: string[], inherited: Inherited, kind: "task" | "handler"): Promise<boolean> {
     const { options } = this.ctx;
+    if (task.block && task.dynamic) return this.runInclude(task, host, batch, inherited, kind);
     if (task.block) {
       const inner = {
         when: [...inherited.when, ...(task.when === undefined ? [] : [task.when])],
         vars: { ...inherited.vars, ...task.vars },
+        loop: inherited.loop,
         become: task.become ?? inherited.become,
         becomeUser: task.becomeUser ?? inherited.becomeUser,
       };
@@ -42,12 +44,37 @@ export class BlockRunner {
       return ok && alwaysOk;
     }
     if (!selectedByTags(task, options.tags, options.skipTags)) return true;
-    const result = await runTask(task, host, this.vars.environment(batch, inherited)(task));
+    return this.settle(task, host, batch, await runTask(task, host, this.vars.environment(batch, inherited)(task)), kind);
+  }
+
+  /** Report and count a result; false when the host may not go on. */
+  private settle(task: Task, host: HostRun, batch: string[], result: TaskResult, kind: "task" | "handler"): boolean {
     this.vars.report(task, host.name, batch, result, kind);
     countResult(this.ctx.stats.get(host.name)!, result);
     if ((result.status === "failed" && !result.ignored) || result.status === "unreachable") {
       host.failed = true;
       return false;
+    }
+    return true;
+  }
+
+  /**
+   * A dynamic include: its `when` and `loop` are decided now, once, and its
+   * tasks run once per pass with the pass's loop variables; its own `when`
+   * does not pass to them (an enclosing block's does).
+   */
+  private async runInclude(task: Task, host: HostRun, batch: string[], inherited: Inherited, kind: "task" | "handler"): Promise<boolean> {
+    const decided = await includePasses(task, host, this.vars.environment(batch, inherited)(task));
+    if ("result" in decided) return this.settle(task, host, batch, decided.result, kind);
+    for (const loop of decided.passes) {
+      const inner: Inherited = {
+        when: inherited.when,
+        vars: { ...inherited.vars, ...task.vars },
+        loop: { ...inherited.loop, ...loop },
+        become: task.become ?? inherited.become,
+        becomeUser: task.becomeUser ?? inherited.becomeUser,
+      };
+      for (const t of task.block!) if (!(await this.runItem(t, host, batch, inner, kind))) return false;
     }
     return true;
   }

@@ -7,6 +7,7 @@ import type { ModuleRegistry } from "../load/registry.ts";
 import type { Vars } from "../template/vars.ts";
 import type { HostRun, TaskResult } from "./task.ts";
 import type { HostStats } from "./stats.ts";
+import type { FactCache } from "./gather.ts";
 
 /** Told of each play and of each result, redacted, as they happen. */
 export interface Reporter {
@@ -23,6 +24,8 @@ export interface RunOptions {
   skipTags: string[];
   extraVars: Vars;
   becomePassword?: string;
+  /** Keep gathered facts in JSON files (`fact_caching: jsonfile`). */
+  factCache?: FactCache;
 }
 
 /** What the scheduler needs to know about the inventory. */

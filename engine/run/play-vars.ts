@@ -1,15 +1,19 @@
 /**
- * What a task sees on a host in one play: the variables (magic, inventory,
- * play, vars_files, registered, block/task, loop, extra — low to high), its
+ * What a task sees on a host in one play: the variables (role defaults,
+ * magic, inventory, host facts, play, vars_files, role vars, included vars,
+ * registered and set facts, block/task, loop, extra — low to high), its
  * become, and the environment the task runner gets. Also the one place a
  * result goes out through redaction, since what is secret is a variable.
  */
 import { dirname, resolve } from "node:path";
 import type { Play, Task } from "../load/playbook.ts";
-import { loadVarsFile } from "../load/playbook.ts";
+import { loadVarsFile } from "../load/vars-file.ts";
+import type { Role } from "../load/roles.ts";
+import { factsLayer, factsModule, gatherFacts } from "./gather.ts";
 import { data, scope, type Vars } from "../template/vars.ts";
 import { renderText } from "../template/template.ts";
 import { Redactor } from "../report/redact.ts";
+import { lookupSecrets } from "../template/lookups.ts";
 import type { Become } from "../connection/types.ts";
 import type { RunContext } from "./context.ts";
 import type { TaskEnvironment, TaskResult } from "./task.ts";
@@ -18,6 +22,8 @@ import type { TaskEnvironment, TaskResult } from "./task.ts";
 export interface Inherited {
   when: unknown[];
   vars: Vars;
+  /** Loop variables of enclosing dynamic includes: data, never rendered again. */
+  loop?: Vars;
   become?: boolean;
   becomeUser?: string;
 }
@@ -37,7 +43,9 @@ const SECRET_VARS = ["ansible_become_password", "ansible_become_pass", "ansible_
 export class PlayVars {
   private readonly varsFiles: Vars;
   private readonly magicVars = new WeakMap<string[], Map<string, Vars>>();
-  private readonly redactors = new Map<string, Redactor>();
+  /** Per host, with how many lookup secrets it knows. */
+  private readonly redactors = new Map<string, { redactor: Redactor; lookups: number }>();
+  private readonly factNames: readonly string[];
 
   constructor(
     private readonly ctx: RunContext,
@@ -45,12 +53,19 @@ export class PlayVars {
     private readonly playHosts: string[],
   ) {
     this.varsFiles = loadVarsFiles(play, scope(play.vars, ctx.options.extraVars));
+    this.factNames = factsModule(ctx)?.gathersFacts ?? [];
+  }
+
+  /** Gather `host`'s facts now (the play's `gather_subset`). */
+  gather(host: string): Promise<void> {
+    return gatherFacts(this.ctx, this.ctx.hosts.get(host)!, this.play.gatherSubset, dirname(resolve(this.play.file)));
   }
 
   /** Report a result, through the one redaction pass. */
   report(task: Task, host: string, batch: string[], result: TaskResult, kind: "task" | "handler"): void {
-    let redactor = this.redactors.get(host);
-    if (!redactor) {
+    let redactor = this.redactors.get(host)?.redactor;
+    // A password lookup made since the redactor was built is a secret it must know too.
+    if (!redactor || this.redactors.get(host)!.lookups !== lookupSecrets.size) {
       const vars = this.vars(host, batch);
       const values = [...SECRET_VARS, ...this.play.secret].map((name) => {
         try {
@@ -59,7 +74,8 @@ export class PlayVars {
           return undefined; // A secret that does not render is not in any output either.
         }
       });
-      this.redactors.set(host, (redactor = new Redactor([...values, this.ctx.options.becomePassword])));
+      redactor = new Redactor([...values, this.ctx.options.becomePassword, ...lookupSecrets]);
+      this.redactors.set(host, { redactor, lookups: lookupSecrets.size });
     }
     this.ctx.reporter.result(task, host, redactor.result(result, { noLog: task.noLog }), kind);
   }
@@ -93,13 +109,18 @@ export class PlayVars {
     };
   }
 
-  vars(host: string, batch: string[], extra?: Vars, loop?: Vars): Vars {
+  vars(host: string, batch: string[], extra?: Vars, loop?: Vars, role?: Role): Vars {
     const run = this.ctx.hosts.get(host)!;
     return scope(
+      role?.defaults,
       this.magic(host, batch),
+      role && data({ role_path: role.dir, role_name: role.name }),
       this.ctx.inventory.vars(host),
+      factsLayer(run, this.factNames, this.play.gatherFacts),
       this.play.vars,
       this.varsFiles,
+      role?.vars,
+      run.includedVars,
       data(run.facts),
       extra,
       loop && data(loop),
@@ -120,7 +141,9 @@ export class PlayVars {
       module: task.module ? this.ctx.registry.require(task.module) : undefined,
       check: this.ctx.options.check,
       playbookDir: dirname(resolve(this.play.file)),
-      vars: (host, extra, loop) => this.vars(host.name, batch, { ...inherited.vars, ...extra }, loop),
+      vars: (host, extra, loop) => this.vars(host.name, batch, { ...inherited.vars, ...extra }, { ...inherited.loop, ...loop }, task.role),
+      role: task.role,
+      gatherFacts: (host) => this.gather(host),
       hosts: this.ctx.hosts,
       become: (t, _host, vars) => this.become(t, vars, inherited),
       inheritedWhen: inherited.when,

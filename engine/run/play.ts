@@ -4,16 +4,18 @@
  * done, at most `forks` at a time. Handlers run at the end of each batch.
  */
 import pLimit from "p-limit";
-import type { Play } from "../load/playbook.ts";
+import type { Play, Task } from "../load/playbook.ts";
+import { UnreachableError } from "../connection/types.ts";
+import { errorMessage } from "../errors.ts";
 import { matchHosts } from "../load/patterns.ts";
 import { InputError } from "../errors.ts";
 import { TemplateError } from "../template/template.ts";
-import { prefetch, type HostRun, type TaskResult } from "./task.ts";
+import { prefetch, type HostRun, type TaskEnvironment, type TaskResult } from "./task.ts";
 import { selectedByTags } from "./tags.ts";
 import { batches } from "./serial.ts";
 import { countResult } from "./stats.ts";
 import { Needs } from "./needs.ts";
-import { PlayVars } from "./play-vars.ts";
+import { PlayVars, type Inherited } from "./play-vars.ts";
 import { BlockRunner } from "./blocks.ts";
 import type { RunContext } from "./context.ts";
 
@@ -22,6 +24,8 @@ class PlayRun {
   private readonly vars: PlayVars;
   private readonly needs: Needs;
   private readonly blocks: BlockRunner;
+  /** The task gathering facts is reported as. */
+  private readonly gathering: Task;
 
   constructor(
     private readonly ctx: RunContext,
@@ -32,6 +36,7 @@ class PlayRun {
     this.vars = new PlayVars(ctx, play, playHosts);
     this.needs = new Needs(play, ctx.inventory);
     this.blocks = new BlockRunner(ctx, this.vars);
+    this.gathering = { name: "Gathering Facts", where: play.where, loopVar: "item", notify: [], listen: [], tags: ["always"], vars: {} };
   }
 
   /** Checked before any host is touched: cross-host needs resolve and form no cycle. */
@@ -39,15 +44,59 @@ class PlayRun {
     for (const batch of batches(this.playHosts, this.play.serial)) this.needs.checkCycles(batch);
   }
 
-  /** What the play's tasks will read on `host`, fetched at once (see `prefetch`). */
-  private prefetch(host: HostRun, batch: string[]): Promise<void> {
+  /**
+   * What the play's tasks will read on `host`, fetched at once (see
+   * `prefetch`): the tasks of the play and of its static blocks and roles,
+   * after the host's facts when the play reads them.
+   */
+  private async prefetch(host: HostRun, batch: string[]): Promise<void> {
+    if (this.play.readsFacts && !(await this.gather(host))) return;
     const { tags, skipTags } = this.ctx.options;
-    const environment = this.vars.environment(batch, { when: [], vars: {} });
-    const tasks = this.play.tasks.filter((t) => !t.block && !t.runOnce && !t.delegateTo && selectedByTags(t, tags, skipTags));
-    return prefetch(
-      tasks.map((t) => [t, environment(t)]),
-      host,
-    );
+    const planned: [Task, TaskEnvironment][] = [];
+    const walk = (tasks: Task[], inherited: Inherited) => {
+      const environment = this.vars.environment(batch, inherited);
+      for (const t of tasks) {
+        if (t.block && !t.dynamic)
+          walk(t.block, {
+            when: [...inherited.when, ...(t.when === undefined ? [] : [t.when])],
+            vars: { ...inherited.vars, ...t.vars },
+            become: t.become ?? inherited.become,
+            becomeUser: t.becomeUser ?? inherited.becomeUser,
+          });
+        else if (!t.block && !t.runOnce && !t.delegateTo && selectedByTags(t, tags, skipTags)) planned.push([t, environment(t)]);
+      }
+    };
+    walk(this.play.tasks, { when: [], vars: {} });
+    return prefetch(planned, host);
+  }
+
+  /** Gather the host's facts before the play's first task, reported as Ansible's "Gathering Facts"; false when the host failed. */
+  private async gather(host: HostRun): Promise<boolean> {
+    const started = Date.now();
+    let result: TaskResult;
+    try {
+      await this.vars.gather(host.name);
+      const known = host.hostFacts;
+      result =
+        known && "unknown" in known
+          ? {
+              status: "unknown",
+              changed: false,
+              msg: `cannot know until an earlier change is applied: facts depend on ${known.unknown}`,
+              changes: [],
+              values: {},
+              durationMs: 0,
+            }
+          : { status: "ok", changed: false, changes: [], values: {}, durationMs: 0 };
+    } catch (e) {
+      const status = e instanceof UnreachableError ? "unreachable" : "failed";
+      result = { status, changed: false, msg: errorMessage(e), changes: [], values: {}, durationMs: 0 };
+    }
+    result.durationMs = Date.now() - started;
+    this.vars.report(this.gathering, host.name, [host.name], result, "task");
+    countResult(this.ctx.stats.get(host.name)!, result);
+    if (result.status === "failed" || result.status === "unreachable") host.failed = true;
+    return !host.failed;
   }
 
   async runBatch(batch: string[]): Promise<void> {
@@ -84,6 +133,7 @@ class PlayRun {
         const ok = await this.limit(async () => {
           if (!prefetched.has(h)) prefetched.set(h, this.prefetch(host, batch));
           await prefetched.get(h);
+          if (host.failed) return false;
           return this.blocks.runItem(task, host, batch, { when: [], vars: {} }, "task");
         });
         return ok ? ("ok" as const) : ("failed" as const);

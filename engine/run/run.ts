@@ -22,6 +22,7 @@ import { HostState } from "../host/probe.ts";
 import { openConnection, type ConnectOptions } from "../connection/index.ts";
 import type { Connection } from "../connection/types.ts";
 import type { HostRun, TaskResult } from "./task.ts";
+import type { FactCache } from "./gather.ts";
 import { formatWhere } from "../errors.ts";
 
 export type Vars = Record<string, unknown>;
@@ -42,6 +43,10 @@ export interface RunRequest {
   /** Directories of modules of one's own (`--modules`). */
   modules?: string[];
   becomePassword?: string;
+  /** Role directories searched after `roles/` beside the playbook (Ansible's `roles_path`). */
+  rolesPath?: string[];
+  /** Keep gathered facts in JSON files, reused while younger than the timeout. */
+  factCache?: FactCache;
   /** SSH settings (host keys, timeouts). */
   ssh?: Partial<ConnectOptions["ssh"]>;
   /** Hold each host's run lock while connected, waiting at most this long (ms); none: no lock. */
@@ -129,7 +134,7 @@ function identities(plays: Play[]): Map<Task, string> {
 export async function createRun(request: RunRequest): Promise<RunOutcome> {
   const started = Date.now();
   const registry: ModuleRegistry = await loadModules(request.modules ?? []);
-  const plays = loadPlaybook(request.playbook, registry);
+  const plays = loadPlaybook(request.playbook, registry, { rolesPath: request.rolesPath });
   const source = hostSource(request.inventory ? loadInventory(request.inventory) : implicitInventory());
   if (request.limit) limitTo(source, request.limit);
   const check = !!request.check;
@@ -159,6 +164,7 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
         return conn;
       },
       facts: {},
+      includedVars: {},
       notified: new Set(),
       failed: false,
     });
@@ -203,6 +209,7 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
           skipTags: request.skipTags ?? [],
           extraVars: request.extraVars ?? {},
           becomePassword: request.becomePassword,
+          factCache: request.factCache,
         },
         registry,
         inventory: source,

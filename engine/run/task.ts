@@ -5,7 +5,6 @@
  * `failed_when`, `until`/`retries`, `register` and `notify`.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { Task } from "../load/playbook.ts";
 import type { Change, Module, Plan, Probe, StepOutput } from "../module.ts";
 import { isWrite } from "../module.ts";
@@ -19,6 +18,11 @@ import { validateSchema } from "../load/validate.ts";
 import { data, scope, type Vars } from "../template/vars.ts";
 import { unknowable } from "../projection.ts";
 import { commandFailure, errorMessage } from "../errors.ts";
+import type { Role } from "../load/roles.ts";
+import { findControlFile } from "./control-files.ts";
+import { loadVarsFile } from "../load/vars-file.ts";
+import { addFacts, type KnownFacts } from "./gather.ts";
+import { FactsPending, FactsUnknown, unavailableIn } from "../template/unavailable.ts";
 
 /** `unknown`: check mode cannot know until an earlier change is applied (never in a real run). */
 export type Status = "ok" | "changed" | "skipped" | "failed" | "unreachable" | "unknown";
@@ -43,8 +47,12 @@ export interface HostRun {
   name: string;
   state: HostState;
   connect(): Promise<Connection>;
-  /** Registered results and set facts, above play vars. */
+  /** Registered results and set facts, above play vars: data, never rendered. */
   facts: Vars;
+  /** Variables from `include_vars`: templates in them render when read. */
+  includedVars: Vars;
+  /** Facts gathered (setup) or returned by modules; unset until gathered. */
+  hostFacts?: KnownFacts;
   notified: Set<string>;
   failed: boolean;
 }
@@ -59,6 +67,10 @@ export interface TaskEnvironment {
   become(task: Task, host: HostRun, vars: Vars): Become | undefined;
   /** When set, the task runs in this mode regardless of --check. */
   inheritedWhen: unknown[];
+  /** The role whose files hold the task. */
+  role?: Role;
+  /** Gather the facts of a host (named by inventory name) now. */
+  gatherFacts(host: string): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,7 +164,11 @@ async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironm
   const plan = await module.plan(args, probe, {
     render: (text) => renderText(text, vars),
     playbookDir: env.playbookDir,
-    readLocal: (p) => readFile(resolve(env.playbookDir, p)),
+    readLocal: (p, kind = "files") => readFile(findControlFile(p, kind, env.role, env.playbookDir)),
+    readVars: async (p) => {
+      const file = findControlFile(p, "vars", env.role, env.playbookDir);
+      return { file, vars: loadVarsFile(file) };
+    },
     vars,
     test: (expression) => condition(expression, vars),
   });
@@ -168,6 +184,8 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
   const { plan, check, target, conn, probe, become, unknown } = await planOnce(task, host, vars, env);
   const base = { changes: plan.changes, values: { ...plan.result }, durationMs: 0 };
   if (plan.facts) Object.assign(host.facts, plan.facts);
+  if (plan.vars) Object.assign(host.includedVars, plan.vars);
+  if (plan.hostFacts) addFacts(task.delegateFacts ? target : host, plan.hostFacts);
   const wouldChange = plan.changes.length > 0 || plan.steps.length > 0 || !!plan.changed;
   if (check && unknown.length) {
     // What this plan read depends on a change not applied: it cannot say what it would do, nor what it would leave.
@@ -244,7 +262,7 @@ async function runWithRetries(task: Task, host: HostRun, vars: Vars, env: TaskEn
   const attempts = (task.retries ?? 0) + 1;
   let result: TaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    result = judge(task, await runOnce(task, host, vars, env), vars);
+    result = judge(task, await withFacts(env, () => runOnce(task, host, vars, env)), vars);
     if (task.until === undefined) return result;
     const reg = registeredValue(result);
     const v = scope(vars, data(reg), task.register ? data({ [task.register]: reg }) : undefined);
@@ -254,7 +272,30 @@ async function runWithRetries(task: Task, host: HostRun, vars: Vars, env: TaskEn
   return { ...result!, status: "failed", msg: `until condition not met after ${attempts} attempts${result!.msg ? `: ${result!.msg}` : ""}` };
 }
 
+/**
+ * Run `f`; while it stops at facts not gathered yet, gather them and run it
+ * again (templates see facts through getters that look again, see gather.ts).
+ */
+async function withFacts<T>(env: TaskEnvironment, f: () => T | Promise<T>): Promise<T> {
+  const gathered = new Set<string>();
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      const pending = unavailableIn(e);
+      if (!(pending instanceof FactsPending) || gathered.has(pending.host)) throw pending ?? e;
+      gathered.add(pending.host);
+      await env.gatherFacts(pending.host);
+    }
+  }
+}
+
 function failure(e: unknown, started: number): TaskResult {
+  const unavailable = unavailableIn(e);
+  if (unavailable instanceof FactsUnknown) {
+    const msg = `cannot know until an earlier change is applied: ${unavailable.message}`;
+    return { status: "unknown", changed: false, msg, changes: [], values: {}, durationMs: Date.now() - started };
+  }
   const unreachable = e instanceof UnreachableError;
   return { status: unreachable ? "unreachable" : "failed", changed: false, msg: errorMessage(e), changes: [], values: {}, durationMs: Date.now() - started };
 }
@@ -307,6 +348,35 @@ export async function prefetch(tasks: [Task, TaskEnvironment][], host: HostRun):
   if (host.state.generation === generation) host.state.prefetched = { generation, tasks: prefetched };
 }
 
+const skippedResult = (): TaskResult => ({ status: "skipped", changed: false, changes: [], msg: "conditional result was false", values: {}, durationMs: 0 });
+
+/**
+ * Where a dynamic include (`include_tasks`, `include_role`) goes on one host:
+ * the loop variables of each pass through its tasks (one pass, without a
+ * loop), or the result to report instead — skipped when its `when` holds for
+ * no pass, failed when a condition or the loop does not render.
+ *
+ * @example
+ * const passes = await includePasses(task, host, env); // { passes: [{ item: "a" }, { item: "b" }] }
+ */
+export async function includePasses(task: Task, host: HostRun, env: TaskEnvironment): Promise<{ passes: Vars[] } | { result: TaskResult }> {
+  const started = Date.now();
+  try {
+    const vars = env.vars(host, task.vars);
+    const conditions = conditionsOf(task, env);
+    if (task.loop === undefined) return (await withFacts(env, () => condition(conditions, vars))) ? { passes: [{}] } : { result: skippedResult() };
+    const items = await withFacts(env, () => loopItems(task, vars));
+    if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
+    const passes: Vars[] = [];
+    for (const item of items) {
+      if (await withFacts(env, () => condition(conditions, itemVars(task, host, env, item)))) passes.push({ [task.loopVar]: item });
+    }
+    return passes.length ? { passes } : { result: skippedResult() };
+  } catch (e) {
+    return { result: failure(e, started) };
+  }
+}
+
 /**
  * Run a module task on one host (loop, when, register, notify included).
  *
@@ -320,11 +390,11 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
     const vars = env.vars(host, task.vars);
     const conditions = conditionsOf(task, env);
     if (task.loop === undefined) {
-      result = condition(conditions, vars)
+      result = (await withFacts(env, () => condition(conditions, vars)))
         ? await runWithRetries(task, host, vars, env)
         : { status: "skipped", changed: false, changes: [], msg: "conditional result was false", values: {}, durationMs: 0 };
     } else {
-      const items = loopItems(task, vars);
+      const items = await withFacts(env, () => loopItems(task, vars));
       if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
       // Unless the play's prefetch still holds (nothing applied since), the items are planned
       // together first, only so that their reads reach the host as one batch; they then run one
@@ -345,7 +415,7 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
         const label = task.loopLabel ? renderText(task.loopLabel, vars) : typeof item === "string" ? item : JSON.stringify(item);
         let r: TaskResult;
         try {
-          r = condition(conditions, vars)
+          r = (await withFacts(env, () => condition(conditions, vars)))
             ? await runWithRetries(task, host, vars, env)
             : { status: "skipped", changed: false, changes: [], msg: "conditional result was false", values: {}, durationMs: 0 };
         } catch (e) {

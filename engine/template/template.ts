@@ -10,6 +10,8 @@ import * as yaml from "js-yaml";
 import { posix } from "node:path";
 import { quote } from "../shell.ts";
 import { VARIABLES, harden, safeMember } from "./sandbox.ts";
+import { unavailableIn, type Unavailable } from "./unavailable.ts";
+import { lookup, query } from "./lookups.ts";
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -27,6 +29,17 @@ env.addGlobal("__capture", (v: unknown) => {
   captured = v;
   return "";
 });
+
+/** The variables of the render a global function is called from (nunjucks calls globals with the context as `this`). */
+const varsOfCall = (context: unknown): Vars => ((context as { ctx?: Vars })?.ctx?.[VARIABLES] as Vars | undefined) ?? {};
+const lookupContext = (context: unknown) => ({ vars: varsOfCall(context), renderText: (text: string, vars: Vars) => renderText(text, vars) });
+env.addGlobal("lookup", function (this: unknown, name: string, ...args: unknown[]) {
+  return lookup(lookupContext(this), String(name), args);
+});
+for (const name of ["query", "q"])
+  env.addGlobal(name, function (this: unknown, lookupName: string, ...args: unknown[]) {
+    return query(lookupContext(this), String(lookupName), args);
+  });
 
 function attr(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
@@ -109,7 +122,23 @@ const tests: Record<string, (v: unknown, arg?: any) => boolean> = {
 for (const [name, t] of Object.entries(tests)) (env as unknown as { addTest(n: string, t: unknown): void }).addTest(name, t);
 
 /** Names nunjucks resolves itself (loop variables, globals, `true`…). */
-const BUILTIN_NAMES = new Set(["loop", "range", "cycler", "joiner", "__capture", "true", "false", "none", "True", "False", "None", "omit"]);
+const BUILTIN_NAMES = new Set([
+  "loop",
+  "range",
+  "cycler",
+  "joiner",
+  "__capture",
+  "lookup",
+  "query",
+  "q",
+  "true",
+  "false",
+  "none",
+  "True",
+  "False",
+  "None",
+  "omit",
+]);
 
 interface AstNode {
   typename: string;
@@ -196,8 +225,10 @@ function undefinedName(source: string, vars: Vars): string | undefined {
   return undefined;
 }
 
-function explain(e: unknown, source: string, vars: Vars): TemplateError {
+function explain(e: unknown, source: string, vars: Vars): TemplateError | Unavailable {
   if (e instanceof TemplateError) return e;
+  const unavailable = unavailableIn(e);
+  if (unavailable) return unavailable;
   const message = e instanceof Error ? e.message : String(e);
   // A cycle found deep inside nested renders is reported once, as found.
   const cycle = /variables form a cycle: [^\n]*/.exec(message);

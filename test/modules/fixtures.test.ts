@@ -22,6 +22,7 @@ import { factKey, type Fact } from "../../engine/fact.ts";
 import { validateSchema } from "../../engine/load/validate.ts";
 import { errorMessage } from "../../engine/errors.ts";
 import { modules } from "../helpers.ts";
+import { renderText } from "../../engine/template/template.ts";
 
 const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "modules");
 
@@ -35,7 +36,21 @@ interface Fixture {
     files?: Record<string, string | null>;
     stats?: Record<string, Stat | null>;
   };
-  expect: { changes?: unknown[]; steps?: unknown[]; reason?: string; fail?: string; invalid?: string; throws?: string; projects?: unknown[] };
+  /** Files on the control machine, by `<kind>/<path>` (kind: files or templates, as the module asks). */
+  local?: Record<string, string>;
+  /** Variables templates render with. */
+  vars?: Record<string, unknown>;
+  expect: {
+    changes?: unknown[];
+    steps?: unknown[];
+    reason?: string;
+    fail?: string;
+    invalid?: string;
+    throws?: string;
+    projects?: unknown[];
+    hostFacts?: Record<string, unknown>;
+    vars?: Record<string, unknown>;
+  };
 }
 
 function fixtureProbe(fx: Fixture): Probe {
@@ -69,13 +84,23 @@ function fixtureProbe(fx: Fixture): Probe {
   };
 }
 
-const context = {
-  render: (t: string) => t,
+/** The control machine as the fixture describes it: its files, and the templater over its variables. */
+const contextOf = (fx: Fixture) => ({
+  render: (t: string) => renderText(t, fx.vars ?? {}),
   playbookDir: sourceDir,
-  readLocal: async () => Buffer.from(""),
-  vars: {},
+  async readLocal(path: string, kind = "files") {
+    const text = fx.local?.[`${kind}/${path}`];
+    if (text === undefined) throw new Error(`the fixture has no ${kind}/${path} on the control machine`);
+    return Buffer.from(text);
+  },
+  async readVars(path: string) {
+    const text = fx.local?.[`vars/${path}`];
+    if (text === undefined) throw new Error(`the fixture has no vars/${path} on the control machine`);
+    return { file: `vars/${path}`, vars: JSON.parse(text) };
+  },
+  vars: fx.vars ?? {},
   test: () => true,
-};
+});
 
 const registry = await modules();
 const dirs = readdirSync(sourceDir).filter((d) => existsSync(join(sourceDir, d)) && !d.includes("."));
@@ -100,7 +125,7 @@ for (const dir of dirs) {
       validateSchema(module!.schema, args, { what: `module '${dir}'` });
       let plan: Awaited<ReturnType<NonNullable<typeof module>["plan"]>>;
       try {
-        plan = await module!.plan(args, fixtureProbe(fx), context);
+        plan = await module!.plan(args, fixtureProbe(fx), contextOf(fx));
       } catch (e) {
         if (fx.expect.throws !== undefined) return assert.match(errorMessage(e), fx.expect.throws);
         throw e;
@@ -116,6 +141,8 @@ for (const dir of dirs) {
         );
       if (fx.expect.reason !== undefined) assert.is(plan.reason, fx.expect.reason);
       if (fx.expect.projects !== undefined) assert.equal(JSON.parse(JSON.stringify(plan.projects ?? [])), fx.expect.projects);
+      if (fx.expect.hostFacts !== undefined) assert.equal(plan.hostFacts, fx.expect.hostFacts);
+      if (fx.expect.vars !== undefined) assert.equal(plan.vars, fx.expect.vars);
     });
   }
 }

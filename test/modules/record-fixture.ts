@@ -52,7 +52,14 @@ const probe: Probe = {
     return r;
   },
 };
-const plan = await module.plan(args, probe, { render: (t) => t, playbookDir: ".", readLocal: async () => Buffer.from(""), vars: {}, test: () => true });
+const plan = await module.plan(args, probe, {
+  render: (t) => t,
+  playbookDir: ".",
+  readLocal: async () => Buffer.from(""),
+  readVars: async (file) => ({ file, vars: {} }),
+  vars: {},
+  test: () => true,
+});
 await conn.close();
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "modules", moduleName);
 mkdirSync(dir, { recursive: true });

@@ -1,0 +1,358 @@
+/**
+ * Tasks as the loader reads them: module calls with their keywords, blocks,
+ * `include_tasks`/`import_tasks` and `include_role`/`import_role`, each
+ * validated (module name, arguments, keywords) before anything runs, each
+ * remembering file, line and column.
+ */
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { InputError, didYouMean, type Where } from "../errors.ts";
+import { loadYamlFile, type Located, type Path } from "./yaml.ts";
+import { validateSchema } from "./validate.ts";
+import { shortName, type ModuleRegistry } from "./registry.ts";
+import { splitWords } from "../shell.ts";
+import { containsTemplate } from "../template/template.ts";
+import { expandRole, type Role, type RolesContext } from "./roles.ts";
+
+export type Vars = Record<string, unknown>;
+
+export interface Task {
+  name: string;
+  where: Where;
+  /** Set for a module call; unset for blocks. */
+  module?: string;
+  args?: unknown;
+  block?: Task[];
+  rescue?: Task[];
+  always?: Task[];
+  id?: string;
+  needs?: string[];
+  when?: unknown;
+  loop?: unknown;
+  loopVar: string;
+  loopLabel?: string;
+  register?: string;
+  notify: string[];
+  listen: string[];
+  tags: string[];
+  become?: boolean;
+  becomeUser?: string;
+  checkMode?: boolean;
+  diff?: boolean;
+  changedWhen?: unknown;
+  failedWhen?: unknown;
+  ignoreErrors?: boolean;
+  retries?: number;
+  delay?: number;
+  until?: unknown;
+  runOnce?: boolean;
+  delegateTo?: string;
+  vars: Vars;
+  noLog?: boolean;
+  /** The role whose files hold the task: its variables and its `files/`/`templates/`. */
+  role?: Role;
+  /**
+   * An `include_tasks`/`include_role`: its `when` and `loop` are decided once,
+   * when the run reaches it, and do not pass to the tasks inside.
+   */
+  dynamic?: boolean;
+  /** With `delegate_to`: the facts a task gathers belong to the delegate. */
+  delegateFacts?: boolean;
+}
+
+/** Keys a task may carry besides its module. */
+export const TASK_KEYWORDS = [
+  "name",
+  "id",
+  "needs",
+  "when",
+  "loop",
+  "with_items",
+  "loop_control",
+  "register",
+  "notify",
+  "listen",
+  "tags",
+  "become",
+  "become_user",
+  "check_mode",
+  "diff",
+  "changed_when",
+  "failed_when",
+  "ignore_errors",
+  "retries",
+  "delay",
+  "until",
+  "run_once",
+  "delegate_to",
+  "delegate_facts",
+  "block",
+  "rescue",
+  "always",
+  "include_tasks",
+  "import_tasks",
+  "include_role",
+  "import_role",
+  "vars",
+  "args",
+  "no_log",
+];
+
+function roleArgsSchema() {
+  return {
+    type: "object",
+    properties: {
+      name: { type: "string", minLength: 1 },
+      tasks_from: { type: "string" },
+      vars_from: { type: "string" },
+      defaults_from: { type: "string" },
+      handlers_from: { type: "string" },
+    },
+    required: ["name"],
+    additionalProperties: false,
+  };
+}
+
+export const taskKeywordSchema = {
+  type: "object",
+  properties: {
+    name: { type: "string" },
+    id: { type: "string", pattern: "^[A-Za-z0-9_.-]+$" },
+    needs: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+    loop_control: {
+      type: "object",
+      properties: { label: { type: "string" }, loop_var: { type: "string" } },
+      additionalProperties: false,
+    },
+    register: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+    notify: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+    listen: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+    tags: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+    become: { type: "boolean" },
+    become_user: { type: "string" },
+    check_mode: { type: "boolean" },
+    diff: { type: "boolean" },
+    ignore_errors: { type: "boolean" },
+    retries: { type: "integer", minimum: 0 },
+    delay: { type: "number", minimum: 0 },
+    run_once: { type: "boolean" },
+    delegate_to: { type: "string" },
+    delegate_facts: { type: "boolean" },
+    block: { type: "array" },
+    rescue: { type: "array" },
+    always: { type: "array" },
+    include_tasks: { type: "string" },
+    import_tasks: { type: "string" },
+    include_role: roleArgsSchema(),
+    import_role: roleArgsSchema(),
+    vars: { type: ["object", "null"] },
+    args: { type: "object" },
+    no_log: { type: "boolean" },
+  },
+};
+
+const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+/** What reading a play's tasks shares. */
+export interface LoadContext {
+  registry: ModuleRegistry;
+  /** Include chain, to refuse include cycles. */
+  including: string[];
+  roles: RolesContext;
+  /** The role whose files are being read. */
+  role?: Role;
+}
+
+/** Keywords that hold tasks rather than call a module, with their collection names (`ansible.builtin.import_role`). */
+const STRUCTURAL = ["block", "include_tasks", "import_tasks", "include_role", "import_role"];
+
+/** A task's keys with `ansible.builtin.`/`ansible.legacy.` dropped from structural keywords. */
+function normalizeKeys(t: Vars): { task: Vars; original: Map<string, string> } {
+  const task: Vars = {};
+  const original = new Map<string, string>();
+  for (const [k, v] of Object.entries(t)) {
+    const name = STRUCTURAL.includes(shortName(k)) ? shortName(k) : k;
+    task[name] = v;
+    original.set(name, k);
+  }
+  return { task, original };
+}
+
+/** Ansible's `key=value key2="v 2"` argument strings. */
+function keyValueArgs(text: string, where: Where): Vars {
+  const args: Vars = {};
+  for (const word of splitWords(text)) {
+    const eq = word.indexOf("=");
+    if (eq < 1) throw new InputError(`expected key=value arguments, got '${word}'`, where);
+    args[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  return args;
+}
+
+function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inherited: string[]): Task {
+  const where = doc.at(path);
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new InputError("a task must be a mapping", where);
+  const { task: t, original } = normalizeKeys(raw as Vars);
+  validateSchema(taskKeywordSchema, t, { located: doc, basePath: path, what: "task", allowTemplates: true });
+  const moduleKeys = Object.keys(t).filter((k) => !TASK_KEYWORDS.includes(k));
+  const structural = STRUCTURAL.filter((k) => k in t);
+  for (const k of moduleKeys) {
+    if (!ctx.registry.get(k)) {
+      const hint = didYouMean(k, [...TASK_KEYWORDS, ...ctx.registry.names()]);
+      throw new InputError(`unknown module or task keyword '${k}'${hint}`, doc.at([...path, k]));
+    }
+  }
+  if (moduleKeys.length + structural.length !== 1) {
+    const found = [...moduleKeys, ...structural];
+    throw new InputError(
+      found.length ? `a task takes exactly one module (or block, include_tasks, import_role…), found: ${found.join(", ")}` : "task names no module",
+      where,
+    );
+  }
+  if (t.loop !== undefined || t.with_items !== undefined) {
+    const staticKey = ["block", "import_tasks", "import_role"].find((k) => k in t);
+    if (staticKey)
+      throw new InputError(
+        `${staticKey} cannot loop (it is static); use ${staticKey === "block" ? "include_tasks" : staticKey.replace("import", "include")}`,
+        where,
+      );
+  }
+  for (const k of ["loop", "with_items"] as const) {
+    if (t[k] !== undefined && !Array.isArray(t[k]) && typeof t[k] !== "string")
+      throw new InputError(`${k} needs a list or a template giving one, got ${JSON.stringify(t[k])}`, doc.valueAt([...path, k]));
+    if (typeof t[k] === "string" && !(t[k] as string).includes("{{"))
+      throw new InputError(`${k} needs a list or a template giving one, got the string ${JSON.stringify(t[k])}`, doc.valueAt([...path, k]));
+  }
+  for (const k of ["when", "changed_when", "failed_when", "until"] as const) {
+    const v = t[k];
+    const ok = (c: unknown) => typeof c === "string" || typeof c === "boolean";
+    if (v !== undefined && v !== null && !(ok(v) || (Array.isArray(v) && v.every(ok))))
+      throw new InputError(`${k} needs a condition (an expression, a boolean or a list of them), got ${JSON.stringify(v)}`, doc.valueAt([...path, k]));
+  }
+  const loopControl = (t.loop_control ?? {}) as { label?: string; loop_var?: string };
+  const tags = [...inherited, ...asList(t.tags)];
+  const task: Task = {
+    name: "",
+    where,
+    id: t.id as string | undefined,
+    needs: t.needs === undefined ? undefined : asList(t.needs),
+    when: t.when,
+    loop: t.loop ?? t.with_items,
+    loopVar: loopControl.loop_var ?? "item",
+    loopLabel: loopControl.label,
+    register: t.register as string | undefined,
+    notify: asList(t.notify),
+    listen: asList(t.listen),
+    tags,
+    become: t.become as boolean | undefined,
+    becomeUser: t.become_user as string | undefined,
+    checkMode: t.check_mode as boolean | undefined,
+    diff: t.diff as boolean | undefined,
+    changedWhen: t.changed_when,
+    failedWhen: t.failed_when,
+    ignoreErrors: t.ignore_errors as boolean | undefined,
+    retries: t.retries as number | undefined,
+    delay: t.delay as number | undefined,
+    until: t.until,
+    runOnce: t.run_once as boolean | undefined,
+    delegateTo: t.delegate_to as string | undefined,
+    vars: (t.vars as Vars) ?? {},
+    noLog: t.no_log as boolean | undefined,
+    role: ctx.role,
+    delegateFacts: t.delegate_facts as boolean | undefined,
+  };
+  if (task.until !== undefined && task.retries === undefined) task.retries = 3;
+  const include = (t.include_tasks ?? t.import_tasks) as string | undefined;
+  if (include !== undefined) {
+    const key = t.include_tasks !== undefined ? "include_tasks" : "import_tasks";
+    if (include.includes("{{")) throw new InputError(`${key} needs a file name without templates, so it can be validated before the run`, where);
+    const file = resolve(dirname(doc.file), include);
+    task.block = loadTaskFile(file, ctx, tags, doc.at([...path, original.get(key)!]));
+    task.dynamic = key === "include_tasks";
+    task.name = (t.name as string) ?? `${key} ${include}`;
+    return task;
+  }
+  const roleKey = (["include_role", "import_role"] as const).find((k) => k in t);
+  if (roleKey) {
+    task.name = (t.name as string) ?? "";
+    return roleTask(task, t[roleKey] as Vars, roleKey, doc.at([...path, original.get(roleKey)!]), ctx);
+  }
+  if (t.block !== undefined) {
+    task.block = parseTaskList(t.block, doc, [...path, "block"], ctx, tags);
+    task.rescue = parseTaskList(t.rescue ?? [], doc, [...path, "rescue"], ctx, tags);
+    task.always = parseTaskList(t.always ?? [], doc, [...path, "always"], ctx, tags);
+    task.name = (t.name as string) ?? "block";
+    return task;
+  }
+  const key = moduleKeys[0];
+  const module = ctx.registry.require(key);
+  let args = t[key];
+  if (typeof args === "string") {
+    const props = Object.keys((module.schema.properties as object) ?? {});
+    const firstKey = /^(\w+)=/.exec(args as string)?.[1];
+    const isKeyValue = firstKey !== undefined && props.includes(firstKey);
+    args = module.freeForm && !isKeyValue ? { [module.freeForm]: args } : keyValueArgs(args as string, doc.at([...path, key]));
+  }
+  args = { ...((args as Vars) ?? {}), ...((t.args as Vars) ?? {}) };
+  validateSchema(module.schema, structuredClone(args), {
+    located: doc,
+    basePath: typeof t[key] === "object" && t[key] !== null ? [...path, key] : [...path],
+    what: `module '${module.name}'`,
+    allowTemplates: true,
+  });
+  const problem = containsTemplate(args) ? undefined : module.check?.(args);
+  if (problem) throw new InputError(`module '${module.name}': ${problem}`, doc.at([...path, key]));
+  task.module = module.name;
+  task.args = args;
+  task.name = (t.name as string) ?? `${module.name}`;
+  return task;
+}
+
+/** `import_role` (static: its `when` and tags pass to every task) or `include_role` (decided when reached, may loop). */
+function roleTask(task: Task, args: Vars, key: "include_role" | "import_role", where: Where, ctx: LoadContext): Task {
+  const name = args.name as string;
+  if (name.includes("{{")) throw new InputError(`${key} needs a role name without templates, so the role can be validated before the run`, where);
+  const block = expandRole(
+    {
+      name,
+      where,
+      params: task.vars,
+      tags: [],
+      tasksFrom: args.tasks_from as string | undefined,
+      varsFrom: args.vars_from as string | undefined,
+      defaultsFrom: args.defaults_from as string | undefined,
+      handlersFrom: args.handlers_from as string | undefined,
+      once: false,
+    },
+    ctx.roles,
+    roleTaskParser(ctx),
+    task.tags,
+  )!;
+  return { ...task, name: task.name || `${key} ${name}`, block: block.block, rescue: [], always: [], role: block.role, dynamic: key === "include_role" };
+}
+
+/** How a role's task files are read: as an include from the role, its tasks owned by it. */
+export function roleTaskParser(ctx: LoadContext): (file: string, role: Role, tags: string[]) => Task[] {
+  return (file, role, tags) => loadTaskFile(file, { ...ctx, role }, tags, { file });
+}
+
+export function parseTaskList(raw: unknown, doc: Located, path: Path, ctx: LoadContext, tags: string[]): Task[] {
+  if (raw === null || raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new InputError("expected a list of tasks", doc.at(path));
+  return raw.map((t, i) => parseTask(t, doc, [...path, i], ctx, tags));
+}
+
+function loadTaskFile(file: string, ctx: LoadContext, tags: string[], from: Where): Task[] {
+  if (!existsSync(file)) throw new InputError(`included file not found: ${file}`, from);
+  if (ctx.including.includes(file)) throw new InputError(`include cycle: ${[...ctx.including, file].join(" -> ")}`, from);
+  const doc = loadYamlFile(file);
+  return parseTaskList(doc.value, doc, [], { ...ctx, including: [...ctx.including, file] }, tags);
+}
+
+/** Every task inside a list, blocks included, depth first. */
+export function* walkTasks(tasks: Task[]): Generator<Task> {
+  for (const t of tasks) {
+    yield t;
+    for (const inner of [t.block, t.rescue, t.always]) if (inner) yield* walkTasks(inner);
+  }
+}

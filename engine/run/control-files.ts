@@ -1,0 +1,35 @@
+/**
+ * Files a task names on the control machine (`src:` of copy and template,
+ * `lookup('file')`, `include_vars`), found where Ansible looks: in the task's
+ * role (`files/`, `templates/` or `vars/`, the role itself, its `tasks/`),
+ * then beside the playbook (the same subdirectory, then the directory).
+ */
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import type { Role } from "../load/roles.ts";
+
+/** What kind of file a task reads: it decides the subdirectory searched first. */
+export type ControlFileKind = "files" | "templates" | "vars";
+
+/**
+ * The directories searched for a relative path, in order.
+ *
+ * @example
+ * searchDirs("templates", role, "/srv/site") // [".../roles/web/templates", ".../roles/web", ".../roles/web/tasks", "/srv/site/templates", "/srv/site"]
+ */
+export function searchDirs(kind: ControlFileKind, role: Role | undefined, playbookDir: string): string[] {
+  return [...(role ? [join(role.dir, kind), role.dir, join(role.dir, "tasks")] : []), join(playbookDir, kind), playbookDir];
+}
+
+/**
+ * The file a task means by `path`: itself when absolute, else the first match on the search path.
+ *
+ * @example
+ * findControlFile("nginx.conf.j2", "templates", role, "/srv/site") // "/srv/site/roles/web/templates/nginx.conf.j2"
+ */
+export function findControlFile(path: string, kind: ControlFileKind, role: Role | undefined, playbookDir: string): string {
+  if (isAbsolute(path)) return path;
+  const dirs = searchDirs(kind, role, playbookDir);
+  for (const dir of dirs) if (existsSync(join(dir, path))) return join(dir, path);
+  throw new Error(`${path} not found on the control machine; looked in ${dirs.join(", ")}`);
+}

@@ -1,0 +1,138 @@
+/**
+ * Host facts (`gather_facts`). The module that says it gathers facts
+ * (`setup`) reads them in one round trip per host; a play whose text reads
+ * facts gathers them before its first task, and any other read of one (a
+ * template file, `hostvars` of a host outside the play) gathers them when it
+ * happens. Facts stay for the run; with a cache (`fact_caching: jsonfile`)
+ * they are kept in one JSON file per host and reused while younger than the
+ * timeout.
+ */
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createProbe } from "../host/probe.ts";
+import { data, type DataLayer, type Vars } from "../template/vars.ts";
+import { FactsPending, FactsUnknown } from "../template/unavailable.ts";
+import type { Module, PlanContext } from "../module.ts";
+import type { HostRun } from "./task.ts";
+import type { RunContext } from "./context.ts";
+
+/** Ansible's jsonfile fact cache: a directory, one file per host, valid for `timeoutS` seconds (0: forever). */
+export interface FactCache {
+  dir: string;
+  timeoutS: number;
+}
+
+/** A host's facts, as the run knows them: their values, or (check mode) why they cannot be known. */
+export type KnownFacts = { facts: Vars } | { unknown: string };
+
+/** Facts as templates read them: `ansible_facts.<name>` and `ansible_<name>`. */
+export function factVariables(facts: Vars): Vars {
+  const out: Vars = { ansible_facts: facts };
+  for (const [k, v] of Object.entries(facts)) out[`ansible_${k}`] = v;
+  return out;
+}
+
+/** Merge facts a module returned (`Plan.hostFacts`) into what the run knows of `host`. */
+export function addFacts(host: HostRun, facts: Vars): void {
+  const known = host.hostFacts && "facts" in host.hostFacts ? host.hostFacts.facts : {};
+  host.hostFacts = { facts: { ...known, ...facts } };
+}
+
+/**
+ * The layer of `host`'s facts for templates: its facts as data when known;
+ * else, when facts may be gathered, getters that look again when read and,
+ * while there is nothing, throw (FactsPending: the runner gathers and tries
+ * again; FactsUnknown: the task is unknown in check mode).
+ *
+ * @example
+ * scope(magic, inventoryVars, factsLayer(host, ["hostname"], true), playVars)
+ */
+export function factsLayer(host: HostRun, names: readonly string[], gather: boolean): Vars | DataLayer | undefined {
+  const known = host.hostFacts;
+  if (known && "facts" in known) return data(factVariables(known.facts));
+  if (!gather && !known) return undefined;
+  const layer: Vars = {};
+  for (const name of ["ansible_facts", ...names.map((n) => `ansible_${n}`)]) {
+    Object.defineProperty(layer, name, {
+      enumerable: true,
+      get() {
+        const now = host.hostFacts;
+        if (now && "facts" in now) return factVariables(now.facts)[name];
+        throw now ? new FactsUnknown(host.name, now.unknown) : new FactsPending(host.name);
+      },
+    });
+  }
+  return layer;
+}
+
+function readCache(cache: FactCache, host: string): Vars | undefined {
+  const file = join(cache.dir, host);
+  try {
+    const age = (Date.now() - statSync(file).mtimeMs) / 1000;
+    if (cache.timeoutS > 0 && age > cache.timeoutS) return undefined;
+    const facts = JSON.parse(readFileSync(file, "utf8"));
+    return facts && typeof facts === "object" && !Array.isArray(facts) ? facts : undefined;
+  } catch {
+    return undefined; // No cache entry, or a broken one: gather.
+  }
+}
+
+/** Written whole (temporary file, rename) and readable only by its owner: facts hold the host's environment. */
+function writeCache(cache: FactCache, host: string, facts: Vars): void {
+  mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
+  const file = join(cache.dir, host);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(facts), { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/** The module that gathers facts, and the names it gathers. */
+export function factsModule(ctx: RunContext): Module | undefined {
+  return ctx.registry.modules.find((m) => m.gathersFacts);
+}
+
+const gathering = new WeakMap<HostRun, Promise<void>>();
+
+/**
+ * Gather `host`'s facts now (once at a time per host), from the cache when it
+ * holds them fresh. In check mode, facts an earlier planned change makes
+ * unknowable are recorded as unknown.
+ *
+ * @example
+ * await gatherFacts(ctx, host, ["all"]);
+ */
+export function gatherFacts(ctx: RunContext, host: HostRun, subset: string[], playbookDir: string): Promise<void> {
+  const running = gathering.get(host);
+  if (running) return running;
+  const p = (async () => {
+    const cache = ctx.options.factCache;
+    const cached = cache && readCache(cache, host.name);
+    if (cached) {
+      host.hostFacts = { facts: cached };
+      return;
+    }
+    const module = factsModule(ctx);
+    if (!module) throw new Error("gather_facts: no module gathers facts (the setup module is missing)");
+    const conn = await host.connect();
+    let unknown: string | undefined;
+    const probe = createProbe(conn, host.state, { check: ctx.options.check, onUnknown: (_read, because) => (unknown ??= because) });
+    // The gathering module reads the host only; it renders and reads nothing on the control machine.
+    const context: PlanContext = {
+      render: (t) => t,
+      playbookDir,
+      readLocal: () => Promise.reject(new Error("facts are read from the host")),
+      readVars: () => Promise.reject(new Error("facts are read from the host")),
+      vars: {},
+      test: () => false,
+    };
+    const plan = await module.plan({ gather_subset: subset }, probe, context);
+    if (plan.fail) throw new Error(plan.fail);
+    if (unknown !== undefined) host.hostFacts = { unknown };
+    else {
+      host.hostFacts = { facts: plan.hostFacts ?? {} };
+      if (cache) writeCache(cache, host.name, plan.hostFacts ?? {});
+    }
+  })().finally(() => gathering.delete(host));
+  gathering.set(host, p);
+  return p;
+}

@@ -1,0 +1,169 @@
+/**
+ * `lookup()` and `query()`: reads on the control machine while a template
+ * renders — `file`, `env`, `template`, `vars`, `first_found`, `pipe` and
+ * `password` (generated once, kept in a file, never shown). Relative paths
+ * are looked for as Ansible does: in the task's role (`role_path`), then
+ * beside the playbook (`playbook_dir`). What a lookup returns is text, never
+ * rendered again.
+ */
+import { execFileSync } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+type Vars = Record<string, unknown>;
+type Kwargs = { __keywords?: boolean; [k: string]: unknown };
+
+/** Values the password lookup made or read: the redaction pass hides them wherever they appear. */
+export const lookupSecrets = new Set<string>();
+
+/** What a lookup needs of the render: the variables, and a way to render a template file. */
+export interface LookupContext {
+  vars: Vars;
+  renderText(text: string, vars: Vars): string;
+}
+
+class LookupError extends Error {}
+
+/** Ansible's search order for a relative path of `kind` (files, templates, vars). */
+function candidates(path: string, kind: string, vars: Vars): string[] {
+  if (isAbsolute(path)) return [path];
+  const role = typeof vars.role_path === "string" ? vars.role_path : undefined;
+  const playbook = typeof vars.playbook_dir === "string" ? vars.playbook_dir : process.cwd();
+  const dirs = [...(role ? [join(role, kind), role, join(role, "tasks")] : []), join(playbook, kind), playbook];
+  return dirs.map((d) => join(d, path));
+}
+
+function find(path: string, kind: string, vars: Vars): string | undefined {
+  return candidates(path, kind, vars).find((p) => existsSync(p));
+}
+
+function mustFind(path: string, kind: string, vars: Vars): string {
+  const found = find(path, kind, vars);
+  if (!found) throw new LookupError(`could not find '${path}'; looked in ${candidates(path, kind, vars).map(dirname).join(", ")}`);
+  return found;
+}
+
+const CHARSETS: Record<string, string> = {
+  ascii_letters: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+  ascii_lowercase: "abcdefghijklmnopqrstuvwxyz",
+  ascii_uppercase: "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+  digits: "0123456789",
+  hexdigits: "0123456789abcdefABCDEF",
+  punctuation: "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+};
+
+/**
+ * The password lookup: `path length=N chars=set,set`; the first use writes a
+ * new random password to `path` (mode 0600, relative to the playbook), every
+ * later use reads it back; `/dev/null` generates one without keeping it.
+ */
+function password(term: string, vars: Vars): string {
+  const [path, ...params] = term.trim().split(/\s+/);
+  const options = Object.fromEntries(params.map((p) => p.split("=") as [string, string]));
+  const length = Number(options.length ?? 20);
+  if (!Number.isInteger(length) || length < 1 || length > 4096) throw new LookupError(`password: length must be 1 to 4096, got '${options.length}'`);
+  const chars = (options.chars ?? "ascii_letters,digits,.,:-_")
+    .split(",")
+    .map((c) => CHARSETS[c] ?? c)
+    .join("");
+  const file = isAbsolute(path) ? path : resolve(typeof vars.playbook_dir === "string" ? vars.playbook_dir : process.cwd(), path);
+  let value: string;
+  if (file !== "/dev/null" && existsSync(file)) value = readFileSync(file, "utf8").split("\n")[0].split(" salt=")[0];
+  else {
+    value = Array.from({ length }, () => chars[randomInt(chars.length)]).join("");
+    if (file !== "/dev/null") {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      writeFileSync(file, `${value}\n`, { mode: 0o600, flag: "wx" });
+    }
+  }
+  lookupSecrets.add(value);
+  return value;
+}
+
+function firstFound(terms: unknown[], kw: Kwargs, vars: Vars): string[] {
+  const spec = terms.length === 1 && terms[0] && typeof terms[0] === "object" && !Array.isArray(terms[0]) ? (terms[0] as Kwargs) : kw;
+  const files = (spec.files ?? terms.flat()) as unknown[];
+  const paths = (spec.paths ?? []) as string[];
+  for (const f of files.map(String)) {
+    const found = paths.length
+      ? paths.map((p) => join(p, f)).find((p) => existsSync(isAbsolute(p) ? p : join(String(vars.playbook_dir ?? "."), p)))
+      : find(f, "files", vars);
+    if (found) return [isAbsolute(found) ? found : join(String(vars.playbook_dir ?? "."), found)];
+  }
+  if (spec.skip) return [];
+  throw new LookupError(`first_found: none of ${files.join(", ")} found`);
+}
+
+/** One lookup: its values, always a list (query's answer). */
+function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext): unknown[] {
+  const { vars } = ctx;
+  const strings = () => terms.flat().map(String);
+  switch (name.replace(/^ansible\.builtin\./, "")) {
+    case "file":
+      return strings().map((t) => {
+        const text = readFileSync(mustFind(t, "files", vars), "utf8");
+        return kw.rstrip === false ? text : text.replace(/\s+$/, "");
+      });
+    case "env":
+      return strings().map((t) => process.env[t] ?? (kw.default as string | undefined) ?? "");
+    case "template":
+      return strings().map((t) => ctx.renderText(readFileSync(mustFind(t, "templates", vars), "utf8"), vars));
+    case "vars":
+      return strings().map((t) => {
+        if (t in vars) return vars[t];
+        if ("default" in kw) return kw.default;
+        throw new LookupError(`vars: no variable '${t}'`);
+      });
+    case "first_found":
+      return firstFound(terms, kw, vars);
+    case "pipe":
+      // As Ansible's pipe: the command line runs in a shell on the control machine.
+      return strings().map((t) => execFileSync("sh", ["-c", t], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).replace(/\n$/, ""));
+    case "password":
+      return strings().map((t) => password(t, vars));
+    case "items":
+    case "list":
+      return terms.flat();
+    default:
+      throw new LookupError(`unknown lookup '${name}'; hoist has file, env, template, vars, first_found, pipe, password, items`);
+  }
+}
+
+function split(args: unknown[]): { terms: unknown[]; kw: Kwargs } {
+  const last = args[args.length - 1] as Kwargs | undefined;
+  return last?.__keywords ? { terms: args.slice(0, -1), kw: last } : { terms: args, kw: {} };
+}
+
+/**
+ * `lookup(name, terms…)`: one value when there is one term, else the values
+ * joined with commas (Ansible's rule); `wantlist=True` gives the list.
+ *
+ * @example
+ * lookup(ctx, "env", ["HOME"]) // "/root"
+ */
+export function lookup(ctx: LookupContext, name: string, args: unknown[]): unknown {
+  const { terms, kw } = split(args);
+  try {
+    const found = values(name, terms, kw, ctx);
+    if (kw.wantlist) return found;
+    return found.length === 1 ? found[0] : found.map(String).join(",");
+  } catch (e) {
+    throw new LookupError(`lookup('${name}'): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * `query(name, terms…)` (or `q`): always the list.
+ *
+ * @example
+ * query(ctx, "first_found", [["a.yml", "b.yml"]]) // ["/srv/site/files/b.yml"]
+ */
+export function query(ctx: LookupContext, name: string, args: unknown[]): unknown[] {
+  const { terms, kw } = split(args);
+  try {
+    return values(name, terms, kw, ctx);
+  } catch (e) {
+    throw new LookupError(`query('${name}'): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
