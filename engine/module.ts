@@ -141,6 +141,12 @@ export interface RunStep {
   /** Exit codes that count as success (default [0]). */
   okCodes?: number[];
   /**
+   * Exit codes (among the successful) meaning the step found nothing to
+   * change — a download equal to the file there: when every step of the plan
+   * says so, the task is ok, not changed.
+   */
+  unchangedCodes?: number[];
+  /**
    * The paths the command changes (each with what is under it, and the
    * parents it may create). Reads of other paths stay memoised after it ran;
    * without `touches`, a command may change anything and every read is forgotten.
@@ -251,6 +257,12 @@ export interface Plan {
    * check mode reports the task skipped with this reason, as Ansible does.
    */
   unpredictable?: string;
+  /**
+   * Check mode: what the task would do depends on what cannot be known
+   * before the run (a port an earlier change would open, a download's
+   * content): reported unknown with this reason. Never set in a real run.
+   */
+  unknown?: string;
   /** When the steps' own output decides what comes next (a join token): called after they ran, never in check mode. */
   next?: (outputs: StepOutput[], probe: Probe) => Promise<Plan>;
   /** Count the task as changed even without listed changes (a command that ran). */

@@ -39,7 +39,7 @@ export default defineModule<Args>({
   },
   notes: [
     "Variables from hosts (registered results, facts) are inserted as text, never rendered again.",
-    "No `newline_sequence`, `trim_blocks` (always on in Jinja2, off here: write `{%- -%}`) or `variable_start_string`.",
+    "Like Ansible, `trim_blocks` is on (the newline after a block tag goes); no `newline_sequence`, `lstrip_blocks` or `variable_start_string`.",
   ].join("\n"),
   examples: `
 - name: haproxy configuration

@@ -7,6 +7,11 @@ import { LocalConnection } from "./local.ts";
 import { InputError } from "../errors.ts";
 import type { SshOptions } from "./ssh.ts";
 import type { HostLock } from "./host-lock.ts";
+import { sshArgSettings } from "./ssh-args.ts";
+
+/** A host's OpenSSH options, as Ansible joins them. */
+export const sshArgsOf = (vars: Vars): string =>
+  [vars.ansible_ssh_common_args, vars.ansible_ssh_extra_args].filter((v) => v !== undefined && v !== null).join(" ");
 
 export type Vars = Record<string, unknown>;
 
@@ -22,16 +27,18 @@ export async function openConnection(host: string, vars: Vars, options: ConnectO
   if (kind === "local") return new LocalConnection(host, options.lock);
   if (kind === "ssh" || kind === "paramiko" || kind === "smart") {
     const { SshConnection } = await import("./ssh.ts");
+    const fromArgs = sshArgSettings(sshArgsOf(vars), options.ssh.acceptNewHostKeys);
     return SshConnection.open({
       ...options.ssh,
+      ...fromArgs,
       lock: options.lock,
       host,
       address: vars.ansible_host !== undefined ? String(vars.ansible_host) : undefined,
-      port: vars.ansible_port !== undefined ? Number(vars.ansible_port) : undefined,
-      user: vars.ansible_user !== undefined ? String(vars.ansible_user) : undefined,
-      privateKeyFile: vars.ansible_ssh_private_key_file !== undefined ? String(vars.ansible_ssh_private_key_file) : undefined,
+      port: vars.ansible_port !== undefined ? Number(vars.ansible_port) : fromArgs.port,
+      user: vars.ansible_user !== undefined ? String(vars.ansible_user) : fromArgs.user,
+      privateKeyFile: vars.ansible_ssh_private_key_file !== undefined ? String(vars.ansible_ssh_private_key_file) : fromArgs.privateKeyFile,
       password: (vars.ansible_password ?? vars.ansible_ssh_pass) !== undefined ? String(vars.ansible_password ?? vars.ansible_ssh_pass) : undefined,
-      knownHostsFile: vars.hoist_known_hosts !== undefined ? String(vars.hoist_known_hosts) : undefined,
+      knownHostsFile: vars.hoist_known_hosts !== undefined ? String(vars.hoist_known_hosts) : fromArgs.knownHostsFile,
     });
   }
   throw new InputError(`host ${host}: unknown ansible_connection '${kind}' (hoist knows local and ssh)`);

@@ -37,6 +37,8 @@ export interface SshOptions {
   /** Attempts for transient failures (refused, timed out, reset). */
   attempts: number;
   sshConfigFile?: string;
+  /** A jump host (`user@host:port`), over the one in ~/.ssh/config. */
+  proxyJump?: string;
   /** Hold the host's run lock for as long as the connection lives. */
   lock?: HostLock;
 }
@@ -218,6 +220,8 @@ export class SshConnection implements Connection {
 
   private constructor(
     readonly host: string,
+    /** The user hoist logged in as: `become` to that user needs no sudo. */
+    readonly user: string,
     private readonly client: Client,
     private readonly jump?: SshConnection,
   ) {
@@ -250,8 +254,9 @@ export class SshConnection implements Connection {
     for (let attempt = 1; attempt <= o.attempts; attempt++) {
       let sock: Duplex;
       try {
-        if (cfg.proxyJump && !jump) {
-          const [jumpUserHost, jumpPort] = cfg.proxyJump.split(",")[0].split(/:(?=\d+$)/);
+        const proxyJump = o.proxyJump ?? cfg.proxyJump;
+        if (proxyJump && !jump) {
+          const [jumpUserHost, jumpPort] = proxyJump.split(",")[0].split(/:(?=\d+$)/);
           const [jumpUser, jumpHost] = jumpUserHost.includes("@") ? jumpUserHost.split("@") : [undefined, jumpUserHost];
           jump = await SshConnection.open({
             ...o,
@@ -259,13 +264,14 @@ export class SshConnection implements Connection {
             address: undefined,
             port: jumpPort ? Number(jumpPort) : undefined,
             user: jumpUser,
+            proxyJump: undefined,
             privateKeyFile: o.privateKeyFile,
             knownHostsFile: o.knownHostsFile,
           });
         }
         sock = jump ? await jump.forward(address, port) : await connectSocket(address, port, o.connectTimeoutMs);
         const client = await SshConnection.handshake(sock, { o, address, port, username, keyFiles, knownFiles });
-        const conn = new SshConnection(o.host, client, jump);
+        const conn = new SshConnection(o.host, username, client, jump);
         if (o.lock) conn.takeLock(o.lock);
         return conn;
       } catch (e) {
@@ -382,7 +388,8 @@ export class SshConnection implements Connection {
 
   async exec(command: string, options: ExecOptions = {}): Promise<RunResult> {
     const raw = (c: string, stdin?: Buffer | string) => this.acquire().run(c, stdin);
-    if (options.become) return runBecome(raw, command, options.stdin, options.become, this.becomeNeedsPassword);
+    // Already the user to become (root logged in as root): no sudo, so hosts without it work.
+    if (options.become && options.become.user !== this.user) return runBecome(raw, command, options.stdin, options.become, this.becomeNeedsPassword);
     return raw(command, options.stdin);
   }
 

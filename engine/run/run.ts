@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { InputError } from "../errors.ts";
+import { InputError, errorMessage } from "../errors.ts";
 import { loadModules, type ModuleRegistry } from "../load/registry.ts";
 import { loadPlaybook, type Play, type Task } from "../load/playbook.ts";
 import { implicitInventory, loadInventory, hostVariables, groupsMap, groupsOf, type Inventory } from "../load/inventory.ts";
@@ -19,7 +19,8 @@ import { newStats, type HostStats } from "./stats.ts";
 import type { Reporter, HostSource } from "./context.ts";
 import { matchHosts } from "../load/patterns.ts";
 import { HostState } from "../host/probe.ts";
-import { openConnection, type ConnectOptions } from "../connection/index.ts";
+import { openConnection, sshArgsOf, type ConnectOptions } from "../connection/index.ts";
+import { sshArgSettings } from "../connection/ssh-args.ts";
 import type { Connection } from "../connection/types.ts";
 import type { HostRun, TaskResult } from "./task.ts";
 import type { FactCache } from "./gather.ts";
@@ -105,6 +106,21 @@ function limitTo(source: HostSource, pattern: string): void {
   for (const g of Object.keys(source.groups)) source.groups[g] = source.groups[g].filter((h) => allowed.has(h));
 }
 
+/** OpenSSH options in the inventory are refused before any host is touched when hoist cannot honour them. */
+function checkSshArgs(source: HostSource, acceptNewHostKeys: boolean): void {
+  for (const h of source.hosts) {
+    const vars = source.vars(h);
+    if (String(vars.ansible_connection ?? "ssh") === "local") continue;
+    const args = sshArgsOf(vars);
+    if (!args || args.includes("{{")) continue;
+    try {
+      sshArgSettings(args, acceptNewHostKeys);
+    } catch (e) {
+      throw new InputError(`host ${h}: ansible_ssh_common_args/ansible_ssh_extra_args: ${errorMessage(e)}`);
+    }
+  }
+}
+
 /** Names tasks stably: play name, task id or name, `#n` when a name repeats in a play. */
 function identities(plays: Play[]): Map<Task, string> {
   const out = new Map<Task, string>();
@@ -138,6 +154,7 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
   const source = hostSource(request.inventory ? loadInventory(request.inventory) : implicitInventory());
   if (request.limit) limitTo(source, request.limit);
   const check = !!request.check;
+  checkSshArgs(source, !!request.ssh?.acceptNewHostKeys);
   const connectOptions: ConnectOptions = {
     ssh: { acceptNewHostKeys: false, connectTimeoutMs: 10000, attempts: 3, ...request.ssh },
     ...(request.lockTimeoutMs !== undefined

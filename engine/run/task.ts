@@ -200,6 +200,10 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     };
   }
   if (plan.fail) return { ...base, status: "failed", changed: false, msg: plan.fail, durationMs: Date.now() - started };
+  if (check && plan.unknown) {
+    target.state.project(plan, taskLabel(task), true);
+    return { ...base, status: "unknown", changed: false, msg: `cannot know before the run: ${plan.unknown}`, durationMs: Date.now() - started };
+  }
   const shown = typeof plan.result?.msg === "string" ? plan.result.msg : undefined;
   if (check) {
     if (plan.unpredictable && wouldChange) {
@@ -216,11 +220,13 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     const last = applied.outputs[applied.outputs.length - 1];
     const values: Vars = { ...base.values, ...applied.plan.result };
     if (last && !isWrite(last.step)) Object.assign(values, { rc: last.code, stdout: last.stdout, stderr: last.stderr });
-    const changed = applied.plan.changes.length > 0 || applied.outputs.length > 0 || !!applied.plan.changed;
+    // Every step said it found nothing to change (a download equal to the file there): ok.
+    const unchanged = applied.outputs.length > 0 && applied.outputs.every((o) => !isWrite(o.step) && o.step.unchangedCodes?.includes(o.code));
+    const changed = !unchanged && (applied.plan.changes.length > 0 || applied.outputs.length > 0 || !!applied.plan.changed);
     return {
       status: changed ? "changed" : "ok",
       changed,
-      changes: applied.plan.changes,
+      changes: unchanged ? [] : applied.plan.changes,
       msg: shown ?? (changed ? undefined : plan.reason),
       values,
       durationMs: Date.now() - started,

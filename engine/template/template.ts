@@ -12,6 +12,7 @@ import { quote } from "../shell.ts";
 import { VARIABLES, harden, safeMember } from "./sandbox.ts";
 import { unavailableIn, type Unavailable } from "./unavailable.ts";
 import { lookup, query } from "./lookups.ts";
+import "./jinja-add.ts";
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -23,7 +24,7 @@ export class TemplateError extends Error {
 type Vars = Record<string, unknown>;
 type Kwargs = { __keywords?: boolean; [k: string]: unknown };
 
-const env = harden(new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true }));
+const env = harden(new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true }));
 let captured: unknown;
 env.addGlobal("__capture", (v: unknown) => {
   captured = v;

@@ -55,4 +55,11 @@ test("lazy variables render when read, in any order", () => {
   assert.is(render("{{ url }}/x", v), "http://a:80/x");
 });
 
+test("Jinja2 semantics roles rely on: list + list, and no newline after a block tag (trim_blocks, as Ansible)", () => {
+  assert.equal(render("{{ a + b }}", { a: ["conntrack"], b: ["socat"] }), ["conntrack", "socat"]);
+  assert.is(render("{{ 1 + 2 }}", {}), 3);
+  assert.is(render("{{ 'a' ~ 1 }}", {}), "a1");
+  assert.is(render("{% for h in hosts %}\n{{ h }}\n{% endfor %}\n", { hosts: ["n1", "n2"] }), "n1\nn2\n");
+});
+
 test.run();

@@ -50,6 +50,7 @@ interface Fixture {
     projects?: unknown[];
     hostFacts?: Record<string, unknown>;
     vars?: Record<string, unknown>;
+    unknown?: string;
   };
 }
 
@@ -143,6 +144,7 @@ for (const dir of dirs) {
       if (fx.expect.projects !== undefined) assert.equal(JSON.parse(JSON.stringify(plan.projects ?? [])), fx.expect.projects);
       if (fx.expect.hostFacts !== undefined) assert.equal(plan.hostFacts, fx.expect.hostFacts);
       if (fx.expect.vars !== undefined) assert.equal(plan.vars, fx.expect.vars);
+      assert.is(plan.unknown, fx.expect.unknown, "check mode says unknown exactly when the fixture does");
     });
   }
 }
