@@ -82,10 +82,12 @@ try {
   const files = workload(dir, lab, PEERS);
   await prepare(lab);
   const hoist = [process.execPath, join(root, "bin/hoist.js"), "run", files.hoist, "-i", lab.inventory, "--forks", "50", "--detailed-exitcode"];
+  const hoistFacts = [process.execPath, join(root, "bin/hoist.js"), "run", files.hoistFacts, "-i", lab.inventory, "--forks", "50", "--detailed-exitcode"];
   const ansible = [join(PEERS, "ansible-playbook"), "-i", files.ansibleInventory, files.ansible];
   const pyinfra = [join(PEERS, "pyinfra"), "-y", "--parallel", "50", files.pyinfraInventory, files.pyinfra];
   const tools: Tool[] = [
     { name: "hoist", available: true, run: hoist, check: [...hoist, "--check", "--diff"], exitsTwoOnChange: true },
+    { name: "hoist (facts on)", available: true, run: hoistFacts, check: [...hoistFacts, "--check", "--diff"], exitsTwoOnChange: true },
     {
       name: "ansible (pipelining)",
       available: existsSync(ansible[0]),

@@ -61,6 +61,8 @@ systemd.service(name="service", service="bench-sleeper.service", running=True, e
 
 export interface WorkloadFiles {
   hoist: string;
+  /** The same workload reading a fact (ansible_hostname is the inventory name in the lab): facts are gathered. */
+  hoistFacts: string;
   ansible: string;
   ansibleInventory: string;
   ansibleConfig: string;
@@ -91,6 +93,7 @@ ssh_args = ${sshArgs}
   const hosts = lab.hosts.map((h) => `${h.name} ansible_host=${h.address}`).join("\n");
   return {
     hoist: write("hoist.yaml", hoistPlaybook),
+    hoistFacts: write("hoist-facts.yaml", hoistPlaybook.replace("{{ inventory_hostname }}", "{{ ansible_hostname }}")),
     ansible: write("ansible.yaml", ansiblePlaybook),
     ansibleInventory: write("ansible-hosts.ini", `[lab]\n${hosts}\n\n[lab:vars]\nansible_user=root\nansible_ssh_private_key_file=${lab.key}\n`),
     ansibleConfig: write("ansible.cfg", config("")),

@@ -344,11 +344,13 @@ export interface Module<A = any> {
   check?(args: A): string | undefined;
   /**
    * The module that gathers host facts (`setup`): the engine runs it, with
-   * `{ gather_subset }`, when a play with `gather_facts` needs facts. Lists
-   * the names it gathers (without `ansible_`), so that reading one before
-   * the facts are there gathers them.
+   * `{ gather_subset }`, when a play with `gather_facts` reads facts. Maps
+   * each fact it gathers (without `ansible_`) to the `gather_subset` group
+   * that holds it, so that the engine gathers only the groups a play reads,
+   * and a read of a fact not gathered yet gathers its group. Facts it does
+   * not list (one per network interface) come with the group `network`.
    */
-  gathersFacts?: readonly string[];
+  gathersFacts?: Readonly<Record<string, string>>;
   plan(args: A, probe: Probe, context: PlanContext): Promise<Plan>;
 }
 

@@ -37,18 +37,24 @@ export function subsets(gatherSubset: string[]): Subset[] {
 /** The subset names `gather_subset` accepts. */
 export const SUBSET_NAMES = ["all", "min", ...SUBSETS, "virtual", "facter", "ohai"];
 
-const SCRIPT = `for s in "$@"; do case $s in
-platform) echo @@hostname; hostname; echo @@fqdn; timeout 2 hostname -f 2>/dev/null || hostname; echo @@uname; uname -n; uname -r; uname -m; uname -s; uname -v; echo @@machine_id; cat /etc/machine-id 2>/dev/null;;
-distribution) echo @@os_release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null; echo @@debian_version; cat /etc/debian_version 2>/dev/null;;
-env) echo @@env; env -0 | base64 -w0; echo;;
-date_time) echo @@date; date '+%s|%N|%Y|%m|%d|%H|%M|%S|%A|%a|%B|%b|%Z|%z|%u|%j|%W'; date -u '+%Y-%m-%dT%H:%M:%SZ';;
+/**
+ * Few processes: gathering costs the play a round trip, so files are read
+ * with the shell's own read (no cat), and only what has no file (fqdn,
+ * machine, clock, Python's version, addresses, disk sizes) runs a command.
+ */
+const SCRIPT = `show() { while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$1"; } 2>/dev/null
+for s in "$@"; do case $s in
+platform) echo @@hostname; show /proc/sys/kernel/hostname; echo @@fqdn; timeout 2 hostname -f 2>/dev/null || show /proc/sys/kernel/hostname; echo @@kernel; show /proc/sys/kernel/ostype; show /proc/sys/kernel/osrelease; show /proc/sys/kernel/version; echo @@machine; uname -m; echo @@machine_id; show /etc/machine-id;;
+distribution) echo @@os_release; show /etc/os-release || show /usr/lib/os-release; echo @@debian_version; show /etc/debian_version;;
+env) echo @@env; base64 -w0 /proc/self/environ; echo;;
+date_time) echo @@date; date '+%s|%N|%Y|%m|%d|%H|%M|%S|%A|%a|%B|%b|%Z|%z|%u|%j|%W';;
 python) echo @@python; for p in python3 python; do if command -v $p; then $p --version 2>&1; break; fi; done;;
-service_mgr) echo @@init; cat /proc/1/comm 2>/dev/null;;
+service_mgr) echo @@init; show /proc/1/comm;;
 pkg_mgr) echo @@pkg; for m in apt-get dnf yum zypper apk pacman; do command -v $m; done;;
-user) echo @@user; id -un; id -u; id -g; echo "$HOME"; echo "$SHELL";;
-dns) echo @@resolv; cat /etc/resolv.conf 2>/dev/null;;
-network) echo @@links; ip -o link show 2>/dev/null; echo @@addrs; ip -o addr show 2>/dev/null; echo @@route4; ip -4 route show default 2>/dev/null; echo @@route6; ip -6 route show default 2>/dev/null;;
-hardware) echo @@meminfo; cat /proc/meminfo; echo @@cpuinfo; grep -E '^(processor|physical id|cpu cores)' /proc/cpuinfo; echo @@nproc; nproc; echo @@mounts; cat /proc/mounts; echo @@df; df -P -B1 2>/dev/null;;
+user) echo @@user; id; echo "$HOME"; echo "$SHELL";;
+dns) echo @@resolv; show /etc/resolv.conf;;
+network) echo @@links; ip -o link show 2>/dev/null; echo @@addrs; ip -o addr show 2>/dev/null; echo @@route4; show /proc/net/route; echo @@route6; show /proc/net/ipv6_route;;
+hardware) echo @@meminfo; show /proc/meminfo; echo @@cpuinfo; grep -E '^(processor|physical id|cpu cores)' /proc/cpuinfo; echo @@status; show /proc/self/status; echo @@mounts; show /proc/mounts; echo @@df; df -P -B1 2>/dev/null;;
 esac; done; true`;
 
 /**

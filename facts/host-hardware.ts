@@ -45,7 +45,17 @@ function memoryFacts(text: string | undefined): Facts {
   return { memtotal_mb: mb("MemTotal"), memfree_mb: mb("MemFree"), swaptotal_mb: mb("SwapTotal"), swapfree_mb: mb("SwapFree") };
 }
 
-function cpuFacts(cpuinfo: string | undefined, nproc: string | undefined): Facts {
+/** How many CPUs `Cpus_allowed_list: 0-3,8` (the shell's own /proc/self/status) names: what nproc says. */
+function allowedCpus(status: string | undefined): number | undefined {
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status ?? "")?.[1];
+  if (!list) return undefined;
+  return list.split(",").reduce((n, r) => {
+    const [a, b] = r.split("-").map(Number);
+    return n + (b === undefined ? 1 : b - a + 1);
+  }, 0);
+}
+
+function cpuFacts(cpuinfo: string | undefined, status: string | undefined): Facts {
   const entries = lines(cpuinfo);
   const vcpus = entries.filter((l) => l.startsWith("processor")).length;
   const sockets = new Set(entries.filter((l) => l.startsWith("physical id")).map((l) => l.split(":")[1]?.trim())).size || 1;
@@ -55,7 +65,7 @@ function cpuFacts(cpuinfo: string | undefined, nproc: string | undefined): Facts
     processor_count: sockets,
     processor_cores: cores,
     processor_threads_per_core: Math.max(1, Math.round(vcpus / (sockets * cores))),
-    processor_nproc: Number(lines(nproc)[0] ?? vcpus),
+    processor_nproc: allowedCpus(status) ?? vcpus,
   };
 }
 
@@ -89,5 +99,5 @@ function mountFacts(mounts: string | undefined, df: string | undefined): Facts {
  */
 export function hardwareFacts(s: Sections): Facts {
   if (!s.has("meminfo")) return {};
-  return { ...memoryFacts(s.get("meminfo")), ...cpuFacts(s.get("cpuinfo"), s.get("nproc")), ...mountFacts(s.get("mounts"), s.get("df")) };
+  return { ...memoryFacts(s.get("meminfo")), ...cpuFacts(s.get("cpuinfo"), s.get("status")), ...mountFacts(s.get("mounts"), s.get("df")) };
 }

@@ -85,21 +85,40 @@ function addAddresses(interfaces: Map<string, Interface>, text: string | undefin
   }
 }
 
+/** An IPv4 address as /proc/net/route writes it: hex, least significant byte first. */
+const hexIpv4 = (hex: string) => [6, 4, 2, 0].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)).join(".");
+
+/** An IPv6 address as /proc/net/ipv6_route writes it (32 hex digits), in the short form `ip` prints. */
+function hexIpv6(hex: string): string {
+  const groups = (hex.match(/.{4}/g) ?? []).map((g) => Number.parseInt(g, 16).toString(16));
+  const text = groups.join(":");
+  const zeros = [...text.matchAll(/(?:^|:)0(?::0)+(?::|$)/g)].sort((a, b) => b[0].length - a[0].length)[0];
+  return zeros ? `${text.slice(0, zeros.index)}::${text.slice(zeros.index + zeros[0].length)}` : text;
+}
+
+const RTF_UP = 0x1;
+const RTF_REJECT = 0x200;
+
+/** The default route's device and gateway, from /proc/net/route or /proc/net/ipv6_route. */
+function defaultVia(text: string | undefined, family: 4 | 6): { device: string; gateway: string } | undefined {
+  for (const line of lines(text)) {
+    const f = line.trim().split(/\s+/);
+    if (family === 4 && f[1] === "00000000" && f[7] === "00000000" && Number.parseInt(f[3], 16) & RTF_UP)
+      return { device: f[0], gateway: f[2] === "00000000" ? "" : hexIpv4(f[2]) };
+    if (family === 6 && f.length >= 10 && /^0{32}$/.test(f[0]) && f[1] === "00") {
+      const flags = Number.parseInt(f[8], 16);
+      if (flags & RTF_UP && !(flags & RTF_REJECT)) return { device: f[9], gateway: /^0{32}$/.test(f[4]) ? "" : hexIpv6(f[4]) };
+    }
+  }
+  return undefined;
+}
+
 /** The default route's interface and gateway, with that interface's address (Ansible's `default_ipv4`/`default_ipv6`). */
 function defaultRoute(text: string | undefined, interfaces: Map<string, Interface>, family: 4 | 6): Facts {
-  const route = lines(text).find((l) => l.startsWith("default"));
-  if (!route) return {};
-  const device = /\bdev (\S+)/.exec(route)?.[1];
-  const iface = device ? interfaces.get(device) : undefined;
-  if (!device || !iface) return {};
-  const base = {
-    interface: device,
-    alias: device,
-    gateway: /\bvia (\S+)/.exec(route)?.[1] ?? "",
-    macaddress: iface.macaddress ?? "",
-    mtu: iface.mtu,
-    type: iface.type,
-  };
+  const route = defaultVia(text, family);
+  const iface = route && interfaces.get(route.device);
+  if (!route || !iface) return {};
+  const base = { interface: route.device, alias: route.device, gateway: route.gateway, macaddress: iface.macaddress ?? "", mtu: iface.mtu, type: iface.type };
   if (family === 4) return iface.ipv4 ? { ...iface.ipv4, ...base } : base;
   const global = iface.ipv6?.find((a) => a.scope === "global");
   return global ? { ...global, ...base } : base;

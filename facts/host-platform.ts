@@ -80,11 +80,12 @@ function distributionFacts(s: Sections): Facts {
 
 function nameFacts(s: Sections): Facts {
   if (!s.has("hostname")) return {};
-  const [nodename, kernel, machine, system, kernelVersion] = lines(s.get("uname"));
-  const hostname = lines(s.get("hostname"))[0] ?? "";
-  const fqdn = lines(s.get("fqdn"))[0] ?? hostname;
+  const [system, kernel, kernelVersion] = lines(s.get("kernel"));
+  const nodename = lines(s.get("hostname"))[0] ?? "";
+  const fqdn = lines(s.get("fqdn"))[0] ?? nodename;
+  const machine = lines(s.get("machine"))[0] ?? "";
   return {
-    hostname: hostname.split(".")[0],
+    hostname: nodename.split(".")[0],
     fqdn,
     domain: fqdn.includes(".") ? fqdn.slice(fqdn.indexOf(".") + 1) : "",
     nodename,
@@ -110,10 +111,12 @@ function envFacts(s: Sections): Facts {
 }
 
 function dateFacts(s: Sections): Facts {
-  const [local, utc] = lines(s.get("date"));
+  const [local] = lines(s.get("date"));
   if (!local) return {};
   const [epoch, nanos, year, month, day, hour, minute, second, weekday, weekdayShort, monthName, monthShort, tz, tzOffset, weekdayNumber, julian, weeknumber] =
     local.split("|");
+  const utc = new Date(Number(epoch) * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+  const micro = (nanos ?? "000000").slice(0, 6);
   return {
     date_time: {
       epoch,
@@ -131,8 +134,8 @@ function dateFacts(s: Sections): Facts {
       date: `${year}-${month}-${day}`,
       time: `${hour}:${minute}:${second}`,
       iso8601: utc,
-      iso8601_micro: utc?.replace("Z", `.${(nanos ?? "000000").slice(0, 6)}Z`),
-      iso8601_basic: `${year}${month}${day}T${hour}${minute}${second}${(nanos ?? "").slice(0, 6)}`,
+      iso8601_micro: utc.replace("Z", `.${micro}Z`),
+      iso8601_basic: `${year}${month}${day}T${hour}${minute}${second}${micro}`,
       iso8601_basic_short: `${year}${month}${day}T${hour}${minute}${second}`,
       tz,
       tz_offset: tzOffset,
@@ -174,10 +177,13 @@ function managerFacts(s: Sections): Facts {
   return out;
 }
 
+/** `id`'s `uid=0(root) gid=0(root) groups=…`, then $HOME and $SHELL. */
 function userFacts(s: Sections): Facts {
   if (!s.has("user")) return {};
-  const [id, uid, gid, dir, shell] = lines(s.get("user"));
-  return { user_id: id, user_uid: Number(uid), user_gid: Number(gid), user_dir: dir, user_shell: shell };
+  const [id, dir, shell] = lines(s.get("user"));
+  const uid = /uid=(\d+)(?:\(([^)]*)\))?/.exec(id ?? "");
+  const gid = /gid=(\d+)/.exec(id ?? "");
+  return { user_id: uid?.[2] ?? uid?.[1] ?? "", user_uid: Number(uid?.[1]), user_gid: Number(gid?.[1]), user_dir: dir, user_shell: shell };
 }
 
 function dnsFacts(s: Sections): Facts {

@@ -30,51 +30,32 @@ function globTest(patterns: string[]): (name: string) => boolean {
   return (name) => res.length === 0 || res.some((r) => r.test(name));
 }
 
-/** The names `setup` gathers, without `ansible_`; interfaces add one each (`ansible_eth0`). */
-const NAMES = [
-  "hostname",
-  "fqdn",
-  "domain",
-  "nodename",
-  "kernel",
-  "kernel_version",
-  "architecture",
-  "machine",
-  "machine_id",
-  "system",
-  "distribution",
-  "distribution_version",
-  "distribution_major_version",
-  "distribution_release",
-  "os_family",
-  "env",
-  "date_time",
-  "python",
-  "python_version",
-  "service_mgr",
-  "pkg_mgr",
-  "user_id",
-  "user_uid",
-  "user_gid",
-  "user_dir",
-  "user_shell",
-  "dns",
-  "interfaces",
-  "all_ipv4_addresses",
-  "all_ipv6_addresses",
-  "default_ipv4",
-  "default_ipv6",
-  "memtotal_mb",
-  "memfree_mb",
-  "swaptotal_mb",
-  "swapfree_mb",
-  "processor_vcpus",
-  "processor_count",
-  "processor_cores",
-  "processor_threads_per_core",
-  "processor_nproc",
-  "mounts",
-];
+/** The facts `setup` gathers, without `ansible_`, by the group that gathers them; each interface adds one more (`ansible_eth0`, network). */
+const GROUPS: Record<string, string[]> = {
+  platform: ["hostname", "fqdn", "domain", "nodename", "kernel", "kernel_version", "architecture", "machine", "machine_id", "system"],
+  distribution: ["distribution", "distribution_version", "distribution_major_version", "distribution_release", "os_family"],
+  env: ["env"],
+  date_time: ["date_time"],
+  python: ["python", "python_version"],
+  service_mgr: ["service_mgr"],
+  pkg_mgr: ["pkg_mgr"],
+  user: ["user_id", "user_uid", "user_gid", "user_dir", "user_shell"],
+  dns: ["dns"],
+  network: ["interfaces", "all_ipv4_addresses", "all_ipv6_addresses", "default_ipv4", "default_ipv6"],
+  hardware: [
+    "memtotal_mb",
+    "memfree_mb",
+    "swaptotal_mb",
+    "swapfree_mb",
+    "processor_vcpus",
+    "processor_count",
+    "processor_cores",
+    "processor_threads_per_core",
+    "processor_nproc",
+    "mounts",
+  ],
+};
+const FACT_GROUPS = Object.fromEntries(Object.entries(GROUPS).flatMap(([group, names]) => names.map((n) => [n, group])));
 
 const subsetList = {
   anyOf: [{ enum: SUBSET_NAMES.flatMap((n) => [n, `!${n}`]) }, { type: "array", items: { enum: SUBSET_NAMES.flatMap((n) => [n, `!${n}`]) } }],
@@ -82,7 +63,7 @@ const subsetList = {
 
 export default defineModule<Args>({
   name: "setup",
-  gathersFacts: NAMES,
+  gathersFacts: FACT_GROUPS,
   description:
     "Gather facts about the host in one command: names, addresses and interfaces, distribution, kernel, memory, CPUs, mounts, environment, clock, Python, service and package managers. Each is readable as `ansible_<name>` and `ansible_facts.<name>`.",
   schema: {

@@ -19,6 +19,16 @@ export type Recorded = RunResult;
 let registry: Promise<ModuleRegistry> | undefined;
 export const modules = (extra: string[] = []) => (extra.length ? loadModules(extra) : (registry ??= loadModules()));
 
+/** Every built-in module, imported. */
+export const allModules = async () => (await modules()).loadAll();
+
+/** One built-in module, imported (by any of its names). */
+export async function moduleNamed(name: string) {
+  const r = await modules();
+  await r.load([name]);
+  return r.require(name);
+}
+
 /**
  * Run playbook YAML against an INI inventory through the one run API
  * (`createRun`); every host is on the local connection unless `connect` says otherwise.

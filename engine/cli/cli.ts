@@ -97,7 +97,7 @@ async function run(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new InputError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
   const lockTimeout = Number(values["lock-timeout"] ?? 60);
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new InputError(`--lock-timeout must be a number of seconds, got '${values["lock-timeout"]}'`);
-  const settings = loadSettings();
+  const settings = await loadSettings();
   const becomePassword = values["ask-become-pass"] ? await (await import("./secret.ts")).readSecret("BECOME password: ") : undefined;
 
   const json = !!values.json;
@@ -166,8 +166,11 @@ async function modulesCommand(argv: string[]): Promise<number> {
   const registry = await loadModules(values.modules ?? []);
   // Documentation is only for `hoist modules`: not loaded by runs.
   const { moduleDoc, moduleList } = await import("./docs.ts");
-  if (positionals.length === 0) process.stdout.write(moduleList(registry));
-  else process.stdout.write(moduleDoc(registry.require(positionals[0]), !!values.json));
+  if (positionals.length === 0) process.stdout.write(moduleList(await registry.loadAll()));
+  else {
+    await registry.load([positionals[0]]);
+    process.stdout.write(moduleDoc(registry.require(positionals[0]), !!values.json));
+  }
   return 0;
 }
 

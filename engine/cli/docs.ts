@@ -3,15 +3,14 @@
  * argument schema and examples.
  */
 import type { Module } from "../module.ts";
-import type { ModuleRegistry } from "../load/registry.ts";
 
 const firstSentence = (text: string) => (/^[^.]*\./.exec(text)?.[0] ?? text).trim();
 
 /** One line per module: name and first sentence of its description. */
-export function moduleList(registry: ModuleRegistry): string {
-  const width = Math.max(...registry.modules.map((m) => m.name.length));
+export function moduleList(modules: Module[]): string {
+  const width = Math.max(...modules.map((m) => m.name.length));
   return (
-    registry.modules
+    modules
       .map((m) => `${m.name.padEnd(width)}  ${firstSentence(m.description)}`)
       .sort()
       .join("\n") + "\n"

@@ -11,9 +11,9 @@ import { validateSchema } from "./validate.ts";
 import type { ModuleRegistry } from "./registry.ts";
 import { findCycle } from "../run/graph.ts";
 import { loadVarsFile } from "./vars-file.ts";
-import { parseTaskList, roleTaskParser, walkTasks, type LoadContext, type Task, type Vars } from "./tasks.ts";
+import { parseTaskList, roleTaskParser, walkTasks, type LoadContext, type PendingCheck, type Task, type Vars } from "./tasks.ts";
 import { DEFAULT_ROLES_PATH, expandRole, parseRoleEntry, roleSearchPath } from "./roles.ts";
-import { usesFacts } from "./uses-facts.ts";
+import { factsRead } from "./uses-facts.ts";
 
 export type { Task, Vars } from "./tasks.ts";
 export { walkTasks } from "./tasks.ts";
@@ -40,8 +40,8 @@ export interface Play {
   gatherFacts: boolean;
   /** `gather_subset`: which facts (`all`, `min`, `network`, `hardware`, `!hardware`, …). */
   gatherSubset: string[];
-  /** The play's own text reads facts (see uses-facts.ts): gather them before its first task. */
-  readsFacts: boolean;
+  /** The facts the play's own text reads (see uses-facts.ts; `*`: all): gathered before its first task. */
+  factsRead: string[];
 }
 
 export const playSchema = {
@@ -173,9 +173,9 @@ function parsePlay(raw: unknown, doc: Located, i: number, base: Omit<LoadContext
     secret: (p.secret as string[] | undefined) ?? [],
     gatherFacts: p.gather_facts !== false,
     gatherSubset: asList(p.gather_subset ?? "all"),
-    readsFacts: false,
+    factsRead: [],
   };
-  const gatherer = ctx.registry.modules.find((m) => m.gathersFacts);
+  const gatherer = ctx.registry.infos().find((m) => m.gathersFacts);
   if (gatherer && p.gather_subset !== undefined)
     validateSchema(gatherer.schema, { gather_subset: p.gather_subset }, { located: doc, basePath: path, what: "play" });
   play.varsFiles.forEach((f, j) => {
@@ -185,7 +185,7 @@ function parsePlay(raw: unknown, doc: Located, i: number, base: Omit<LoadContext
     play.loadedVarsFiles.set(f, loadVarsFile(file));
   });
   checkReferences(play);
-  play.readsFacts = play.gatherFacts && usesFacts(play);
+  play.factsRead = play.gatherFacts ? factsRead(play) : [];
   return play;
 }
 
@@ -201,9 +201,19 @@ export interface LoadOptions {
  * @example
  * const plays = loadPlaybook("playbooks/hello.yaml", await loadModules(), { rolesPath: ["/opt/roles"] });
  */
-export function loadPlaybook(file: string, registry: ModuleRegistry, options: LoadOptions = {}): Play[] {
+export async function loadPlaybook(file: string, registry: ModuleRegistry, options: LoadOptions = {}): Promise<Play[]> {
   const doc = loadYamlFile(file);
   if (!Array.isArray(doc.value)) throw new InputError("a playbook is a list of plays", doc.at([]));
-  const ctx = { registry, including: [resolve(file)] };
-  return doc.value.map((p, i) => parsePlay(p, doc, i, ctx, options.rolesPath ?? DEFAULT_ROLES_PATH));
+  const used = { modules: new Set<string>(), checks: [] as PendingCheck[] };
+  const ctx = { registry, including: [resolve(file)], used };
+  const plays = doc.value.map((p, i) => parsePlay(p, doc, i, ctx, options.rolesPath ?? DEFAULT_ROLES_PATH));
+  // Only the modules the playbook uses are imported; then what the schemas cannot say is checked.
+  const gatherer = registry.infos().find((m) => m.gathersFacts);
+  if (gatherer && plays.some((p) => p.gatherFacts)) used.modules.add(gatherer.name);
+  await registry.load(used.modules);
+  for (const c of used.checks) {
+    const problem = registry.require(c.module).check?.(c.args);
+    if (problem) throw new InputError(`module '${c.module}': ${problem}`, c.where);
+  }
+  return plays;
 }

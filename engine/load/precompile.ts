@@ -8,6 +8,7 @@
  * node dist/engine/load/precompile.js
  */
 import { writeFileSync } from "node:fs";
+import { relative } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { AJV_OPTIONS, compiler, schemaKey } from "./validate.ts";
@@ -15,12 +16,24 @@ import { playSchema } from "./playbook.ts";
 import { taskKeywordSchema } from "./tasks.ts";
 import { roleEntrySchema } from "./roles.ts";
 import { yamlInventorySchema } from "./inventory.ts";
-import { loadModules } from "./registry.ts";
+import { BUILTIN_MODULES_DIR, MANIFEST, infoOf, loadModules } from "./registry.ts";
 
 const require = createRequire(import.meta.url);
 const standaloneCode = require("ajv/dist/standalone").default;
 
-const schemas = [playSchema, taskKeywordSchema, roleEntrySchema, yamlInventorySchema, ...(await loadModules()).modules.map((m) => m.schema)];
+const registry = await loadModules();
+const modules = await registry.loadAll();
+// What the loader needs of each built-in module, so that runs import only the modules they use.
+const files = new Map(registry.infos().map((i) => [i.name, i.file]));
+writeFileSync(
+  MANIFEST,
+  `${JSON.stringify(
+    modules.map((m) => ({ ...infoOf(m, relative(BUILTIN_MODULES_DIR, files.get(m.name)!)) })),
+    null,
+    1,
+  )}\n`,
+);
+const schemas = [playSchema, taskKeywordSchema, roleEntrySchema, yamlInventorySchema, ...modules.map((m) => m.schema)];
 const ajv = compiler({ ...AJV_OPTIONS, code: { source: true } });
 const exports: Record<string, string> = {};
 schemas.forEach((schema, i) => {

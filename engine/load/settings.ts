@@ -8,7 +8,6 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parse } from "ini";
 import { InputError } from "../errors.ts";
 import { readUserText } from "./yaml.ts";
 import { DEFAULT_ROLES_PATH } from "./roles.ts";
@@ -34,11 +33,13 @@ const expand = (p: string, base: string) => resolve(base, p === "~" || p.startsW
  * Read the settings.
  *
  * @example
- * loadSettings({ ANSIBLE_ROLES_PATH: "/opt/roles:~/roles" }, "/srv/site").rolesPath // ["/opt/roles", "/root/roles"]
+ * (await loadSettings({ ANSIBLE_ROLES_PATH: "/opt/roles:~/roles" }, "/srv/site")).rolesPath // ["/opt/roles", "/root/roles"]
  */
-export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+export async function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Settings> {
   const file = configFile(env, cwd);
-  const defaults = (file ? ((parse(readUserText(file)).defaults as Record<string, unknown> | undefined) ?? {}) : {}) as Record<string, string | undefined>;
+  // The INI parser only when there is a file: most runs have none.
+  const parsed = file ? ((await import("ini")).parse(readUserText(file)).defaults as Record<string, unknown> | undefined) : undefined;
+  const defaults = (parsed ?? {}) as Record<string, string | undefined>;
   const base = file ? dirname(resolve(file)) : cwd;
   const pick = (envName: string, key: string): { value: string; base: string } | undefined =>
     env[envName] !== undefined ? { value: env[envName]!, base: cwd } : defaults[key] !== undefined ? { value: String(defaults[key]), base } : undefined;

@@ -161,6 +161,15 @@ export interface LoadContext {
   roles: RolesContext;
   /** The role whose files are being read. */
   role?: Role;
+  /** Modules the tasks use, and the argument checks to run once they are imported (see playbook.ts). */
+  used: { modules: Set<string>; checks: PendingCheck[] };
+}
+
+/** A module's `check` of template-free arguments, run once the module is imported. */
+export interface PendingCheck {
+  module: string;
+  args: unknown;
+  where: Where;
 }
 
 /** Keywords that hold tasks rather than call a module, with their collection names (`ansible.builtin.import_role`). */
@@ -285,7 +294,8 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     return task;
   }
   const key = moduleKeys[0];
-  const module = ctx.registry.require(key);
+  const module = ctx.registry.get(key)!;
+  ctx.used.modules.add(module.name);
   let args = t[key];
   if (typeof args === "string") {
     const props = Object.keys((module.schema.properties as object) ?? {});
@@ -300,8 +310,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     what: `module '${module.name}'`,
     allowTemplates: true,
   });
-  const problem = containsTemplate(args) ? undefined : module.check?.(args);
-  if (problem) throw new InputError(`module '${module.name}': ${problem}`, doc.at([...path, key]));
+  if (module.hasCheck && !containsTemplate(args)) ctx.used.checks.push({ module: module.name, args, where: doc.at([...path, key]) });
   task.module = module.name;
   task.args = args;
   task.name = (t.name as string) ?? `${module.name}`;

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { createProbe } from "../host/probe.ts";
 import { data, type DataLayer, type Vars } from "../template/vars.ts";
 import { FactsPending, FactsUnknown } from "../template/unavailable.ts";
-import type { Module, PlanContext } from "../module.ts";
+import type { PlanContext } from "../module.ts";
+import type { ModuleInfo } from "../load/registry.ts";
 import type { HostRun } from "./task.ts";
 import type { RunContext } from "./context.ts";
 
@@ -22,8 +23,12 @@ export interface FactCache {
   timeoutS: number;
 }
 
-/** A host's facts, as the run knows them: their values, or (check mode) why they cannot be known. */
-export type KnownFacts = { facts: Vars } | { unknown: string };
+/**
+ * A host's facts, as the run knows them: their values and the `gather_subset`
+ * groups gathered (`all`: whatever the play asked for), or (check mode) why
+ * they cannot be known.
+ */
+export type KnownFacts = { facts: Vars; groups: Set<string> | "all" } | { unknown: string };
 
 /** Facts as templates read them: `ansible_facts.<name>` and `ansible_<name>`. */
 export function factVariables(facts: Vars): Vars {
@@ -33,37 +38,50 @@ export function factVariables(facts: Vars): Vars {
 }
 
 /** Merge facts a module returned (`Plan.hostFacts`) into what the run knows of `host`. */
-export function addFacts(host: HostRun, facts: Vars): void {
-  const known = host.hostFacts && "facts" in host.hostFacts ? host.hostFacts.facts : {};
-  host.hostFacts = { facts: { ...known, ...facts } };
+export function addFacts(host: HostRun, facts: Vars, groups: Set<string> | "all" = new Set()): void {
+  const known = host.hostFacts && "facts" in host.hostFacts ? host.hostFacts : { facts: {}, groups: new Set<string>() };
+  const merged = known.groups === "all" || groups === "all" ? "all" : new Set([...known.groups, ...groups]);
+  host.hostFacts = { facts: { ...known.facts, ...facts }, groups: merged };
 }
 
 /**
- * The layer of `host`'s facts for templates: its facts as data when known;
- * else, when facts may be gathered, getters that look again when read and,
- * while there is nothing, throw (FactsPending: the runner gathers and tries
- * again; FactsUnknown: the task is unknown in check mode).
+ * The layer of `host`'s facts for templates: the facts known, as data, and,
+ * when facts may be gathered, a getter for each fact of a group not gathered
+ * yet that looks again when read and, while there is nothing, throws
+ * (FactsPending: the runner gathers that group and tries again;
+ * FactsUnknown: the task is unknown in check mode).
  *
  * @example
- * scope(magic, inventoryVars, factsLayer(host, ["hostname"], true), playVars)
+ * scope(magic, inventoryVars, factsLayer(host, { hostname: "platform" }, true), playVars)
  */
-export function factsLayer(host: HostRun, names: readonly string[], gather: boolean): Vars | DataLayer | undefined {
+export function factsLayer(host: HostRun, groupOf: Readonly<Record<string, string>>, gather: boolean): DataLayer | undefined {
   const known = host.hostFacts;
-  if (known && "facts" in known) return data(factVariables(known.facts));
-  if (!gather && !known) return undefined;
-  const layer: Vars = {};
-  for (const name of ["ansible_facts", ...names.map((n) => `ansible_${n}`)]) {
-    Object.defineProperty(layer, name, {
-      enumerable: true,
-      get() {
-        const now = host.hostFacts;
-        if (now && "facts" in now) return factVariables(now.facts)[name];
-        throw now ? new FactsUnknown(host.name, now.unknown) : new FactsPending(host.name);
-      },
-    });
+  if (!known && !gather) return undefined;
+  const cached = layers.get(host);
+  if (cached && cached.known === known && cached.gather === gather) return cached.layer;
+  const values: Vars = known && "facts" in known ? factVariables(known.facts) : {};
+  const missing = (group: string) => !known || "unknown" in known || (known.groups !== "all" && !known.groups.has(group));
+  if (gather) {
+    const pending = (name: string, group: string | undefined) =>
+      Object.defineProperty(values, name, {
+        enumerable: true,
+        get() {
+          const now = host.hostFacts;
+          if (now && "facts" in now && (group === undefined ? now.groups === "all" : now.groups === "all" || now.groups.has(group))) {
+            return factVariables(now.facts)[name];
+          }
+          throw now && "unknown" in now ? new FactsUnknown(host.name, now.unknown) : new FactsPending(host.name, group);
+        },
+      });
+    if (!known || "unknown" in known || known.groups !== "all") pending("ansible_facts", undefined);
+    for (const [fact, group] of Object.entries(groupOf)) if (missing(group)) pending(`ansible_${fact}`, group);
   }
+  const layer = data(values);
+  layers.set(host, { known, gather, layer });
   return layer;
 }
+
+const layers = new WeakMap<HostRun, { known: KnownFacts | undefined; gather: boolean; layer: DataLayer }>();
 
 function readCache(cache: FactCache, host: string): Vars | undefined {
   const file = join(cache.dir, host);
@@ -87,32 +105,35 @@ function writeCache(cache: FactCache, host: string, facts: Vars): void {
 }
 
 /** The module that gathers facts, and the names it gathers. */
-export function factsModule(ctx: RunContext): Module | undefined {
-  return ctx.registry.modules.find((m) => m.gathersFacts);
+export function factsModule(ctx: RunContext): ModuleInfo | undefined {
+  return ctx.registry.infos().find((m) => m.gathersFacts);
 }
 
-const gathering = new WeakMap<HostRun, Promise<void>>();
+/** Gatherings under way, by host and subset: two readers of the same facts wait for one. */
+const gathering = new Map<string, Promise<void>>();
 
 /**
- * Gather `host`'s facts now (once at a time per host), from the cache when it
- * holds them fresh. In check mode, facts an earlier planned change makes
+ * Gather `host`'s facts now (`groups`: which groups `subset` asks for, to
+ * merge with those gathered before), from the cache when it holds them fresh. In check mode, facts an earlier planned change makes
  * unknowable are recorded as unknown.
  *
  * @example
  * await gatherFacts(ctx, host, ["all"]);
  */
-export function gatherFacts(ctx: RunContext, host: HostRun, subset: string[], playbookDir: string): Promise<void> {
-  const running = gathering.get(host);
+export function gatherFacts(ctx: RunContext, host: HostRun, subset: string[], playbookDir: string, groups: Set<string> | "all" = "all"): Promise<void> {
+  const key = `${host.name}\0${subset.join(",")}`;
+  const running = gathering.get(key);
   if (running) return running;
   const p = (async () => {
     const cache = ctx.options.factCache;
     const cached = cache && readCache(cache, host.name);
     if (cached) {
-      host.hostFacts = { facts: cached };
+      host.hostFacts = { facts: cached, groups: "all" };
       return;
     }
-    const module = factsModule(ctx);
-    if (!module) throw new Error("gather_facts: no module gathers facts (the setup module is missing)");
+    const info = factsModule(ctx);
+    if (!info) throw new Error("gather_facts: no module gathers facts (the setup module is missing)");
+    const [module] = await ctx.registry.load([info.name]);
     const conn = await host.connect();
     let unknown: string | undefined;
     const probe = createProbe(conn, host.state, { check: ctx.options.check, onUnknown: (_read, because) => (unknown ??= because) });
@@ -129,10 +150,10 @@ export function gatherFacts(ctx: RunContext, host: HostRun, subset: string[], pl
     if (plan.fail) throw new Error(plan.fail);
     if (unknown !== undefined) host.hostFacts = { unknown };
     else {
-      host.hostFacts = { facts: plan.hostFacts ?? {} };
+      addFacts(host, plan.hostFacts ?? {}, groups);
       if (cache) writeCache(cache, host.name, plan.hostFacts ?? {});
     }
-  })().finally(() => gathering.delete(host));
-  gathering.set(host, p);
+  })().finally(() => gathering.delete(key));
+  gathering.set(key, p);
   return p;
 }

@@ -45,7 +45,7 @@ export class PlayVars {
   private readonly magicVars = new WeakMap<string[], Map<string, Vars>>();
   /** Per host, with how many lookup secrets it knows. */
   private readonly redactors = new Map<string, { redactor: Redactor; lookups: number }>();
-  private readonly factNames: readonly string[];
+  private readonly factGroups: Readonly<Record<string, string>>;
 
   constructor(
     private readonly ctx: RunContext,
@@ -53,12 +53,24 @@ export class PlayVars {
     private readonly playHosts: string[],
   ) {
     this.varsFiles = loadVarsFiles(play, scope(play.vars, ctx.options.extraVars));
-    this.factNames = factsModule(ctx)?.gathersFacts ?? [];
+    this.factGroups = factsModule(ctx)?.gathersFacts ?? {};
   }
 
-  /** Gather `host`'s facts now (the play's `gather_subset`). */
-  gather(host: string): Promise<void> {
-    return gatherFacts(this.ctx, this.ctx.hosts.get(host)!, this.play.gatherSubset, dirname(resolve(this.play.file)));
+  /** The groups that hold `names` (facts without `ansible_`); undefined when `*` (all of them) is among them. */
+  groupsOf(names: string[]): string[] | undefined {
+    if (names.includes("*")) return undefined;
+    return [...new Set(names.map((n) => this.factGroups[n] ?? "network"))].sort();
+  }
+
+  /**
+   * Gather `host`'s facts now: those `groups` (none: everything the play's
+   * `gather_subset` says). Groups are gathered alone only with the default
+   * subset and no fact cache (a cache keeps whole sets of facts).
+   */
+  gather(host: string, groups?: string[]): Promise<void> {
+    const narrow = groups !== undefined && this.play.gatherSubset.join() === "all" && !this.ctx.options.factCache;
+    const subset = narrow ? ["!all", "!min", ...groups] : this.play.gatherSubset;
+    return gatherFacts(this.ctx, this.ctx.hosts.get(host)!, subset, dirname(resolve(this.play.file)), narrow ? new Set(groups) : "all");
   }
 
   /** Report a result, through the one redaction pass. */
@@ -116,7 +128,7 @@ export class PlayVars {
       this.magic(host, batch),
       role && data({ role_path: role.dir, role_name: role.name }),
       this.ctx.inventory.vars(host),
-      factsLayer(run, this.factNames, this.play.gatherFacts),
+      factsLayer(run, this.factGroups, this.play.gatherFacts),
       this.play.vars,
       this.varsFiles,
       role?.vars,
@@ -143,7 +155,7 @@ export class PlayVars {
       playbookDir: dirname(resolve(this.play.file)),
       vars: (host, extra, loop) => this.vars(host.name, batch, { ...inherited.vars, ...extra }, { ...inherited.loop, ...loop }, task.role),
       role: task.role,
-      gatherFacts: (host) => this.gather(host),
+      gatherFacts: (host, group) => this.gather(host, group ? [group] : undefined),
       hosts: this.ctx.hosts,
       become: (t, _host, vars) => this.become(t, vars, inherited),
       inheritedWhen: inherited.when,

@@ -50,7 +50,7 @@ class PlayRun {
    * after the host's facts when the play reads them.
    */
   private async prefetch(host: HostRun, batch: string[]): Promise<void> {
-    if (this.play.readsFacts && !(await this.gather(host))) return;
+    if (this.play.factsRead.length && !(await this.gather(host))) return;
     const { tags, skipTags } = this.ctx.options;
     const planned: [Task, TaskEnvironment][] = [];
     const walk = (tasks: Task[], inherited: Inherited) => {
@@ -75,7 +75,7 @@ class PlayRun {
     const started = Date.now();
     let result: TaskResult;
     try {
-      await this.vars.gather(host.name);
+      await this.vars.gather(host.name, this.vars.groupsOf(this.play.factsRead));
       const known = host.hostFacts;
       result =
         known && "unknown" in known

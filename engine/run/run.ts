@@ -150,7 +150,7 @@ function identities(plays: Play[]): Map<Task, string> {
 export async function createRun(request: RunRequest): Promise<RunOutcome> {
   const started = Date.now();
   const registry: ModuleRegistry = await loadModules(request.modules ?? []);
-  const plays = loadPlaybook(request.playbook, registry, { rolesPath: request.rolesPath });
+  const plays = await loadPlaybook(request.playbook, registry, { rolesPath: request.rolesPath });
   const source = hostSource(request.inventory ? loadInventory(request.inventory) : implicitInventory());
   if (request.limit) limitTo(source, request.limit);
   const check = !!request.check;

@@ -69,8 +69,8 @@ export interface TaskEnvironment {
   inheritedWhen: unknown[];
   /** The role whose files hold the task. */
   role?: Role;
-  /** Gather the facts of a host (named by inventory name) now. */
-  gatherFacts(host: string): Promise<void>;
+  /** Gather the facts of a host (named by inventory name) now: one group of them, or all. */
+  gatherFacts(host: string, group?: string): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -286,12 +286,14 @@ async function withFacts<T>(env: TaskEnvironment, f: () => T | Promise<T>): Prom
   const gathered = new Set<string>();
   for (;;) {
     try {
-      return await f();
+      const value = f();
+      return value instanceof Promise ? await value : value;
     } catch (e) {
       const pending = unavailableIn(e);
-      if (!(pending instanceof FactsPending) || gathered.has(pending.host)) throw pending ?? e;
-      gathered.add(pending.host);
-      await env.gatherFacts(pending.host);
+      const key = `${pending?.host}\0${pending instanceof FactsPending ? pending.group : ""}`;
+      if (!(pending instanceof FactsPending) || gathered.has(key)) throw pending ?? e;
+      gathered.add(key);
+      await env.gatherFacts(pending.host, pending.group);
     }
   }
 }

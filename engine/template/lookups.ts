@@ -7,11 +7,14 @@
  * rendered again.
  */
 import { execFileSync } from "node:child_process";
-import { randomInt } from "node:crypto";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 
 type Vars = Record<string, unknown>;
+
+/** node:crypto only for the password lookup: most runs never make one, and loading it costs start-up time. */
+const randomInt = (max: number): number => (createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")).randomInt(max);
 type Kwargs = { __keywords?: boolean; [k: string]: unknown };
 
 /** Values the password lookup made or read: the redaction pass hides them wherever they appear. */

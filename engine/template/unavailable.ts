@@ -7,10 +7,13 @@
  * and found again by its message (see `unavailableIn`).
  */
 
-/** Facts of `host` are read before they were gathered. */
+/** Facts of `host` (of one `gather_subset` group, or all) are read before they were gathered. */
 export class FactsPending extends Error {
-  constructor(readonly host: string) {
-    super(`facts of '${host}' are not gathered yet`);
+  constructor(
+    readonly host: string,
+    readonly group?: string,
+  ) {
+    super(`facts of '${host}'${group ? ` (${group})` : ""} are not gathered yet`);
     remember(this);
   }
 }

@@ -28,6 +28,21 @@ test("a play that reads facts gathers them first, once per host; one that does n
   assert.equal(gathered(none), [], "connection variables are not facts");
 });
 
+test("only the groups of the facts a play names are gathered; reading another fact later gathers its group then", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "mem.txt"), "{{ ansible_memtotal_mb }} MB\n");
+  const out = await runPlaybook(`- hosts: all
+  tasks:
+    - { name: name, debug: { msg: "{{ ansible_hostname }}" } }
+    - { name: mem, template: { src: "${dir}/mem.txt", dest: "${dir}/mem" } }
+`);
+  assert.equal(gathered(out), ["localhost:ok"]);
+  const known = out.hosts.get("localhost")!.hostFacts as { facts: Record<string, unknown>; groups: Set<string> };
+  assert.equal([...known.groups].sort(), ["hardware", "platform"], "platform first, hardware when the template read it");
+  assert.not.ok("default_ipv4" in known.facts, "network was never read, never gathered");
+  assert.match(readFileSync(join(dir, "mem"), "utf8"), /^\d+ MB\n$/);
+});
+
 test("gather_facts: false leaves facts undefined, as in Ansible", async () => {
   const out = await runPlaybook("- hosts: all\n  gather_facts: false\n  tasks:\n    - { name: n, debug: { msg: '{{ ansible_hostname }}' } }\n");
   assert.is(out.byTask("n").status, "failed");

@@ -7,7 +7,7 @@ import { modules, writePlaybook } from "../helpers.ts";
 async function loadError(text: string): Promise<string> {
   const file = writePlaybook(text);
   try {
-    loadPlaybook(file, await modules());
+    await loadPlaybook(file, await modules());
   } catch (e) {
     assert.instance(e, InputError);
     return (e as Error).message.replace(file, "PB");
@@ -25,7 +25,7 @@ test("a valid playbook loads with tasks, handlers and ids", async () => {
   handlers:
     - { name: h, debug: { msg: z } }
 `);
-  const [play] = loadPlaybook(file, await modules());
+  const [play] = await loadPlaybook(file, await modules());
   assert.is(play.tasks.length, 2);
   assert.equal(play.tasks[1].needs, ["a"]);
   assert.equal(play.tasks[1].notify, ["h"]);
@@ -70,7 +70,7 @@ test("templated values pass type checks at load time", async () => {
   tasks:
     - file: { path: /x, recurse: "{{ deep }}", state: directory }
 `);
-  loadPlaybook(file, await modules());
+  await loadPlaybook(file, await modules());
 });
 
 test("needs on an unknown id is refused with a suggestion", async () => {
@@ -118,7 +118,7 @@ test("include_tasks loads and validates the included file", async () => {
   const inc = writePlaybook(`- { name: inner, debug: { msg: i } }\n- { name: bad, comand: ls }\n`, "inc.yaml");
   const file = writePlaybook(`- hosts: all\n  tasks:\n    - include_tasks: ${inc}\n`);
   try {
-    loadPlaybook(file, await modules());
+    await loadPlaybook(file, await modules());
     assert.unreachable("should fail");
   } catch (e) {
     assert.match((e as Error).message, /inc\.yaml:2:16: unknown module or task keyword 'comand' \(did you mean 'command'\?\)/);
@@ -131,7 +131,7 @@ test("Ansible collection names and key=value arguments are accepted", async () =
     - ansible.builtin.file: path=/tmp/x state=touch
     - ansible.builtin.debug: msg="hello there"
 `);
-  const [play] = loadPlaybook(file, await modules());
+  const [play] = await loadPlaybook(file, await modules());
   assert.equal(play.tasks[0].args, { path: "/tmp/x", state: "touch" });
   assert.equal(play.tasks[1].args, { msg: "hello there" });
 });

@@ -114,7 +114,7 @@ test("roles are found on rolesPath (ANSIBLE_ROLES_PATH) and by path", async () =
 async function loadError(files: Record<string, string>): Promise<{ message: string; dir: string }> {
   const dir = tree(files);
   try {
-    loadPlaybook(join(dir, "site.yaml"), await modules(), { rolesPath: [] });
+    await loadPlaybook(join(dir, "site.yaml"), await modules(), { rolesPath: [] });
   } catch (e) {
     assert.instance(e, InputError);
     return { message: (e as Error).message.split(dir).join("DIR"), dir };

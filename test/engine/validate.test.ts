@@ -9,7 +9,7 @@ import { yamlInventorySchema } from "../../engine/load/inventory.ts";
 import { loadModules } from "../../engine/load/registry.ts";
 import { InputError } from "../../engine/errors.ts";
 import { compiler, isPrecompiled, validatorFor } from "../../engine/load/validate.ts";
-import { modules, tempDir } from "../helpers.ts";
+import { allModules, modules, tempDir } from "../helpers.ts";
 
 type AjvClass = typeof AjvModule.default;
 const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
@@ -21,14 +21,14 @@ test("every built-in schema is a valid JSON Schema", async () => {
     ["play", playSchema],
     ["task keywords", taskKeywordSchema],
     ["YAML inventory", yamlInventorySchema],
-    ...(await modules()).modules.map((m): [string, Record<string, unknown>] => [`module ${m.name}`, m.schema]),
+    ...(await allModules()).map((m): [string, Record<string, unknown>] => [`module ${m.name}`, m.schema]),
   ];
   assert.ok(schemas.length > 10);
   for (const [what, schema] of schemas) assert.ok(ajv.validateSchema(schema), `${what}: ${ajv.errorsText(ajv.errors)}`);
 });
 
 test("the build precompiles every built-in schema, and its validators judge as ajv's own do", async () => {
-  const mods = (await modules()).modules;
+  const mods = await allModules();
   for (const m of mods) assert.ok(isPrecompiled(m.schema), `module ${m.name} is precompiled`);
   for (const s of [playSchema, taskKeywordSchema, yamlInventorySchema]) assert.ok(isPrecompiled(s));
   const file = mods.find((m) => m.name === "file")!;

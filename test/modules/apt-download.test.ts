@@ -11,12 +11,12 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Probe } from "../../engine/module.ts";
-import { modules, tempDir } from "../helpers.ts";
+import { moduleNamed, tempDir } from "../helpers.ts";
 
 const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQENBF...\n-----END PGP PUBLIC KEY BLOCK-----\n";
 
 async function downloadStep(url: string): Promise<string[]> {
-  const apt = (await modules()).get("apt")!;
+  const apt = await moduleNamed("apt");
   // The plan reads nothing but that the key and list files are not there yet.
   const probe = {
     host: "here",

@@ -15,12 +15,12 @@ import { createProbe, HostState } from "../../engine/host/probe.ts";
 import { openConnection } from "../../engine/connection/index.ts";
 import { loadInventory, hostVariables } from "../../engine/load/inventory.ts";
 import { validateSchema } from "../../engine/load/validate.ts";
-import { modules } from "../helpers.ts";
+import { moduleNamed } from "../helpers.ts";
 
 const argv = process.argv.slice(2);
 const check = argv.includes("--check");
 const [, inventory, host, moduleName, name, argsJson, about] = argv.filter((a) => a !== "--check");
-const module = (await modules()).get(moduleName)!;
+const module = await moduleNamed(moduleName);
 const args = JSON.parse(argsJson);
 validateSchema(module.schema, args, { what: moduleName });
 const conn = await openConnection(host, hostVariables(loadInventory(inventory), host), {

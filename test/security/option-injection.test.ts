@@ -55,7 +55,7 @@ test("written in the playbook: refused when it loads, naming file:line:col", asy
       const file = join(dir, `pb${tried}.yaml`);
       writeFileSync(file, `- hosts: all\n  tasks:\n    - ${module}: ${JSON.stringify(argsWith(arg, base, value))}\n`);
       try {
-        loadPlaybook(file, registry);
+        await loadPlaybook(file, registry);
         accepted.push(`${module} ${arg}=${JSON.stringify(value)}`);
       } catch (e) {
         if (!(e instanceof InputError) || !/:3:\d+: /.test(e.message)) accepted.push(`${module} ${arg}=${JSON.stringify(value)}: ${(e as Error).message}`);
