@@ -9,7 +9,7 @@ import { yamlInventorySchema } from "../../engine/load/inventory.ts";
 import { loadModules } from "../../engine/load/registry.ts";
 import { InputError } from "../../engine/errors.ts";
 import { compiler, isPrecompiled, validatorFor } from "../../engine/load/validate.ts";
-import { allModules, modules, tempDir } from "../helpers.ts";
+import { allModules, tempDir } from "../helpers.ts";
 
 type AjvClass = typeof AjvModule.default;
 const Ajv: AjvClass = (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
