@@ -38,6 +38,44 @@ export interface Lab {
 }
 
 const labDir = (name: string) => join(STATE, name);
+
+/**
+ * The cgroup hierarchies a host gets a cgroup of its own in. The control
+ * machine may run no systemd to give each container a unit (nspawn runs with
+ * --keep-unit --register=no), so without this every host shares one tree:
+ * systemd in one host sees the others' processes, and stopping a unit on one
+ * host can leave a process of it running. cgroup v1 with a named systemd
+ * hierarchy and a unified one (hybrid), or cgroup v2 alone.
+ */
+function cgroupRoots(): string[] {
+  const hybrid = ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"].filter((d) => existsSync(join(d, "cgroup.procs")));
+  return hybrid.length ? hybrid : existsSync("/sys/fs/cgroup/cgroup.controllers") ? ["/sys/fs/cgroup"] : [];
+}
+const hostCgroups = (lab: string, node: string) => cgroupRoots().map((root) => join(root, "hoist-lab", lab, node));
+
+/** Every process left in a host's cgroups killed, and the cgroups removed (deepest first). */
+async function removeCgroups(lab: string): Promise<void> {
+  for (const root of cgroupRoots()) {
+    const top = join(root, "hoist-lab", lab);
+    if (!existsSync(top)) continue;
+    const dirs: string[] = [];
+    const walk = (d: string) => {
+      dirs.push(d);
+      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
+    };
+    walk(top);
+    for (const d of dirs)
+      for (const pid of readFileSync(join(d, "cgroup.procs"), "utf8").split("\n").filter(Boolean)) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    for (let i = 0; i < 50 && dirs.some((d) => readFileSync(join(d, "cgroup.procs"), "utf8").trim()); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const d of dirs.reverse()) await $`rmdir ${d}`.nothrow();
+  }
+}
 /** Subnet per lab name, so two labs can coexist: 10.199.N.0/24. */
 function subnet(name: string): number {
   let h = 0;
@@ -137,9 +175,15 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   // the last host of this name makes nspawn fail with "File exists".
   await $`ip link del ${veth(name)}`.nothrow();
   const out = openSync(join(dir, "console.log"), "w");
+  const cgroups = hostCgroups(lab.name, `node${index}`);
+  for (const c of cgroups) mkdirSync(c, { recursive: true });
+  // The host's first process moves itself into its own cgroups, then becomes systemd-nspawn.
   const child = spawn(
-    "systemd-nspawn",
+    "sh",
     [
+      "-c",
+      'for c in $HOIST_CGROUPS; do echo $$ > "$c/cgroup.procs" || exit 1; done; exec systemd-nspawn "$@"',
+      "hoist-lab",
       "-D",
       merged,
       "--keep-unit",
@@ -152,7 +196,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
       `--bind-ro=${REPO_DIR}:/srv/hoist-repo`,
       "--console=passive",
     ],
-    { detached: true, stdio: ["ignore", out, out] },
+    { detached: true, stdio: ["ignore", out, out], env: { ...process.env, HOIST_CGROUPS: cgroups.join(" ") } },
   );
   child.unref();
   writeFileSync(join(dir, "pid"), String(child.pid));
@@ -259,6 +303,7 @@ export async function labDown(name = "hoist"): Promise<void> {
     };
     while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
+    await removeCgroups(name);
     for (const n of nodes) await $`umount -l ${join(dir, n, "root")}`.nothrow();
     for (const n of nodes) await $`ip link del ${veth(machineName(subnet(name), Number(n.slice(4))))}`.nothrow();
     // Swap is the kernel's: a swap file a host left on outlives the host and cannot be removed.

@@ -15,11 +15,23 @@ import { atomicWrite } from "../../engine/host/remote.ts";
 import { tempDir } from "../helpers.ts";
 import { openConnection } from "../../engine/connection/index.ts";
 
-skipUnlessLab(11);
+skipUnlessLab(12);
 const session = labSession("itest", 3);
 const vars = session.vars;
 const open = session.open;
 const labRun = session.run;
+
+test("each host has a cgroup of its own: a unit stopped on one host leaves no process, and no host sees another's", async () => {
+  const marker = `${1000 + Math.floor(Math.random() * 1000)}.25`;
+  await session.sh("node1", `systemd-run --unit=hoist-iso sleep ${marker} >/dev/null 2>&1`);
+  assert.is(await session.sh("node2", `pgrep -fc 'sleep ${marker}' || true`), "0\n", "node2 does not see node1's processes");
+  assert.match(await session.sh("node1", "systemctl is-active hoist-iso.service || true"), /^active/);
+  await session.sh("node1", "systemctl stop hoist-iso.service");
+  const left = spawnSync("pgrep", ["-fc", `sleep ${marker}`], { encoding: "utf8" }).stdout.trim();
+  assert.is(left, "0", "stopping the unit on node1 left nothing running anywhere");
+  const cgroup = readFileSync(`/proc/${readFileSync(`${session.lab.dir}/node1/pid`, "utf8")}/cgroup`, "utf8");
+  assert.match(cgroup, /hoist-lab\/itest\/node1/);
+});
 
 test("ssh: exit codes, separate stdout and stderr, many commands on one session", async () => {
   const c = await open("node1");
