@@ -226,11 +226,11 @@ function writeInventory(lab: Lab): void {
  * const lab = await labUp(3, "test");
  * // hoist run site.yaml -i lab.inventory
  */
-export async function labUp(count: number, name = "hoist", log: (s: string) => void = () => {}): Promise<Lab> {
+export async function labUp(count: number, name = "hoist", log: (s: string) => void = () => {}, packages: string[] = []): Promise<Lab> {
   if (process.getuid?.() !== 0) throw new InputError("hoist lab needs root (systemd-nspawn, overlayfs, a bridge)");
   if (!/^[a-z0-9]{1,10}$/.test(name)) throw new InputError("lab name: 1-10 lowercase letters or digits");
   await ensurePackages();
-  await Promise.all([ensureBase(log), ensureRepo(log)]);
+  await Promise.all([ensureBase(log), ensureRepo(log, packages)]);
   raiseInotifyLimits(count);
   if (existsSync(labDir(name))) await labDown(name);
   const dir = labDir(name);
@@ -321,14 +321,22 @@ export function labStatus(name = "hoist"): Lab | undefined {
 }
 
 export async function labCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: "string" }, packages: { type: "string", multiple: true } },
+  });
   const [sub, n] = positionals;
   const name = values.name ?? "hoist";
   const log = (s: string) => process.stderr.write(`lab: ${s}\n`);
   if (sub === "up") {
     const count = n === undefined ? 3 : Number(n);
     if (!Number.isInteger(count) || count < 1 || count > 60) throw new InputError("lab up N: N is 1 to 60");
-    const lab = await labUp(count, name, log);
+    const packages = (values.packages ?? [])
+      .flatMap((p) => p.split(","))
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const lab = await labUp(count, name, log, packages);
     process.stdout.write(`${resolve(lab.inventory)}\n`);
     return 0;
   }
@@ -341,5 +349,5 @@ export async function labCommand(argv: string[]): Promise<number> {
     process.stdout.write(lab ? `${lab.hosts.map((h) => `${h.name} ${h.address}`).join("\n")}\ninventory: ${lab.inventory}\n` : `no lab '${name}'\n`);
     return lab ? 0 : 1;
   }
-  throw new InputError("usage: hoist lab up [N] [--name NAME] | hoist lab down [--name NAME] | hoist lab status [--name NAME]");
+  throw new InputError("usage: hoist lab up [N] [--name NAME] [--packages P,Q] | hoist lab down [--name NAME] | hoist lab status [--name NAME]");
 }

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { $ } from "zx";
+import { InputError } from "../engine/errors.ts";
 
 export const REPO_DIR = "/var/cache/hoist-lab/repo";
 /** Packages lab tests and example playbooks install, with what they depend on beyond the base image. */
@@ -26,15 +27,30 @@ async function dependencies(packages: string[]): Promise<string[]> {
   return [...names];
 }
 
-export async function ensureRepo(log: (s: string) => void): Promise<void> {
+/** What a package name given to `--packages` must look like: it reaches apt-get's argv. */
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]*$/;
+
+/**
+ * The repository holding `REPO_PACKAGES` and `extra` (with their dependencies).
+ * It only grows: packages asked for once stay, so labs with different needs
+ * share one download.
+ *
+ * @example
+ * await ensureRepo(console.log, ["etcd-server", "etcd-client"]);
+ */
+export async function ensureRepo(log: (s: string) => void, extra: string[] = []): Promise<void> {
+  const bad = extra.find((p) => !PACKAGE_NAME.test(p));
+  if (bad !== undefined) throw new InputError(`--packages: not a Debian package name: '${bad}'`);
   const marker = join(REPO_DIR, ".packages");
-  if (existsSync(marker) && readFileSync(marker, "utf8") === REPO_PACKAGES.join(" ")) return;
-  log(`building the lab apt repository in ${REPO_DIR}`);
+  const have = existsSync(marker) ? readFileSync(marker, "utf8").split(" ").filter(Boolean) : [];
+  const wanted = [...new Set([...REPO_PACKAGES, ...have, ...extra])].sort();
+  if (wanted.every((p) => have.includes(p))) return;
+  log(`building the lab apt repository in ${REPO_DIR} (${wanted.filter((p) => !have.includes(p)).join(" ")})`);
   mkdirSync(REPO_DIR, { recursive: true });
-  const names = await dependencies(REPO_PACKAGES);
+  const names = await dependencies(wanted);
   // Virtual packages have no .deb; download what exists, one by one only on failure.
   const all = await $({ cwd: REPO_DIR })`apt-get download ${names}`.nothrow();
   if (all.exitCode !== 0) for (const n of names) await $({ cwd: REPO_DIR })`apt-get download ${n}`.nothrow();
   await $({ cwd: REPO_DIR })`sh -c ${"dpkg-scanpackages --multiversion . /dev/null > Packages 2>/dev/null && gzip -9kf Packages"}`;
-  writeFileSync(marker, REPO_PACKAGES.join(" "));
+  writeFileSync(marker, wanted.join(" "));
 }

@@ -31,7 +31,7 @@ export default defineModule<Args>({
     properties: {
       host: {
         type: "string",
-        pattern: "^[A-Za-z0-9_.:-]+$",
+        pattern: "^[A-Za-z0-9_.:][A-Za-z0-9_.:-]*$",
         default: "127.0.0.1",
         description: "Host (name or address) whose port is waited on, from the managed host.",
       },

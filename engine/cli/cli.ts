@@ -20,7 +20,7 @@ const USAGE = `usage:
                      [--modules DIR] [--accept-new-host-keys] [--ask-become-pass] [--timeout SECONDS]
                      [--lock-timeout SECONDS]
   hoist modules [NAME]
-  hoist lab up [N] [--name NAME] | hoist lab down [--name NAME] | hoist lab status [--name NAME]
+  hoist lab up [N] [--name NAME] [--packages P,Q] | hoist lab down [--name NAME] | hoist lab status [--name NAME]
   hoist --version`;
 
 export type Vars = Record<string, unknown>;

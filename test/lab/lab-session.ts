@@ -38,17 +38,17 @@ export interface LabSession {
 }
 
 /**
- * Boot lab `name` with `hosts` hosts before the suite's tests and remove it after.
+ * Boot lab `name` with `hosts` hosts (and `packages` in its apt repository) before the suite's tests and remove it after.
  *
  * @example
  * const lab = labSession("mtest", 2);
  * test("x", async () => { await lab.run("- hosts: lab\n  tasks: []\n"); });
  */
-export function labSession(name: string, hosts: number): LabSession {
+export function labSession(name: string, hosts: number, packages: string[] = []): LabSession {
   let lab: Lab | undefined;
   test.before(async () => {
     // uvu reports a failed hook as failed tests without its reason: say it here.
-    lab = await labUp(hosts, name, (s) => console.log(`lab: ${s}`)).catch((e: Error) => {
+    lab = await labUp(hosts, name, (s) => console.log(`lab: ${s}`), packages).catch((e: Error) => {
       console.log(`lab: cannot boot lab '${name}': ${e.message}`);
       throw e;
     });

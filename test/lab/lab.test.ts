@@ -15,8 +15,8 @@ import { atomicWrite } from "../../engine/host/remote.ts";
 import { tempDir } from "../helpers.ts";
 import { openConnection } from "../../engine/connection/index.ts";
 
-skipUnlessLab(12);
-const session = labSession("itest", 3);
+skipUnlessLab(13);
+const session = labSession("itest", 3, ["ipset"]);
 const vars = session.vars;
 const open = session.open;
 const labRun = session.run;
@@ -31,6 +31,12 @@ test("each host has a cgroup of its own: a unit stopped on one host leaves no pr
   assert.is(left, "0", "stopping the unit on node1 left nothing running anywhere");
   const cgroup = readFileSync(`/proc/${readFileSync(`${session.lab.dir}/node1/pid`, "utf8")}/cgroup`, "utf8");
   assert.match(cgroup, /hoist-lab\/itest\/node1/);
+});
+
+test("lab up --packages: a package beyond the default list is in the lab's repository", async () => {
+  const out = await session.run("- hosts: node1\n  gather_facts: false\n  tasks:\n    - { name: ipset, apt: { name: ipset, update_cache: true } }\n");
+  assert.is(out.byTask("ipset").status, "changed", out.byTask("ipset").msg);
+  assert.is(await session.sh("node1", "dpkg-query -W -f='${db:Status-Abbrev}' ipset"), "ii ");
 });
 
 test("ssh: exit codes, separate stdout and stderr, many commands on one session", async () => {

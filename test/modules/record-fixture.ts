@@ -63,7 +63,13 @@ const plan = await module.plan(args, probe, {
 await conn.close();
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "modules", moduleName);
 mkdirSync(dir, { recursive: true });
-const expect = { changes: plan.changes, steps: plan.steps, ...(plan.reason ? { reason: plan.reason } : {}), ...(plan.fail ? { fail: plan.fail } : {}) };
+const expect = {
+  changes: plan.changes,
+  steps: plan.steps,
+  ...(plan.reason ? { reason: plan.reason } : {}),
+  ...(plan.fail ? { fail: plan.fail } : {}),
+  ...(plan.unknown ? { unknown: plan.unknown } : {}),
+};
 const fixture = { about: `${about} (recorded on a lab host)`, hostname: host, args, ...(check ? { check } : {}), host: answers, expect };
 writeFileSync(join(dir, `${name}.json`), JSON.stringify(fixture, null, 2) + "\n");
 console.log(JSON.stringify(expect, null, 2));

@@ -38,6 +38,16 @@ const TARGETS: [string, string, Record<string, unknown>, string[]][] = [
   ["sysctl", "sysctl_file", { name: "vm.swappiness", value: "1" }, [...OPTIONS, ...RELATIVE]],
   ["swap", "path", { state: "present", size: "1M" }, [...OPTIONS, ...RELATIVE]],
   ["command", "chdir", { argv: ["true"] }, [...OPTIONS, ...RELATIVE]],
+  ["copy", "dest", { content: "x" }, [...OPTIONS, ...RELATIVE]],
+  ["template", "dest", { src: "t.j2" }, [...OPTIONS, ...RELATIVE]],
+  ["get_url", "url", { dest: "/tmp/x" }, [...OPTIONS, ...SHELLISH, "file:///etc/passwd", "ftp://x/y"]],
+  ["get_url", "dest", { url: "http://x/y" }, [...OPTIONS, ...RELATIVE]],
+  ["get_url", "owner", { url: "http://x/y", dest: "/tmp/x" }, [...OPTIONS, ...SHELLISH, "a:b"]],
+  ["wait_for", "host", { port: 22 }, [...OPTIONS, ...SHELLISH]],
+  ["wait_for", "path", {}, [...OPTIONS, ...RELATIVE]],
+  ["haproxy", "host", { state: "drain" }, [...OPTIONS, ...SHELLISH]],
+  ["haproxy", "backend", { host: "web1", state: "drain" }, [...OPTIONS, ...SHELLISH]],
+  ["haproxy", "socket", { host: "web1", state: "drain" }, [...OPTIONS, ...RELATIVE]],
 ];
 
 function argsWith(arg: string, base: Record<string, unknown>, value: unknown): Record<string, unknown> {
