@@ -48,6 +48,9 @@ const TARGETS: [string, string, Record<string, unknown>, string[]][] = [
   ["haproxy", "host", { state: "drain" }, [...OPTIONS, ...SHELLISH]],
   ["haproxy", "backend", { host: "web1", state: "drain" }, [...OPTIONS, ...SHELLISH]],
   ["haproxy", "socket", { host: "web1", state: "drain" }, [...OPTIONS, ...RELATIVE]],
+  ["nfs_exports", "path", { name: "x", clients: [{ host: "*" }] }, [...OPTIONS, ...RELATIVE, "/srv/a b"]],
+  ["nfs_exports", "name", { path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "../x", ".hidden"]],
+  ["nfs_exports", "owner", { name: "x", path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "a:b"]],
 ];
 
 function argsWith(arg: string, base: Record<string, unknown>, value: unknown): Record<string, unknown> {
