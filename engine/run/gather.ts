@@ -110,7 +110,7 @@ export function factsModule(ctx: RunContext): ModuleInfo | undefined {
 }
 
 /** Gatherings under way, by host and subset: two readers of the same facts wait for one. */
-const gathering = new Map<string, Promise<void>>();
+const gathering = new WeakMap<HostRun, Map<string, Promise<void>>>();
 
 /**
  * Gather `host`'s facts now (`groups`: which groups `subset` asks for, to
@@ -121,8 +121,9 @@ const gathering = new Map<string, Promise<void>>();
  * await gatherFacts(ctx, host, ["all"]);
  */
 export function gatherFacts(ctx: RunContext, host: HostRun, subset: string[], playbookDir: string, groups: Set<string> | "all" = "all"): Promise<void> {
-  const key = `${host.name}\0${subset.join(",")}`;
-  const running = gathering.get(key);
+  const key = subset.join(",");
+  const underway = gathering.get(host) ?? gathering.set(host, new Map()).get(host)!;
+  const running = underway.get(key);
   if (running) return running;
   const p = (async () => {
     const cache = ctx.options.factCache;
@@ -153,7 +154,7 @@ export function gatherFacts(ctx: RunContext, host: HostRun, subset: string[], pl
       addFacts(host, plan.hostFacts ?? {}, groups);
       if (cache) writeCache(cache, host.name, plan.hostFacts ?? {});
     }
-  })().finally(() => gathering.delete(key));
-  gathering.set(key, p);
+  })().finally(() => underway.delete(key));
+  underway.set(key, p);
   return p;
 }
