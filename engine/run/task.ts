@@ -13,7 +13,7 @@ import { UnreachableError } from "../connection/types.ts";
 import { type HostState, createProbe } from "../host/probe.ts";
 import { atomicWrite } from "../host/remote.ts";
 import { commandLine } from "../shell.ts";
-import { condition, renderDeep, renderText, render } from "../template/template.ts";
+import { TemplateError, condition, renderDeep, renderText, render } from "../template/template.ts";
 import { validateSchema } from "../load/validate.ts";
 import { data, scope, type Vars } from "../template/vars.ts";
 import { unknowable } from "../projection.ts";
@@ -298,6 +298,26 @@ async function withFacts<T>(env: TaskEnvironment, f: () => T | Promise<T>): Prom
   }
 }
 
+/**
+ * Check mode: a template that reads what a registered result does not hold
+ * because its task would change something or could not be known (`{{
+ * request.csr }}` after a request check mode could not make, a command's
+ * stdout) cannot render before the run; the task is unknown, not failed.
+ */
+function unknownFrom(e: unknown, task: Task, host: HostRun, env: TaskEnvironment): TaskResult | undefined {
+  if (!env.check || !(e instanceof TemplateError)) return undefined;
+  const name = /^'([A-Za-z_][A-Za-z0-9_.]*)' is undefined/.exec(e.message)?.[1];
+  if (!name) return undefined;
+  const parts = name.split(".");
+  const [owner, register] = parts[0] === "hostvars" ? [env.hosts.get(parts[1]), parts[2]] : [host, parts[0]];
+  const registered = register === undefined ? undefined : (owner?.facts[register] as Vars | undefined);
+  if (!registered || !(registered.unknown || registered.changed)) return undefined;
+  const msg = `cannot know until an earlier change is applied: ${name} comes from a task that has not run`;
+  // What this task would do is unknown, so is what it would leave: every later read on the host.
+  host.state.overlay.add([unknowable({ everything: true })], taskLabel(task));
+  return { status: "unknown", changed: false, msg, changes: [], values: {}, durationMs: 0 };
+}
+
 function failure(e: unknown, started: number): TaskResult {
   const unavailable = unavailableIn(e);
   if (unavailable instanceof FactsUnknown) {
@@ -454,7 +474,7 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
       };
     }
   } catch (e) {
-    result = failure(e, started);
+    result = unknownFrom(e, task, host, env) ?? failure(e, started);
   }
   result.durationMs = Date.now() - started;
   if (result.status === "failed" && task.ignoreErrors) result.ignored = true;

@@ -48,6 +48,11 @@ const TARGETS: [string, string, Record<string, unknown>, string[]][] = [
   ["haproxy", "host", { state: "drain" }, [...OPTIONS, ...SHELLISH]],
   ["haproxy", "backend", { host: "web1", state: "drain" }, [...OPTIONS, ...SHELLISH]],
   ["haproxy", "socket", { host: "web1", state: "drain" }, [...OPTIONS, ...RELATIVE]],
+  ["pki", "key", { state: "request", cert: "/c", common_name: "x" }, [...OPTIONS, ...RELATIVE]],
+  // A space is a common name's own (Kubernetes Admin); it reaches openssl as one argument.
+  ["pki", "common_name", { state: "request", key: "/k", cert: "/c" }, [...OPTIONS, ...SHELLISH.filter((s) => s !== "a b"), "x/CN=evil", "a=b"]],
+  ["pki", "sans[]", { state: "request", key: "/k", cert: "/c", common_name: "x" }, [...OPTIONS, ...SHELLISH, "a,email:x"]],
+  ["kubeconfig", "path", { cluster: { name: "c", server: "https://x" }, user: { name: "u" } }, [...OPTIONS, ...RELATIVE]],
   ["nfs_exports", "path", { name: "x", clients: [{ host: "*" }] }, [...OPTIONS, ...RELATIVE, "/srv/a b"]],
   ["nfs_exports", "name", { path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "../x", ".hidden"]],
   ["nfs_exports", "owner", { name: "x", path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "a:b"]],

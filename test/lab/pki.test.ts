@@ -1,0 +1,79 @@
+/**
+ * pki on real hosts with openssl: a CA on node1, node2's key made on node2
+ * and its certificate signed on node1 (the CA key never leaves it); check
+ * predicts, a re-run changes nothing, a new SAN or a certificate near expiry
+ * is reissued, and no private key is in any result.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { labSession, skipUnlessLab } from "./lab-session.ts";
+
+skipUnlessLab(2);
+const lab = labSession("pkitest", 2);
+
+const playbook = (sans: string, renew = 30) => `- hosts: node1
+  gather_facts: false
+  tasks:
+    - { name: ca dir, file: { path: /etc/hoist-ca, state: directory, mode: "0700" } }
+    - { name: ca, pki: { state: ca, key: /etc/hoist-ca/ca.key, cert: /etc/hoist-ca/ca.crt, common_name: hoist-ca, days: 3650 }, register: ca }
+- hosts: node2
+  gather_facts: false
+  tasks:
+    - { name: pki dir, file: { path: /etc/kube, state: directory, mode: "0755" } }
+    - { name: trust, copy: { content: "{{ hostvars.node1.ca.certificate }}", dest: /etc/kube/ca.crt } }
+    - name: request
+      pki: { state: request, key: /etc/kube/node.key, cert: /etc/kube/node.crt, ca_cert: /etc/kube/ca.crt, common_name: "system:node:node2", organization: "system:nodes", sans: ${sans}, renew_days: ${renew} }
+      register: req
+    - name: sign
+      pki: { state: sign, csr: "{{ req.csr }}", ca_cert: /etc/hoist-ca/ca.crt, ca_key: /etc/hoist-ca/ca.key, days: 90 }
+      delegate_to: node1
+      when: req.needs_certificate
+      register: signed
+    - name: install
+      copy: { content: "{{ signed.certificate }}", dest: /etc/kube/node.crt }
+      when: req.needs_certificate
+`;
+
+test("a CA, a key made where it is kept, a certificate signed on the CA host; check predicts, re-run empty", async () => {
+  const pb = playbook('["node2", "10.0.0.2"]');
+  const check = await lab.run(pb, { check: true });
+  const statuses = (out: typeof check) => out.results.map((r) => `${r.task}:${r.result.status}`);
+  assert.equal(statuses(check), ["ca dir:changed", "ca:changed", "pki dir:changed", "trust:unknown", "request:unknown", "sign:unknown", "install:unknown"]);
+  const real = await lab.run(pb);
+  assert.equal(statuses(real), ["ca dir:changed", "ca:changed", "pki dir:changed", "trust:changed", "request:changed", "sign:changed", "install:changed"]);
+  const verify = await lab.sh(
+    "node2",
+    "openssl verify -CAfile /etc/kube/ca.crt /etc/kube/node.crt; openssl x509 -in /etc/kube/node.crt -noout -subject -ext subjectAltName -nameopt RFC2253; stat -c %a /etc/kube/node.key",
+  );
+  assert.match(verify, /node\.crt: OK/);
+  assert.match(verify, /subject=O=system:nodes,CN=system:node:node2/);
+  assert.match(verify, /DNS:node2, IP Address:10\.0\.0\.2/);
+  assert.match(verify, /\n600\n$/);
+  assert.is(await lab.sh("node2", "test -e /etc/hoist-ca/ca.key && echo leaked || echo kept"), "kept\n", "the CA key is only on node1");
+  for (const [h, key] of [
+    ["node1", "/etc/hoist-ca/ca.key"],
+    ["node2", "/etc/kube/node.key"],
+  ]) {
+    const pem = (await lab.sh(h, `cat ${key}`)).split("\n")[1];
+    assert.not.match(JSON.stringify(real.results), pem, `${key} is in no result`);
+  }
+  const again = await lab.run(pb);
+  assert.equal(statuses(again), ["ca dir:ok", "ca:ok", "pki dir:ok", "trust:ok", "request:ok", "sign:skipped", "install:skipped"]);
+  const checkAgain = await lab.run(pb, { check: true });
+  assert.equal(statuses(checkAgain), statuses(again), "check mode after the run predicts the same");
+});
+
+test("a SAN added or the renewal window reached: a new certificate for the same key; a certificate that matches is left alone", async () => {
+  const key = await lab.sh("node2", "openssl pkey -in /etc/kube/node.key -pubout");
+  const added = await lab.run(playbook('["node2", "10.0.0.2", "node2.lab"]'));
+  const asked = (out: typeof added) => String(out.byTask("request").changes.find((c) => c.field === "certificate")?.after);
+  assert.match(asked(added), /SANs \[DNS:node2, IP:10\.0\.0\.2\] are not/);
+  assert.is(added.byTask("install").status, "changed");
+  assert.match(await lab.sh("node2", "openssl x509 -in /etc/kube/node.crt -noout -ext subjectAltName"), /DNS:node2\.lab/);
+  assert.is(await lab.sh("node2", "openssl pkey -in /etc/kube/node.key -pubout"), key, "the key stays");
+  const renew = await lab.run(playbook('["node2", "10.0.0.2", "node2.lab"]', 100));
+  assert.match(asked(renew), /expires in (89|90) days \(renew_days: 100\)/, asked(renew));
+  assert.is(renew.byTask("install").status, "changed");
+});
+
+test.run();
