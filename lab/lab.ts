@@ -35,6 +35,8 @@ export interface Lab {
   key: string;
   knownHosts: string;
   hosts: LabHost[];
+  /** The Kubernetes binaries every host sees at /opt/kubernetes/bin, when the lab was asked for them. */
+  kubernetes?: string;
 }
 
 const labDir = (name: string) => join(STATE, name);
@@ -194,6 +196,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
       "--system-call-filter=@swap",
       `--bind=${join(dir, "swap")}:/swap`,
       `--bind-ro=${REPO_DIR}:/srv/hoist-repo`,
+      ...(lab.kubernetes ? [`--bind-ro=${lab.kubernetes}:/opt/kubernetes/bin`] : []),
       "--console=passive",
     ],
     { detached: true, stdio: ["ignore", out, out], env: { ...process.env, HOIST_CGROUPS: cgroups.join(" ") } },
@@ -226,16 +229,34 @@ function writeInventory(lab: Lab): void {
  * const lab = await labUp(3, "test");
  * // hoist run site.yaml -i lab.inventory
  */
-export async function labUp(count: number, name = "hoist", log: (s: string) => void = () => {}, packages: string[] = []): Promise<Lab> {
+export async function labUp(
+  count: number,
+  name = "hoist",
+  log: (s: string) => void = () => {},
+  packages: string[] = [],
+  options: { kubernetes?: boolean } = {},
+): Promise<Lab> {
   if (process.getuid?.() !== 0) throw new InputError("hoist lab needs root (systemd-nspawn, overlayfs, a bridge)");
   if (!/^[a-z0-9]{1,10}$/.test(name)) throw new InputError("lab name: 1-10 lowercase letters or digits");
   await ensurePackages();
-  await Promise.all([ensureBase(log), ensureRepo(log, packages)]);
+  const [kubernetes] = await Promise.all([
+    options.kubernetes ? (await import("./kubernetes.ts")).ensureKubernetes(log) : undefined,
+    ensureBase(log),
+    ensureRepo(log, packages),
+  ]);
   raiseInotifyLimits(count);
   if (existsSync(labDir(name))) await labDown(name);
   const dir = labDir(name);
   mkdirSync(dir, { recursive: true });
-  const lab: Lab = { name, dir, inventory: join(dir, "hosts.ini"), key: join(dir, "id_ed25519"), knownHosts: join(dir, "known_hosts"), hosts: [] };
+  const lab: Lab = {
+    name,
+    dir,
+    inventory: join(dir, "hosts.ini"),
+    key: join(dir, "id_ed25519"),
+    knownHosts: join(dir, "known_hosts"),
+    hosts: [],
+    ...(kubernetes ? { kubernetes } : {}),
+  };
   await $`ssh-keygen -q -t ed25519 -N ${""} -C ${`hoist-lab-${name}`} -f ${lab.key}`;
   writeFileSync(lab.knownHosts, "");
   const net = subnet(name);

@@ -159,7 +159,10 @@ export default defineModule<Args>({
   },
   async plan(args, probe): Promise<Plan> {
     const mode = normalizeMode(args.mode);
-    const [stat, text] = await Promise.all([probe.stat(args.path), probe.readFile(args.path)]);
+    const dir = args.path.slice(0, args.path.lastIndexOf("/")) || "/";
+    const [stats, text] = await Promise.all([probe.statMany([args.path, dir]), probe.readFile(args.path)]);
+    const stat = stats.get(args.path) ?? null;
+    if (!stats.get(dir)) return { changes: [], steps: [], fail: `${dir} does not exist; create it first (file: state: directory)` };
     let want: Doc;
     try {
       want = await wanted(args, probe);

@@ -44,11 +44,11 @@ export interface LabSession {
  * const lab = labSession("mtest", 2);
  * test("x", async () => { await lab.run("- hosts: lab\n  tasks: []\n"); });
  */
-export function labSession(name: string, hosts: number, packages: string[] = []): LabSession {
+export function labSession(name: string, hosts: number, packages: string[] = [], options: { kubernetes?: boolean } = {}): LabSession {
   let lab: Lab | undefined;
   test.before(async () => {
     // uvu reports a failed hook as failed tests without its reason: say it here.
-    lab = await labUp(hosts, name, (s) => console.log(`lab: ${s}`), packages).catch((e: Error) => {
+    lab = await labUp(hosts, name, (s) => console.log(`lab: ${s}`), packages, options).catch((e: Error) => {
       console.log(`lab: cannot boot lab '${name}': ${e.message}`);
       throw e;
     });
