@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 
-skipUnlessLab(1);
+skipUnlessLab(2);
 const lab = labSession("kube", 1, ["etcd-server", "etcd-client"], { kubernetes: true });
 
 const PKI = "/etc/kubernetes/pki";
@@ -69,6 +69,57 @@ test("kube-apiserver 1.34 (built from the Go module proxy) on Debian's etcd, set
     [],
     "the second run changes nothing",
   );
+});
+
+const apply = (value: string, extra = "") => `- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: namespace
+      kubectl_apply: { kubectl: /opt/kubernetes/bin/kubectl, definition: { apiVersion: v1, kind: Namespace, metadata: { name: demo } } }
+    - name: objects
+      kubectl_apply:
+        kubectl: /opt/kubernetes/bin/kubectl
+        namespace: demo
+        definition:
+          - { apiVersion: v1, kind: ConfigMap, metadata: { name: settings }, data: { mode: "${value}" } }
+          - { apiVersion: v1, kind: Secret, metadata: { name: creds }, stringData: { password: "s3cr3t-${value}" } }
+          - apiVersion: v1
+            kind: Service
+            metadata: { name: web }
+            spec: { type: NodePort, selector: { app: web }, ports: [{ port: 80 }] }
+${extra}`;
+
+test("kubectl_apply on the real API server: check mode knows a namespace comes first, server-side apply, defaulted fields are no change, one field changed is one change, secrets hidden, absent deletes", async () => {
+  const check = await lab.run(apply("a"), { check: true });
+  assert.is(check.byTask("namespace").status, "changed");
+  assert.is(check.byTask("objects").status, "unknown", check.byTask("objects").msg);
+  assert.match(check.byTask("objects").msg!, /depends on 'namespace'|namespaces? "demo" not found/);
+  const real = await lab.run(apply("a"));
+  assert.is(real.byTask("objects").status, "changed", real.byTask("objects").msg);
+  assert.match(await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings -o jsonpath='{.data.mode}'"), /^a$/);
+  const again = await lab.run(apply("a"));
+  assert.is(again.byTask("objects").status, "ok", "node port, cluster IP and other defaults are not changes");
+  const changed = await lab.run(apply("b"), { check: true });
+  assert.equal(
+    changed.byTask("objects").changes.map((c) => [c.field, c.before, c.after]),
+    [
+      ["ConfigMap/demo/settings data.mode", "a", "b"],
+      ["Secret/demo/creds data.password", "(sensitive)", "(sensitive)"],
+    ],
+  );
+  assert.not.match(JSON.stringify(changed.results), "s3cr3t");
+  assert.match(
+    await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings -o jsonpath='{.data.mode}'"),
+    /^a$/,
+    "check mode wrote nothing",
+  );
+  const gone = await lab.run(`- hosts: node1
+  gather_facts: false
+  tasks:
+    - { name: rm, kubectl_apply: { kubectl: /opt/kubernetes/bin/kubectl, state: absent, namespace: demo, definition: { apiVersion: v1, kind: ConfigMap, metadata: { name: settings } } } }
+`);
+  assert.is(gone.byTask("rm").status, "changed");
+  assert.is(await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings --ignore-not-found -o name"), "");
 });
 
 test.run();

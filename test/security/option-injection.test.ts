@@ -52,6 +52,13 @@ const TARGETS: [string, string, Record<string, unknown>, string[]][] = [
   // A space is a common name's own (Kubernetes Admin); it reaches openssl as one argument.
   ["pki", "common_name", { state: "request", key: "/k", cert: "/c" }, [...OPTIONS, ...SHELLISH.filter((s) => s !== "a b"), "x/CN=evil", "a=b"]],
   ["pki", "sans[]", { state: "request", key: "/k", cert: "/c", common_name: "x" }, [...OPTIONS, ...SHELLISH, "a,email:x"]],
+  [
+    "kubectl_apply",
+    "kubectl",
+    { definition: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } } },
+    [...OPTIONS, ...RELATIVE.filter((r) => r !== "relative/path"), "a;id", "$(id)", "`id`"],
+  ],
+  ["kubectl_apply", "kubeconfig", { definition: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } } }, [...OPTIONS, ...RELATIVE]],
   ["kubeconfig", "path", { cluster: { name: "c", server: "https://x" }, user: { name: "u" } }, [...OPTIONS, ...RELATIVE]],
   ["nfs_exports", "path", { name: "x", clients: [{ host: "*" }] }, [...OPTIONS, ...RELATIVE, "/srv/a b"]],
   ["nfs_exports", "name", { path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "../x", ".hidden"]],

@@ -1,0 +1,78 @@
+/**
+ * Kubernetes objects as the API server has them, read with kubectl on the
+ * host: KubeLive, the live objects a set of manifests names (absent ones
+ * left out); KubeDryRun, what a server-side apply of them would make (the
+ * server's own dry run: defaults, admission and field ownership included;
+ * nothing is written). The manifests travel as one JSON List in an argument.
+ */
+import { defineFact } from "../engine/fact.ts";
+
+export type KubeObject = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string } & Record<string, unknown>;
+};
+
+export interface KubeRead {
+  /** The kubectl command line's words (`kubectl --kubeconfig …`, or `microk8s kubectl`). */
+  kubectl: string[];
+  /** A JSON List of the manifests. */
+  manifests: string;
+}
+
+export interface DryRun {
+  objects: KubeObject[];
+  /** What the server refused, when it did (a namespace or a kind that does not exist yet). */
+  error?: string;
+}
+
+const items = (text: string): KubeObject[] => {
+  if (!text.trim()) return [];
+  const doc = JSON.parse(text) as KubeObject & { items?: KubeObject[] };
+  return doc.kind === "List" || Array.isArray(doc.items) ? (doc.items ?? []) : [doc];
+};
+
+const pipe = (args: string[]) => ["sh", "-c", 'm=$1; shift; printf "%s" "$m" | "$@"', "kubectl", ...args];
+
+/**
+ * @example
+ * await probe.fact(KubeLive, { kubectl: ["kubectl"], manifests }) // [{ kind: "ConfigMap", metadata: { name: "app", … }, data: { … } }]
+ */
+export const KubeLive = defineFact<KubeRead, KubeObject[]>({
+  name: "KubeLive",
+  command: ({ kubectl, manifests }) => pipe([manifests, ...kubectl, "get", "--ignore-not-found", "-o", "json", "-f", "-"]),
+  parse(r) {
+    if (r.code !== 0) throw new Error(`kubectl get failed: ${r.stderr.trim()}`);
+    return items(r.stdout);
+  },
+  fresh: true,
+  prefetch: false,
+});
+
+/**
+ * @example
+ * await probe.fact(KubeDryRun, { kubectl: ["kubectl"], manifests, fieldManager: "hoist", force: false }) // { objects: [ … as applied … ] }
+ */
+export const KubeDryRun = defineFact<KubeRead & { fieldManager: string; force: boolean }, DryRun>({
+  name: "KubeDryRun",
+  command: ({ kubectl, manifests, fieldManager, force }) =>
+    pipe([
+      manifests,
+      ...kubectl,
+      "apply",
+      "--server-side",
+      "--dry-run=server",
+      `--field-manager=${fieldManager}`,
+      ...(force ? ["--force-conflicts"] : []),
+      "-o",
+      "json",
+      "-f",
+      "-",
+    ]),
+  parse(r) {
+    if (r.code !== 0) return { objects: [], error: r.stderr.trim() || `kubectl exit ${r.code}` };
+    return { objects: items(r.stdout) };
+  },
+  fresh: true,
+  prefetch: false,
+});
