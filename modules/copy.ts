@@ -4,20 +4,12 @@
  * onto the host. A front of `file`, which does the writing.
  */
 import { defineModule } from "../engine/module.ts";
-import { absolutePath, accountName } from "./lib/argument-types.ts";
-import file from "./file.ts";
+import { destinationProperties, planDestination, type Destination } from "./lib/file-front.ts";
 
-interface Args {
-  dest: string;
+interface Args extends Destination {
   src?: string;
   content?: string;
   remote_src?: boolean;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  validate?: string;
-  backup?: boolean;
-  force?: boolean;
 }
 
 export default defineModule<Args>({
@@ -27,16 +19,10 @@ export default defineModule<Args>({
   schema: {
     type: "object",
     properties: {
-      dest: { ...absolutePath, description: "Where it goes on the host." },
       src: { type: "string", minLength: 1, description: "A file on the control machine (or on the host, with remote_src)." },
       content: { type: "string", description: "Exact content, instead of src." },
       remote_src: { type: "boolean", default: false },
-      mode: { type: ["string", "integer"], description: "Octal mode, e.g. '0644'." },
-      owner: accountName,
-      group: accountName,
-      validate: { type: "string", description: "Command checking the new content before it replaces the old; %s is the new file." },
-      backup: { type: "boolean", default: false },
-      force: { type: "boolean", default: true, description: "false: leave an existing file alone." },
+      ...destinationProperties,
     },
     required: ["dest"],
     additionalProperties: false,
@@ -53,9 +39,5 @@ export default defineModule<Args>({
     if (args.src?.endsWith("/")) return "copying a directory (src ending in /) is not supported; copy its files one by one";
     return undefined;
   },
-  async plan(args, probe, ctx) {
-    if (args.force === false && (await probe.stat(args.dest))) return { changes: [], steps: [], reason: `${args.dest} exists (force: false)` };
-    const { dest, force: _force, ...rest } = args;
-    return file.plan({ ...rest, path: dest }, probe, ctx);
-  },
+  plan: (args, probe, ctx) => planDestination(args, probe, ctx),
 });

@@ -5,10 +5,10 @@
  * `exportfs -ra` (never a restart of the server: that drops every client).
  * A file exportfs refuses is taken back: the old one stays in force.
  */
-import { defineModule, projectFile, projectStat, unknowable, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, projectFile, projectStat, unknowable, type Plan, type PlanContext, type Probe } from "../engine/module.ts";
 import { didYouMean } from "../engine/errors.ts";
 import { absolutePath, accountName } from "./lib/argument-types.ts";
-import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
+import file from "./file.ts";
 import { NfsExportTable } from "../facts/nfs-exports.ts";
 
 interface Client {
@@ -98,17 +98,10 @@ printf '%s\\n' "$out" >&2
 if [ -e "$f.hoist-old" ]; then mv -f -- "$f.hoist-old" "$f"; else rm -f -- "$f"; fi
 exportfs -ra >/dev/null 2>&1; exit 1`;
 
-/** The export directory: made (with owner and mode) when missing, its attributes fixed when not. */
-async function directorySteps(args: Args, probe: Probe): Promise<{ changes: Change[]; steps: Step[]; fail?: string }> {
-  const stat = await probe.stat(args.path);
-  const mode = normalizeMode(args.mode);
-  if (stat && stat.type !== "directory") return { changes: [], steps: [], fail: `${args.path} exists and is a ${stat.type}, not a directory` };
-  if (stat) return attributeFixes(args.path, stat, { mode, owner: args.owner, group: args.group });
-  if (!args.create_dir) return { changes: [], steps: [], fail: `${args.path} does not exist (create_dir: false)` };
-  const steps: Step[] = [{ run: ["mkdir", "-p", ...(mode ? ["-m", mode] : []), "--", args.path], touches: [args.path] }];
-  if (args.owner || args.group)
-    steps.push({ run: ["chown", `${args.owner ?? ""}${args.group ? `:${args.group}` : ""}`, "--", args.path], touches: [args.path] });
-  return { changes: [{ field: "state", path: args.path, before: "absent", after: "directory" }], steps };
+/** The export directory, as the file module keeps directories: made (with owner and mode) when missing, its attributes fixed when not. */
+async function directoryPlan(args: Args, probe: Probe, ctx: PlanContext): Promise<Plan> {
+  if (!args.create_dir && !(await probe.stat(args.path))) return { changes: [], steps: [], fail: `${args.path} does not exist (create_dir: false)` };
+  return file.plan({ path: args.path, state: "directory", mode: args.mode, owner: args.owner, group: args.group }, probe, ctx);
 }
 
 /** Whether the live table serves what the file says: each client with at least the options written. */
@@ -175,29 +168,32 @@ export default defineModule<Args>({
     for (const c of args.clients ?? []) for (const o of optionsOf(c)) if (badOption(o)) return badOption(o);
     return undefined;
   },
-  async plan(args, probe): Promise<Plan> {
-    const file = `${DIR}/${args.name}.exports`;
-    const [stats, table] = await Promise.all([probe.statMany([file, DIR]), probe.fact(NfsExportTable, {})]);
+  async plan(args, probe, ctx): Promise<Plan> {
+    const exportsFile = `${DIR}/${args.name}.exports`;
+    const [stats, table] = await Promise.all([probe.statMany([exportsFile, DIR]), probe.fact(NfsExportTable, {})]);
     if (table === null) return { changes: [], steps: [], fail: "exportfs is not installed (nfs-kernel-server)" };
-    const current = stats.get(file) ? await probe.readFile(file) : null;
+    const current = stats.get(exportsFile) ? await probe.readFile(exportsFile) : null;
     if (args.state === "absent") {
-      if (current === null) return { changes: [], steps: [], reason: `${file} does not exist` };
+      if (current === null) return { changes: [], steps: [], reason: `${exportsFile} does not exist` };
       return {
-        changes: [{ field: "content", path: file, before: current, after: null }],
-        steps: [{ run: ["sh", "-c", 'rm -f -- "$1" && exportfs -ra', "nfs_exports", file], touches: [file, "/var/lib/nfs/"] }],
-        projects: [projectFile(file, null), projectStat(file, null), unknowable({ facts: [NfsExportTable] })],
+        changes: [{ field: "content", path: exportsFile, before: current, after: null }],
+        steps: [{ run: ["sh", "-c", 'rm -f -- "$1" && exportfs -ra', "nfs_exports", exportsFile], touches: [exportsFile, "/var/lib/nfs/"] }],
+        projects: [projectFile(exportsFile, null), projectStat(exportsFile, null), unknowable({ facts: [NfsExportTable] })],
       };
     }
-    const dir = await directorySteps(args, probe);
+    const dir = await directoryPlan(args, probe, ctx);
     if (dir.fail) return { changes: [], steps: [], fail: dir.fail };
     const want = `# managed by hoist (nfs_exports ${args.name})\n${exportLine(args)}`;
     const changes = [...dir.changes];
     const steps = [...dir.steps];
     if (!stats.get(DIR)) steps.unshift({ run: ["mkdir", "-p", "--", DIR], touches: [DIR] });
     if (current !== want) {
-      changes.push({ field: "content", path: file, before: current, after: want });
+      changes.push({ field: "content", path: exportsFile, before: current, after: want });
       const fresh = `${DIR}/.${args.name}.hoist-new`;
-      steps.push({ write: fresh, content: want, mode: "0644" }, { run: ["sh", "-c", INSTALL, "nfs_exports", file, fresh], touches: [DIR, "/var/lib/nfs/"] });
+      steps.push(
+        { write: fresh, content: want, mode: "0644" },
+        { run: ["sh", "-c", INSTALL, "nfs_exports", exportsFile, fresh], touches: [DIR, "/var/lib/nfs/"] },
+      );
     } else if (!served(args, table)) {
       changes.push({ field: "export table", path: args.path, before: "not served", after: args.clients.map((c) => c.host).join(" ") });
       steps.push({ run: ["exportfs", "-ra"], touches: ["/var/lib/nfs/"] });
@@ -206,7 +202,7 @@ export default defineModule<Args>({
     return {
       changes,
       steps,
-      projects: [projectFile(file, want), unknowable({ facts: [NfsExportTable] })],
+      projects: [...(dir.projects ?? []), projectFile(exportsFile, want), unknowable({ facts: [NfsExportTable] })],
       // exportfs drops a client it cannot resolve with a warning and exit 0: the table says whether all are served.
       async next(outputs, after) {
         if (served(args, (await after.fact(NfsExportTable, {})) ?? [])) return { changes: [], steps: [] };

@@ -4,18 +4,10 @@
  * which does the writing: atomic, validated, with mode, owner and group.
  */
 import { defineModule } from "../engine/module.ts";
-import { absolutePath, accountName } from "./lib/argument-types.ts";
-import file from "./file.ts";
+import { destinationProperties, planDestination, type Destination } from "./lib/file-front.ts";
 
-interface Args {
+interface Args extends Destination {
   src: string;
-  dest: string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  validate?: string;
-  backup?: boolean;
-  force?: boolean;
 }
 
 export default defineModule<Args>({
@@ -26,13 +18,7 @@ export default defineModule<Args>({
     type: "object",
     properties: {
       src: { type: "string", minLength: 1, description: "The template on the control machine." },
-      dest: { ...absolutePath, description: "Where it goes on the host." },
-      mode: { type: ["string", "integer"], description: "Octal mode, e.g. '0644'." },
-      owner: accountName,
-      group: accountName,
-      validate: { type: "string", description: "Command checking the new content before it replaces the old; %s is the new file." },
-      backup: { type: "boolean", default: false },
-      force: { type: "boolean", default: true, description: "false: leave an existing file alone." },
+      ...destinationProperties,
     },
     required: ["src", "dest"],
     additionalProperties: false,
@@ -46,9 +32,5 @@ export default defineModule<Args>({
   template: { src: haproxy.cfg.j2, dest: /etc/haproxy/haproxy.cfg, mode: "0644", validate: "haproxy -c -f %s" }
   notify: reload haproxy
 `,
-  async plan(args, probe, ctx) {
-    if (args.force === false && (await probe.stat(args.dest))) return { changes: [], steps: [], reason: `${args.dest} exists (force: false)` };
-    const { dest, force: _force, ...rest } = args;
-    return file.plan({ ...rest, path: dest, template: true }, probe, { ...ctx, readLocal: (p) => ctx.readLocal(p, "templates") });
-  },
+  plan: (args, probe, ctx) => planDestination(args, probe, { ...ctx, readLocal: (p) => ctx.readLocal(p, "templates") }, { template: true }),
 });
