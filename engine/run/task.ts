@@ -19,7 +19,7 @@ import { data, scope, type Vars } from "../template/vars.ts";
 import { unknowable } from "../projection.ts";
 import { commandFailure, errorMessage } from "../errors.ts";
 import type { Role } from "../load/roles.ts";
-import { findControlFile } from "./control-files.ts";
+import { findControlFile } from "../load/control-files.ts";
 import { loadVarsFile } from "../load/vars-file.ts";
 import { addFacts, type KnownFacts } from "./gather.ts";
 import { FactsPending, FactsUnknown, unavailableIn } from "../template/unavailable.ts";
@@ -164,9 +164,9 @@ async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironm
   const plan = await module.plan(args, probe, {
     render: (text) => renderText(text, vars),
     playbookDir: env.playbookDir,
-    readLocal: (p, kind = "files") => readFile(findControlFile(p, kind, env.role, env.playbookDir)),
+    readLocal: (p, kind = "files") => readFile(findControlFile(p, kind, env.role?.dir, env.playbookDir)),
     readVars: async (p) => {
-      const file = findControlFile(p, "vars", env.role, env.playbookDir);
+      const file = findControlFile(p, "vars", env.role?.dir, env.playbookDir);
       return { file, vars: loadVarsFile(file) };
     },
     vars,

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { searchDirs, type ControlFileKind } from "../load/control-files.ts";
 
 type Vars = Record<string, unknown>;
 
@@ -28,20 +29,19 @@ export interface LookupContext {
 
 class LookupError extends Error {}
 
-/** Ansible's search order for a relative path of `kind` (files, templates, vars). */
-function candidates(path: string, kind: string, vars: Vars): string[] {
+/** The places a relative path of `kind` is looked for, as tasks look for their files: the role (`role_path`), then beside the playbook. */
+function candidates(path: string, kind: ControlFileKind, vars: Vars): string[] {
   if (isAbsolute(path)) return [path];
   const role = typeof vars.role_path === "string" ? vars.role_path : undefined;
   const playbook = typeof vars.playbook_dir === "string" ? vars.playbook_dir : process.cwd();
-  const dirs = [...(role ? [join(role, kind), role, join(role, "tasks")] : []), join(playbook, kind), playbook];
-  return dirs.map((d) => join(d, path));
+  return searchDirs(kind, role, playbook).map((d) => join(d, path));
 }
 
-function find(path: string, kind: string, vars: Vars): string | undefined {
+function find(path: string, kind: ControlFileKind, vars: Vars): string | undefined {
   return candidates(path, kind, vars).find((p) => existsSync(p));
 }
 
-function mustFind(path: string, kind: string, vars: Vars): string {
+function mustFind(path: string, kind: ControlFileKind, vars: Vars): string {
   const found = find(path, kind, vars);
   if (!found) throw new LookupError(`could not find '${path}'; looked in ${candidates(path, kind, vars).map(dirname).join(", ")}`);
   return found;

@@ -6,8 +6,6 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import type { Role } from "../load/roles.ts";
-
 /** What kind of file a task reads: it decides the subdirectory searched first. */
 export type ControlFileKind = "files" | "templates" | "vars";
 
@@ -15,21 +13,21 @@ export type ControlFileKind = "files" | "templates" | "vars";
  * The directories searched for a relative path, in order.
  *
  * @example
- * searchDirs("templates", role, "/srv/site") // [".../roles/web/templates", ".../roles/web", ".../roles/web/tasks", "/srv/site/templates", "/srv/site"]
+ * searchDirs("templates", "/srv/site/roles/web", "/srv/site") // [".../roles/web/templates", ".../roles/web", ".../roles/web/tasks", "/srv/site/templates", "/srv/site"]
  */
-export function searchDirs(kind: ControlFileKind, role: Role | undefined, playbookDir: string): string[] {
-  return [...(role ? [join(role.dir, kind), role.dir, join(role.dir, "tasks")] : []), join(playbookDir, kind), playbookDir];
+export function searchDirs(kind: ControlFileKind, roleDir: string | undefined, playbookDir: string): string[] {
+  return [...(roleDir ? [join(roleDir, kind), roleDir, join(roleDir, "tasks")] : []), join(playbookDir, kind), playbookDir];
 }
 
 /**
  * The file a task means by `path`: itself when absolute, else the first match on the search path.
  *
  * @example
- * findControlFile("nginx.conf.j2", "templates", role, "/srv/site") // "/srv/site/roles/web/templates/nginx.conf.j2"
+ * findControlFile("nginx.conf.j2", "templates", "/srv/site/roles/web", "/srv/site") // "/srv/site/roles/web/templates/nginx.conf.j2"
  */
-export function findControlFile(path: string, kind: ControlFileKind, role: Role | undefined, playbookDir: string): string {
+export function findControlFile(path: string, kind: ControlFileKind, roleDir: string | undefined, playbookDir: string): string {
   if (isAbsolute(path)) return path;
-  const dirs = searchDirs(kind, role, playbookDir);
+  const dirs = searchDirs(kind, roleDir, playbookDir);
   for (const dir of dirs) if (existsSync(join(dir, path))) return join(dir, path);
   throw new Error(`${path} not found on the control machine; looked in ${dirs.join(", ")}`);
 }
