@@ -134,7 +134,14 @@ export function topLevelOf(play: Play, t: Task): Task {
   return t;
 }
 
-function parsePlay(raw: unknown, doc: Located, i: number, base: Omit<LoadContext, "roles">, rolesPath: string[]): Play {
+function parsePlay(
+  raw: unknown,
+  doc: Located,
+  i: number,
+  base: Omit<LoadContext, "roles">,
+  rolesPath: string[],
+  templateFacts: Map<string, Set<string>>,
+): Play {
   const path = [i];
   const ctx: LoadContext = {
     ...base,
@@ -185,7 +192,7 @@ function parsePlay(raw: unknown, doc: Located, i: number, base: Omit<LoadContext
     play.loadedVarsFiles.set(f, loadVarsFile(file));
   });
   checkReferences(play);
-  play.factsRead = play.gatherFacts ? factsRead(play) : [];
+  play.factsRead = play.gatherFacts ? factsRead(play, templateFacts) : [];
   return play;
 }
 
@@ -206,7 +213,8 @@ export async function loadPlaybook(file: string, registry: ModuleRegistry, optio
   if (!Array.isArray(doc.value)) throw new InputError("a playbook is a list of plays", doc.at([]));
   const used = { modules: new Set<string>(), checks: [] as PendingCheck[] };
   const ctx = { registry, including: [resolve(file)], used };
-  const plays = doc.value.map((p, i) => parsePlay(p, doc, i, ctx, options.rolesPath ?? DEFAULT_ROLES_PATH));
+  const templateFacts = new Map<string, Set<string>>();
+  const plays = doc.value.map((p, i) => parsePlay(p, doc, i, ctx, options.rolesPath ?? DEFAULT_ROLES_PATH, templateFacts));
   // Only the modules the playbook uses are imported; then what the schemas cannot say is checked.
   const gatherer = registry.infos().find((m) => m.gathersFacts);
   if (gatherer && plays.some((p) => p.gatherFacts)) used.modules.add(gatherer.name);

@@ -51,15 +51,26 @@ function collect(value: unknown, into: Set<string>): void {
  * them); empty when it reads none.
  *
  * @example
- * factsRead(play) // ["hostname", "default_ipv4"] for a play templating {{ ansible_hostname }} and {{ ansible_default_ipv4.address }}
+ * factsRead(play, new Map()) // ["hostname", "default_ipv4"] for a play templating {{ ansible_hostname }} and {{ ansible_default_ipv4.address }}
  */
-export function factsRead(play: Play): string[] {
+export function factsRead(play: Play, templateCache: Map<string, Set<string>> = new Map()): string[] {
   const names = new Set<string>();
   const tasks = [...walkTasks(play.tasks), ...walkTasks(play.handlers)];
   collect([play.vars, [...play.loadedVarsFiles.values()], tasks.map(taskText)], names);
   const roles = new Set(tasks.map((t) => t.role).filter((r) => r !== undefined));
   for (const r of roles) collect([r.defaults, r.vars], names);
   const templateDirs = [...[...roles].map((r) => join(r.dir, "templates")), join(dirname(resolve(play.file)), "templates")];
-  for (const dir of templateDirs) for (const f of filesBelow(dir)) namesIn(readFileSync(f, "utf8"), names);
+  for (const dir of templateDirs) for (const n of templateFacts(dir, templateCache)) names.add(n);
   return [...names].sort();
+}
+
+/** The facts a templates directory names, read once per `cache` (one playbook load: its plays share the playbook's directory). */
+function templateFacts(dir: string, cache: Map<string, Set<string>>): Set<string> {
+  let found = cache.get(dir);
+  if (!found) {
+    found = new Set();
+    for (const f of filesBelow(dir)) namesIn(readFileSync(f, "utf8"), found);
+    cache.set(dir, found);
+  }
+  return found;
 }
