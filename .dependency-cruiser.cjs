@@ -25,6 +25,13 @@ module.exports = {
       from: { path: "^dist/(modules|facts)/" },
       to: { path: "^dist/engine/(load|run|template|host|report|cli|connection)/" },
     },
+    {
+      name: "drift-is-a-client-of-runs",
+      severity: "error",
+      comment: "drift reports are built from a run's outcome; the run itself never loads them (start-up stays lean)",
+      from: { path: "^dist/engine/(load|run|template|host|report|connection)/" },
+      to: { path: "^dist/engine/(drift/|cli/drift)" },
+    },
     { name: "product-never-imports-tests", severity: "error", from: { path: "^dist/(engine|modules|facts|lab|bench)/" }, to: { path: "^dist/test/" } },
     {
       name: "lab-only-on-demand",

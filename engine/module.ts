@@ -113,6 +113,13 @@ export interface Probe {
  * ```
  */
 export interface Change {
+  /**
+   * The thing that changes, as a stable address `kind:name` (`unit:nginx.service`,
+   * `package:hello`, `sysctl:net.ipv4.ip_forward`, `k8s:ConfigMap/default/web`):
+   * what a drift report names. Unset, a change with a `path` is `file:PATH`
+   * (see `resourceOf`).
+   */
+  resource?: string;
   field: string;
   before: unknown;
   after: unknown;
@@ -140,6 +147,12 @@ export interface RunStep {
   stdin?: string;
   /** Exit codes that count as success (default [0]). */
   okCodes?: number[];
+  /**
+   * Upkeep, not a change by itself (`apt-get update` before installing): a
+   * task whose plan lists no changes and whose steps are all upkeep is ok, in
+   * check mode and in a real run alike, so refreshing a cache is never drift.
+   */
+  upkeep?: boolean;
   /**
    * Exit codes (among the successful) meaning the step found nothing to
    * change — a download equal to the file there: when every step of the plan
@@ -379,4 +392,32 @@ export function defineModule<A>(module: Module<A>): Module<A> {
  */
 export function isWrite(step: Step): step is WriteStep {
   return (step as WriteStep).write !== undefined;
+}
+
+/**
+ * The resource a change names: its own `resource`, else `file:PATH` for a
+ * change with a path, else undefined.
+ *
+ * @example
+ * ```ts
+ * import { resourceOf } from "./module.ts";
+ * if (resourceOf({ field: "mode", path: "/etc/motd", before: "0644", after: "0600" }) !== "file:/etc/motd") throw new Error("example");
+ * if (resourceOf({ resource: "unit:nginx.service", field: "state", before: "inactive", after: "active" }) !== "unit:nginx.service") throw new Error("example");
+ * ```
+ */
+export function resourceOf(change: Change): string | undefined {
+  return change.resource ?? (change.path !== undefined ? `file:${change.path}` : undefined);
+}
+
+/**
+ * True for a step that changes something (not upkeep such as a cache refresh).
+ *
+ * @example
+ * ```ts
+ * import { changesHost } from "./module.ts";
+ * if (changesHost({ run: ["apt-get", "update"], upkeep: true }) || !changesHost({ write: "/etc/motd", content: "" })) throw new Error("example");
+ * ```
+ */
+export function changesHost(step: Step): boolean {
+  return isWrite(step) || !step.upkeep;
 }

@@ -37,6 +37,16 @@ export interface Lab {
   hosts: LabHost[];
   /** The Kubernetes binaries every host sees at /opt/kubernetes/bin, when the lab was asked for them. */
   kubernetes?: string;
+  /** Control-machine paths every host sees read-only, by path in the host (a suite's own tools). */
+  binds?: Record<string, string>;
+}
+
+/** What a lab may be asked for beyond its hosts. */
+export interface LabOptions {
+  /** Build (once) and bind the Kubernetes binaries. */
+  kubernetes?: boolean;
+  /** Bind these control-machine paths read-only into every host: `{ "/opt/node/bin/node": "/usr/bin/node" }`. */
+  binds?: Record<string, string>;
 }
 
 const labDir = (name: string) => join(STATE, name);
@@ -197,6 +207,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
       `--bind=${join(dir, "swap")}:/swap`,
       `--bind-ro=${REPO_DIR}:/srv/hoist-repo`,
       ...(lab.kubernetes ? [`--bind-ro=${lab.kubernetes}:/opt/kubernetes/bin`] : []),
+      ...Object.entries(lab.binds ?? {}).map(([inHost, source]) => `--bind-ro=${source}:${inHost}`),
       "--console=passive",
     ],
     { detached: true, stdio: ["ignore", out, out], env: { ...process.env, HOIST_CGROUPS: cgroups.join(" ") } },
@@ -234,7 +245,7 @@ export async function labUp(
   name = "hoist",
   log: (s: string) => void = () => {},
   packages: string[] = [],
-  options: { kubernetes?: boolean } = {},
+  options: LabOptions = {},
 ): Promise<Lab> {
   if (process.getuid?.() !== 0) throw new InputError("hoist lab needs root (systemd-nspawn, overlayfs, a bridge)");
   if (!/^[a-z0-9]{1,10}$/.test(name)) throw new InputError("lab name: 1-10 lowercase letters or digits");
@@ -256,6 +267,7 @@ export async function labUp(
     knownHosts: join(dir, "known_hosts"),
     hosts: [],
     ...(kubernetes ? { kubernetes } : {}),
+    ...(options.binds ? { binds: options.binds } : {}),
   };
   await $`ssh-keygen -q -t ed25519 -N ${""} -C ${`hoist-lab-${name}`} -f ${lab.key}`;
   writeFileSync(lab.knownHosts, "");

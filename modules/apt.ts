@@ -144,7 +144,8 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     if (!gone.length) return { changes: [], steps: [], reason: `not installed: ${names.join(", ")}` };
     for (const s of gone) {
       changes.push({
-        field: `package ${s.name}`,
+        resource: `package:${s.name}`,
+        field: "version",
         before: host.installed.get(s.name)!.status === "i" ? host.installed.get(s.name)!.version : "config files",
         after: args.purge ? "purged" : "absent",
       });
@@ -186,14 +187,19 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     const have = host.installed.get(n);
     const spec = specs.find((s) => s.name === n);
     const after = sim?.installs[n] ?? (n === debFile?.name ? debFile.version : (spec?.version ?? host.candidate.get(n) ?? "present"));
-    changes.push({ field: `package ${n}`, before: have?.status === "i" ? have.version : null, after });
+    changes.push({ resource: `package:${n}`, field: "version", before: have?.status === "i" ? have.version : null, after });
   }
   for (const [n, v] of Object.entries(sim?.installs ?? {})) {
     if (requested.has(n)) continue;
-    changes.push({ field: `package ${n} (dependency)`, before: host.installed.get(n)?.status === "i" ? host.installed.get(n)!.version : null, after: v });
+    changes.push({
+      resource: `package:${n}`,
+      field: "version (dependency)",
+      before: host.installed.get(n)?.status === "i" ? host.installed.get(n)!.version : null,
+      after: v,
+    });
   }
   for (const n of sim?.removes ?? [])
-    changes.push({ field: `package ${n} (removed by apt)`, before: host.installed.get(n)?.version ?? "installed", after: null });
+    changes.push({ resource: `package:${n}`, field: "version (removed by apt)", before: host.installed.get(n)?.version ?? "installed", after: null });
   steps.push({ run: [...APT_ENV, "apt-get", "install", ...APT_OPTIONS, ...recommends, "--", ...targets] });
   return { changes, steps, projects: PACKAGE_CHANGE, reason: sim && !sim.ok ? "resolved after the cache update" : undefined };
 }
@@ -208,18 +214,22 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   }
   const wantsUpdate = args.update_cache || args.cache_valid_time !== undefined;
   let update = steps.length > 0;
+  let cache: Change | undefined;
   if (wantsUpdate && !update) {
     // The same read planPackages makes (same argv), so the probe answers it once.
     const names = [args.name ?? []].flat().map((spec) => splitSpec(spec).name);
     const age = (await probe.fact(DebPackages, { names, candidates: (args.state ?? "present") === "latest" })).cacheAge;
     update = args.cache_valid_time === undefined || age === null || age > args.cache_valid_time;
-    if (update) before.push({ field: "apt cache", before: age !== null ? `${age} s old` : "never updated", after: "updated" });
-  } else if (update) before.push({ field: "apt cache", before: "without the new source", after: "updated" });
-  if (update) steps.push({ run: [...APT_ENV, "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"] });
+    if (update) cache = { resource: "apt:cache", field: "lists", before: age !== null ? `${age} s old` : "never updated", after: "updated" };
+  } else if (update) cache = { resource: "apt:cache", field: "lists", before: "without the new source", after: "updated" };
   const hasPackages = args.name !== undefined || args.deb !== undefined;
+  // As in Ansible: with packages to manage, the cache update is upkeep and the packages alone
+  // decide `changed` (so a playbook that refreshes the cache does not drift on every run);
+  // alone, the update is the task's change.
+  if (update) steps.push({ run: [...APT_ENV, "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"], ...(hasPackages ? { upkeep: true } : {}) });
   if (!hasPackages)
     return steps.length
-      ? { changes: before, steps, projects: update ? LISTS_CHANGE : [] }
+      ? { changes: [...before, ...(cache ? [cache] : [])], steps, projects: update ? LISTS_CHANGE : [] }
       : { changes: [], steps: [], reason: "sources and cache are current" };
   if (!update) return planPackages(args, probe, false);
   // With fresh lists, what to install is decided again against them: in a real
@@ -232,6 +242,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     steps,
     projects: [...LISTS_CHANGE, ...(packages.projects ?? [])],
     next: (_outputs, fresh) => planPackages(args, fresh, false),
+    ...(packages.changes.length === 0 && packages.reason ? { reason: `${packages.reason}; lists refreshed` } : {}),
   };
 }
 
@@ -244,7 +255,7 @@ export default defineModule<Args>({
   notes: [
     "apt_repository and apt_key are folded in: `repo` writes /etc/apt/sources.list.d/FILENAME.list and `key` goes to /etc/apt/keyrings, referenced with signed-by (apt-key is deprecated).",
     "Waits up to 10 minutes for the dpkg lock instead of failing, and runs with DEBIAN_FRONTEND=noninteractive, keeping changed configuration files (--force-confold).",
-    "A cache update counts as a change, as it does in Ansible; use cache_valid_time to make it idempotent.",
+    "As in Ansible, a cache update is a change only for a task that does nothing else; with packages, `changed` comes from the packages alone, so refreshing the cache is never drift.",
     "A key given as a URL is downloaded once (when its file is missing); an inline key is compared byte for byte.",
     "No `upgrade: dist`, `autoremove` or `allow_downgrade`; use command for those.",
   ].join("\n"),

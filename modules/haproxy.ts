@@ -86,14 +86,14 @@ function serverCommands(args: Args, s: ServerStat): { changes: Change[]; command
   const commands: string[] = [];
   const now = adminState(s);
   if (args.state && args.state !== now) {
-    changes.push({ field: `server ${id} state`, before: now, after: args.state });
+    changes.push({ resource: `haproxy-server:${id}`, field: "state", before: now, after: args.state });
     if (args.state === "enabled") commands.push(`set server ${id} state ready`);
     if (args.state === "drain") commands.push(`set server ${id} state drain`);
     if (args.state === "disabled") commands.push(`disable server ${id}`);
   }
   if (args.state === "disabled" && args.shutdown_sessions && (now !== "disabled" || s.sessions > 0)) commands.push(`shutdown sessions server ${id}`);
   if (args.weight !== undefined && args.weight !== s.weight) {
-    changes.push({ field: `server ${id} weight`, before: s.weight, after: args.weight });
+    changes.push({ resource: `haproxy-server:${id}`, field: "weight", before: s.weight, after: args.weight });
     commands.push(`set server ${id} weight ${args.weight}`);
   }
   return { changes, commands };

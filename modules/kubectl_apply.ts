@@ -76,7 +76,7 @@ function changesOf(want: KubeObject[], live: KubeObject[], dry: KubeObject[]): C
     const after = dry.find((d) => sameObject(d, w)) ?? w;
     const secret = w.kind === "Secret";
     if (!before) {
-      changes.push({ field: `${idOf(w)}`, before: null, after: "created", ...(secret ? { sensitive: true } : {}) });
+      changes.push({ resource: `k8s:${idOf(w)}`, field: "object", before: null, after: "created", ...(secret ? { sensitive: true } : {}) });
       continue;
     }
     for (const path of leaves(w)) {
@@ -86,7 +86,13 @@ function changesOf(want: KubeObject[], live: KubeObject[], dry: KubeObject[]): C
       const b = at(before, p);
       const a = at(after, p);
       if (!same(b, a))
-        changes.push({ field: `${idOf(w)} ${p.join(".")}`, before: b ?? null, after: a ?? null, ...(secret && p[0] === "data" ? { sensitive: true } : {}) });
+        changes.push({
+          resource: `k8s:${idOf(w)}`,
+          field: p.join("."),
+          before: b ?? null,
+          after: a ?? null,
+          ...(secret && p[0] === "data" ? { sensitive: true } : {}),
+        });
     }
   }
   return changes;
@@ -210,7 +216,7 @@ export default defineModule<Args>({
     const live = await probe.fact(KubeLive, { kubectl, manifests: list });
     if (!live.length) return { changes: [], steps: [], reason: "none of them exists" };
     return {
-      changes: live.map((o) => ({ field: idOf(o), before: "present", after: "deleted" })),
+      changes: live.map((o) => ({ resource: `k8s:${idOf(o)}`, field: "object", before: "present", after: "deleted" })),
       steps: [{ run: [...kubectl, "delete", "--ignore-not-found", "-f", "-"], stdin: list, touches: [] }],
       projects: [unknowable({ facts: [KubeLive, KubeDryRun] })],
     };

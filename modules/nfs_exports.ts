@@ -195,7 +195,7 @@ export default defineModule<Args>({
         { run: ["sh", "-c", INSTALL, "nfs_exports", exportsFile, fresh], touches: [DIR, "/var/lib/nfs/"] },
       );
     } else if (!served(args, table)) {
-      changes.push({ field: "export table", path: args.path, before: "not served", after: args.clients.map((c) => c.host).join(" ") });
+      changes.push({ resource: `nfs-export:${args.path}`, field: "export table", before: "not served", after: args.clients.map((c) => c.host).join(" ") });
       steps.push({ run: ["exportfs", "-ra"], touches: ["/var/lib/nfs/"] });
     }
     if (!steps.length) return { changes: [], steps: [], reason: `${args.path} is exported as wanted` };

@@ -157,7 +157,11 @@ async function planSign(a: Args, probe: Probe): Promise<Plan> {
     days: a.days,
     serial: `0x${randomBytes(16).toString("hex")}`,
   });
-  return { changes: [{ field: "certificate signed", before: null, after: `by ${a.ca_cert}, ${a.days} days` }], steps: [], result: { certificate } };
+  return {
+    changes: [{ resource: `ca:${a.ca_cert}`, field: "certificate signed", before: null, after: `by ${a.ca_cert}, ${a.days} days` }],
+    steps: [],
+    result: { certificate },
+  };
 }
 
 const dnsOrIp = "^((DNS:)?[A-Za-z0-9*][A-Za-z0-9*.-]*|(IP:)?[0-9A-Fa-f.:]+)$";

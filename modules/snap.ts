@@ -66,7 +66,7 @@ async function optionChanges(
     const have = key.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), config);
     const after = parsed(want);
     if (JSON.stringify(have) === JSON.stringify(after)) continue;
-    changes.push({ field: `${name} option ${key}`, before: have ?? null, after });
+    changes.push({ resource: `snap:${name}`, field: `option ${key}`, before: have ?? null, after });
     assignments.push(`${key}=${typeof after === "string" ? after : JSON.stringify(after)}`);
   }
   return { changes, assignments };
@@ -81,7 +81,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
 
   if (args.state === "absent") {
     for (const n of names.filter((n) => installed.has(n))) {
-      changes.push({ field: `snap ${n}`, before: `${installed.get(n)!.version} (${installed.get(n)!.tracking})`, after: null });
+      changes.push({ resource: `snap:${n}`, field: "installed", before: `${installed.get(n)!.version} (${installed.get(n)!.tracking})`, after: null });
       steps.push({ run: ["snap", "remove", n] });
     }
     return changes.length
@@ -93,16 +93,16 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   for (const n of names) {
     const have = installed.get(n);
     if (!have) {
-      changes.push({ field: `snap ${n}`, before: null, after: `${channel ?? "latest/stable"}${args.classic ? ", classic" : ""}` });
+      changes.push({ resource: `snap:${n}`, field: "installed", before: null, after: `${channel ?? "latest/stable"}${args.classic ? ", classic" : ""}` });
       steps.push({ run: ["snap", "install", n, ...(channel ? [`--channel=${channel}`] : []), ...(args.classic ? ["--classic"] : [])] });
     } else {
       const toClassic = !!args.classic && !have.notes.includes("classic");
-      if (toClassic) changes.push({ field: `snap ${n} confinement`, before: "strict", after: "classic" });
+      if (toClassic) changes.push({ resource: `snap:${n}`, field: "confinement", before: "strict", after: "classic" });
       if (channel && have.tracking !== channel) {
-        changes.push({ field: `snap ${n} channel`, before: have.tracking, after: channel });
+        changes.push({ resource: `snap:${n}`, field: "channel", before: have.tracking, after: channel });
         steps.push({ run: ["snap", "refresh", n, `--channel=${channel}`, ...(args.classic ? ["--classic"] : [])] });
       } else if (stale.has(n)) {
-        changes.push({ field: `snap ${n}`, before: `${have.version} (rev ${have.rev})`, after: "newest revision" });
+        changes.push({ resource: `snap:${n}`, field: "revision", before: `${have.version} (rev ${have.rev})`, after: "newest revision" });
         steps.push({ run: ["snap", "refresh", n] });
       } else if (toClassic) {
         steps.push({ run: ["snap", "refresh", n, "--classic"] });

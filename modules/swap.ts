@@ -84,7 +84,7 @@ async function planOff(probe: Probe): Promise<Plan> {
   const steps: Step[] = [];
   const active = await activeSwaps(probe);
   for (const s of active) {
-    changes.push({ field: `swap ${s.path}`, before: "on", after: "off" });
+    changes.push({ resource: `swap:${s.path}`, field: "active", before: "on", after: "off" });
     steps.push({ run: ["swapoff", "--", s.path] });
   }
   const fstab = await planFileContent(probe, "/etc/fstab", commentSwapLines);
@@ -92,7 +92,7 @@ async function planOff(probe: Probe): Promise<Plan> {
   steps.push(...fstab.steps);
   const units = await unmaskedSwapUnits(probe);
   if (units.length) {
-    changes.push({ field: "swap units", before: units.join(" "), after: "masked" });
+    changes.push({ resource: "swap:units", field: "masked", before: units.join(" "), after: "masked" });
     steps.push({ run: ["systemctl", "mask", "--", ...units] });
   }
   if (!changes.length) return { changes, steps, reason: "no active swap, none in /etc/fstab" };
@@ -118,7 +118,7 @@ async function planFile(args: Args, probe: Probe): Promise<Plan> {
   const file = await probe.fact(SwapFile, { path });
   if (args.state === "absent") {
     if (active) {
-      changes.push({ field: `swap ${path}`, before: "on", after: "off" });
+      changes.push({ resource: `swap:${path}`, field: "active", before: "on", after: "off" });
       steps.push({ run: ["swapoff", "--", path] });
     }
     if (file) {
@@ -151,7 +151,8 @@ async function planFile(args: Args, probe: Probe): Promise<Plan> {
     if (!active || rebuild || !samePriority) {
       if (active && !rebuild) steps.push({ run: ["swapoff", "--", path] });
       changes.push({
-        field: `swap ${path}`,
+        resource: `swap:${path}`,
+        field: "active",
         before: active ? `on, priority ${active.priority}` : "off",
         after: `on${args.priority === undefined ? "" : `, priority ${args.priority}`}`,
       });

@@ -65,13 +65,13 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     if (!module)
       return { changes: [], steps: [], fail: `no kernel parameter ${args.name} on ${probe.host} (/proc/sys/${args.name.replace(/\./g, "/")} does not exist)` };
     const load = await planFileContent(probe, `/etc/modules-load.d/${module}.conf`, `${module}\n`);
-    changes.push(...load.changes, { field: `kernel module ${module}`, before: "not loaded", after: "loaded" });
+    changes.push(...load.changes, { resource: `kernel-module:${module}`, field: "loaded", before: "not loaded", after: "loaded" });
     steps.push(...load.steps, { run: ["modprobe", "--", module] });
     // Loading the module brings all its keys, at their defaults: later reads of them cannot be known in check mode.
     projects.push(unknowable({ facts: [SysctlValue] }));
   }
   if (live !== value) {
-    changes.push({ field: args.name, before: live, after: value });
+    changes.push({ resource: `sysctl:${args.name}`, field: "live value", before: live, after: value });
     steps.push({ run: ["sysctl", "-w", `${args.name}=${value}`], describe: `sysctl -w ${args.name}=${value}` });
   }
   if (!changes.length) return { changes, steps, reason: `${args.name} = ${value}, live and in ${file}` };

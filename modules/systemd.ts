@@ -64,7 +64,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
       if (info.LoadState === "not-found") info = { ...info, LoadState: "loaded", ActiveState: "inactive", UnitFileState: "disabled" };
     }
   }
-  if (reload && !changes.length) changes.push({ field: "systemd configuration", before: "unit file changed on disk", after: "reloaded" });
+  if (reload && !changes.length) changes.push({ resource: "systemd:daemon", field: "configuration", before: "unit file changed on disk", after: "reloaded" });
   if (reload) steps.push({ run: ["systemctl", "daemon-reload"] });
 
   // In check mode, a unit an earlier planned change may bring (a package) is not known here: the
@@ -73,19 +73,19 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
 
   const masked = info.LoadState === "masked" || info.UnitFileState === "masked";
   if (args.masked === false && masked) {
-    changes.push({ field: "masked", before: true, after: false });
+    changes.push({ resource: `unit:${unit}`, field: "masked", before: true, after: false });
     steps.push(systemctl("unmask"));
   }
   const willBeMasked = args.masked ?? masked;
   if (args.enabled !== undefined && !willBeMasked) {
     const enabled = ENABLED.has(info.UnitFileState);
     if (args.enabled !== enabled && !(args.enabled === false && info.UnitFileState === "static")) {
-      changes.push({ field: "enabled", before: enabled, after: args.enabled });
+      changes.push({ resource: `unit:${unit}`, field: "enabled", before: enabled, after: args.enabled });
       steps.push(systemctl(args.enabled ? "enable" : "disable"));
     }
   }
   const active = ACTIVE.has(info.ActiveState);
-  const activeState = (after: string) => changes.push({ field: "state", before: info.ActiveState, after });
+  const activeState = (after: string) => changes.push({ resource: `unit:${unit}`, field: "state", before: info.ActiveState, after });
   if (args.state === "started" && !active) {
     if (willBeMasked) return { changes: [], steps: [], fail: `unit ${unit} is masked; set masked: false to start it` };
     activeState("active");
@@ -101,7 +101,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     steps.push(systemctl(active ? "reload-or-restart" : "start"));
   }
   if (args.masked === true && !masked) {
-    changes.push({ field: "masked", before: false, after: true });
+    changes.push({ resource: `unit:${unit}`, field: "masked", before: false, after: true });
     steps.push(systemctl("mask"));
   }
   if (!changes.length && !steps.length) return { changes, steps, reason: `${unit} is ${info.ActiveState}, ${info.UnitFileState || "no unit file"}` };

@@ -74,7 +74,14 @@ export class Redactor {
       return {
         ...r,
         msg: r.msg === undefined ? undefined : HIDDEN,
-        changes: r.changes.map((c) => ({ field: c.field, ...(c.path ? { path: c.path } : {}), before: REDACTED, after: REDACTED, sensitive: true })),
+        changes: r.changes.map((c) => ({
+          ...(c.resource ? { resource: c.resource } : {}),
+          field: c.field,
+          ...(c.path ? { path: c.path } : {}),
+          before: REDACTED,
+          after: REDACTED,
+          sensitive: true,
+        })),
         values: {},
         item: r.item === undefined ? undefined : "hidden",
         label: r.label === undefined ? undefined : "hidden",

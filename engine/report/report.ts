@@ -5,7 +5,7 @@
  * JSON document, version 1:
  * { version: 1, playbook, check, diff, duration_ms,
  *   plays: [{ name, hosts: [..], results: [{ task, id?, where: "file:line", identity, host, kind: "task"|"handler", status, changed,
- *             msg?, diff: [{ field, before, after, path? }], duration_ms, items?: [{ item, status, changed, msg?, diff }] }] }],
+ *             msg?, diff: [{ resource, field, before, after, path?, sensitive? }], duration_ms, items?: [{ item, status, changed, msg?, diff }] }] }],
  *   stats: { HOST: { ok, changed, unreachable, failed, skipped, rescued, ignored, unknown } } }
  * `status` is one of ok, changed, skipped, failed, unreachable, unknown (check mode cannot know
  * until an earlier change is applied; `unknown` was added within version 1).
@@ -58,7 +58,9 @@ export async function loadPatchMaker(): Promise<PatchMaker> {
  * formatChange({ field: "mode", before: "0644", after: "0600" }) // "    mode: 0644 → 0600"
  */
 export function formatChange(c: Change, createPatch?: PatchMaker): string {
-  if (c.sensitive) return `    ${c.path ? `${c.path} ` : ""}${c.field}: ${REDACTED} (changes)`;
+  // A file is named by its path; anything else by its resource address (`unit:nginx.service`).
+  const name = c.path ?? c.resource;
+  if (c.sensitive) return `    ${name ? `${name} ` : ""}${c.field}: ${REDACTED} (changes)`;
   const isText = (v: unknown) => v === null || v === undefined || typeof v === "string";
   if (createPatch && c.path && c.field === "content" && isText(c.before) && isText(c.after)) {
     const before = (c.before as string | null) ?? "";
@@ -69,7 +71,7 @@ export function formatChange(c: Change, createPatch?: PatchMaker): string {
       .join("\n")
       .trimEnd();
   }
-  return `    ${c.path ? `${c.path} ` : ""}${c.field}: ${show(c.before)} → ${show(c.after)}`;
+  return `    ${name ? `${name} ` : ""}${c.field}: ${show(c.before)} → ${show(c.after)}`;
 }
 
 export interface ReporterOptions {

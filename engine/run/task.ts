@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import type { Task } from "../load/playbook.ts";
 import type { Change, Module, Plan, Probe, StepOutput } from "../module.ts";
-import { isWrite } from "../module.ts";
+import { changesHost, isWrite, resourceOf } from "../module.ts";
 import type { Connection, Become } from "../connection/types.ts";
 import { UnreachableError } from "../connection/types.ts";
 import { type HostState, createProbe } from "../host/probe.ts";
@@ -92,7 +92,7 @@ function registeredValue(r: TaskResult): Vars {
 }
 
 function summarize(plan: Plan): string {
-  return [...new Set(plan.changes.map((c) => c.path ?? c.field))].join(", ") || plan.reason || "changes";
+  return [...new Set(plan.changes.map((c) => resourceOf(c) ?? c.field))].join(", ") || plan.reason || "changes";
 }
 
 function describeStep(step: Plan["steps"][number]): string {
@@ -182,11 +182,12 @@ const taskLabel = (task: Task) => `'${task.name}' (${task.where.file.split("/").
 async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
   const started = Date.now();
   const { plan, check, target, conn, probe, become, unknown } = await planOnce(task, host, vars, env);
-  const base = { changes: plan.changes, values: { ...plan.result }, durationMs: 0 };
+  const addressed = (changes: Change[]) => changes.map((c) => ({ ...c, resource: resourceOf(c) ?? `${env.module!.name}:${c.field}` }));
+  const base = { changes: addressed(plan.changes), values: { ...plan.result }, durationMs: 0 };
   if (plan.facts) Object.assign(host.facts, plan.facts);
   if (plan.vars) Object.assign(host.includedVars, plan.vars);
   if (plan.hostFacts) addFacts(task.delegateFacts ? target : host, plan.hostFacts);
-  const wouldChange = plan.changes.length > 0 || plan.steps.length > 0 || !!plan.changed;
+  const wouldChange = plan.changes.length > 0 || plan.steps.some(changesHost) || !!plan.changed;
   if (check && unknown.length) {
     // What this plan read depends on a change not applied: it cannot say what it would do, nor what it would leave.
     target.state.project(plan, taskLabel(task), true);
@@ -221,12 +222,13 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     const values: Vars = { ...base.values, ...applied.plan.result };
     if (last && !isWrite(last.step)) Object.assign(values, { rc: last.code, stdout: last.stdout, stderr: last.stderr });
     // Every step said it found nothing to change (a download equal to the file there): ok.
-    const unchanged = applied.outputs.length > 0 && applied.outputs.every((o) => !isWrite(o.step) && o.step.unchangedCodes?.includes(o.code));
-    const changed = !unchanged && (applied.plan.changes.length > 0 || applied.outputs.length > 0 || !!applied.plan.changed);
+    const changing = applied.outputs.filter((o) => changesHost(o.step));
+    const unchanged = changing.length > 0 && changing.every((o) => !isWrite(o.step) && o.step.unchangedCodes?.includes(o.code));
+    const changed = !unchanged && (applied.plan.changes.length > 0 || changing.length > 0 || !!applied.plan.changed);
     return {
       status: changed ? "changed" : "ok",
       changed,
-      changes: unchanged ? [] : applied.plan.changes,
+      changes: unchanged ? [] : addressed(applied.plan.changes),
       msg: shown ?? (changed ? undefined : plan.reason),
       values,
       durationMs: Date.now() - started,

@@ -39,7 +39,11 @@ test("a private key, a secret variable, the become password and no_log never rea
   // Before the real run: the key's change, marked and hidden.
   const json = JSON.parse(hoist(["run", pb, "--check", "--json"]).stdout);
   const keyChange = json.plays[0].results.find((r: { task: string }) => r.task === "key").diff[0];
-  assert.equal(keyChange, { field: "content", path: `${dir}/key`, before: null, after: REDACTED, sensitive: true }, "a file that did not exist shows as null");
+  assert.equal(
+    keyChange,
+    { field: "content", path: `${dir}/key`, before: null, after: REDACTED, sensitive: true, resource: `file:${dir}/key` },
+    "a file that did not exist shows as null",
+  );
   const leaks = (out: string) => ["b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ", token, become, "quiet-output-42"].filter((s) => out.includes(s));
   for (const args of [["--check", "--diff"], ["--diff"], ["--check", "--json"], ["--json", "--diff"]]) {
     const r = hoist(["run", pb, ...args]);

@@ -101,10 +101,10 @@ test("kubectl_apply on the real API server: check mode knows a namespace comes f
   assert.is(again.byTask("objects").status, "ok", "node port, cluster IP and other defaults are not changes");
   const changed = await lab.run(apply("b"), { check: true });
   assert.equal(
-    changed.byTask("objects").changes.map((c) => [c.field, c.before, c.after]),
+    changed.byTask("objects").changes.map((c) => [c.resource, c.field, c.before, c.after]),
     [
-      ["ConfigMap/demo/settings data.mode", "a", "b"],
-      ["Secret/demo/creds data.password", "(sensitive)", "(sensitive)"],
+      ["k8s:ConfigMap/demo/settings", "data.mode", "a", "b"],
+      ["k8s:Secret/demo/creds", "data.password", "(sensitive)", "(sensitive)"],
     ],
   );
   assert.not.match(JSON.stringify(changed.results), "s3cr3t");

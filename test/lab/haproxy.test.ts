@@ -80,8 +80,8 @@ test("runtime state through the admin socket: drain moves traffic, check predict
   const check = await lab.run(drain, { check: true });
   assert.is(check.byTask("drain").status, "changed");
   assert.equal(
-    check.byTask("drain").changes.map((x) => [x.field, x.before, x.after]),
-    [["server nginx/node2 state", "enabled", "drain"]],
+    check.byTask("drain").changes.map((x) => [x.resource, x.field, x.before, x.after]),
+    [["haproxy-server:nginx/node2", "state", "enabled", "drain"]],
   );
   const real = await lab.run(drain);
   assert.is(real.byTask("drain").status, "changed", real.byTask("drain").msg);
@@ -89,10 +89,10 @@ test("runtime state through the admin socket: drain moves traffic, check predict
   assert.is((await lab.run(drain)).byTask("drain").status, "ok", "already drained: nothing sent, no wait");
   const weight = await lab.run(`- hosts: node1\n  gather_facts: false\n  tasks:\n    - { name: w, haproxy: { host: node3, weight: 7 } }\n`);
   assert.equal(
-    weight.byTask("w").changes.map((x) => [x.field, x.before, x.after]),
+    weight.byTask("w").changes.map((x) => [x.resource, x.field, x.before, x.after]),
     [
-      ["server nginx/node3 weight", 1, 7],
-      ["server tcp/node3 weight", 1, 7],
+      ["haproxy-server:nginx/node3", "weight", 1, 7],
+      ["haproxy-server:tcp/node3", "weight", 1, 7],
     ],
     "without backend: every backend that has the server",
   );

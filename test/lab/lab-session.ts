@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { test } from "uvu";
-import { labUp, labDown, type Lab } from "../../lab/lab.ts";
+import { labUp, labDown, type Lab, type LabOptions } from "../../lab/lab.ts";
 import { runPlaybook } from "../helpers.ts";
 import { openConnection, type ConnectOptions } from "../../engine/connection/index.ts";
 import { loadInventory, hostVariables } from "../../engine/load/inventory.ts";
@@ -44,7 +44,7 @@ export interface LabSession {
  * const lab = labSession("mtest", 2);
  * test("x", async () => { await lab.run("- hosts: lab\n  tasks: []\n"); });
  */
-export function labSession(name: string, hosts: number, packages: string[] = [], options: { kubernetes?: boolean } = {}): LabSession {
+export function labSession(name: string, hosts: number, packages: string[] = [], options: LabOptions = {}): LabSession {
   let lab: Lab | undefined;
   test.before(async () => {
     // uvu reports a failed hook as failed tests without its reason: say it here.

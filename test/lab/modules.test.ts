@@ -31,7 +31,7 @@ test("check mode tells the truth: a unit a planned install may bring is unknown,
     // An unrelated pending change (sysctl) does not make a misspelt unit plausible: it fails, as the real run will.
     assert.is(check.byTask("misspelt", h).status, "failed", check.byTask("misspelt", h).msg);
     assert.ok(
-      check.byTask("haproxy", h).changes.some((c) => c.field === "package liblua5.3-0 (dependency)"),
+      check.byTask("haproxy", h).changes.some((c) => c.resource === "package:liblua5.3-0" && c.field === "version (dependency)"),
       "apt's simulation names the dependencies",
     );
     for (const t of ["running", "config dir"]) {
@@ -69,12 +69,21 @@ test("apt: one transaction from the lab repository, re-run, tamper, remove", asy
   }
   const again = await lab.run(pb);
   assert.equal(changedOn(again, "tools"), []);
+  // As in Ansible: with packages, refreshing the lists is upkeep, so a playbook that updates the cache on every run is not drift.
+  const refresh = `- hosts: lab\n  tasks:\n    - { name: refresh, apt: { name: [jq, tree], update_cache: true } }\n`;
+  await lab.sh("node1", "touch -d '2 hours ago' /var/lib/apt/lists");
+  assert.equal(changedOn(await lab.run(refresh, { check: true }), "refresh"), [], "check mode: the lists would be refreshed, nothing changes");
+  const refreshed = await lab.run(refresh);
+  assert.equal(changedOn(refreshed, "refresh"), [], "the update ran and the task is ok");
+  assert.ok(Number(await lab.sh("node1", "echo $(( $(date +%s) - $(stat -c %Y /var/lib/apt/lists) ))")) < 600, "apt-get update did run");
+  const alone = await lab.run(`- hosts: node1\n  tasks:\n    - { name: lists, apt: { update_cache: true } }\n`);
+  assert.is(alone.byTask("lists").status, "changed", "a task that only updates the cache reports the update, as Ansible does");
   await lab.sh("node2", "apt-get remove -y -q tree >/dev/null 2>&1");
   const drift = await lab.run(pb, { check: true });
   assert.equal(changedOn(drift, "tools"), ["node2"]);
   assert.equal(
-    drift.byTask("tools", "node2").changes.map((c) => [c.field, c.before]),
-    [["package tree", null]],
+    drift.byTask("tools", "node2").changes.map((c) => [c.resource, c.field, c.before]),
+    [["package:tree", "version", null]],
   );
   const removed = await lab.run(`- hosts: lab\n  tasks:\n    - { name: gone, apt: { name: [tree, socat], state: absent, purge: true } }\n`);
   assert.equal(changedOn(removed, "gone"), HOSTS);
@@ -120,7 +129,7 @@ test("systemd: a unit file, started and enabled, restarted by a handler, drift d
   assert.ok(["inactive", "failed"].includes(stopped), stopped);
   const drift = await lab.run(pb("bonjour"), { check: true });
   assert.equal(changedOn(drift, "unit"), ["node1"], JSON.stringify(drift.byTask("unit", "node2")));
-  assert.equal(drift.byTask("unit", "node1").changes, [{ field: "state", before: stopped, after: "active" }]);
+  assert.equal(drift.byTask("unit", "node1").changes, [{ resource: "unit:sleeper.service", field: "state", before: stopped, after: "active" }]);
   const bad = await lab.run(`- hosts: node1\n  tasks:\n    - { name: broken, systemd: { name: broken, content: "[Service]\\nExecStart=relative/path\\n" } }\n`);
   assert.is(bad.byTask("broken", "node1").status, "failed");
   assert.match(bad.byTask("broken", "node1").msg!, /validation failed/);
@@ -145,7 +154,7 @@ test("sysctl: live and persisted values, per host network namespace", async () =
   assert.is(await lab.sh("node1", "cat /proc/sys/net/ipv4/ip_forward"), "1\n", "each host has its own network namespace");
   const drift = await lab.run(pb, { check: true });
   assert.equal(changedOn(drift, "forward"), ["node2"]);
-  assert.equal(drift.byTask("forward", "node2").changes, [{ field: "net.ipv4.ip_forward", before: "0", after: "1" }]);
+  assert.equal(drift.byTask("forward", "node2").changes, [{ resource: "sysctl:net.ipv4.ip_forward", field: "live value", before: "0", after: "1" }]);
 });
 
 test("swap: a swap file on, priority, re-run, tamper, then off for good", async () => {

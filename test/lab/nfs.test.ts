@@ -42,8 +42,8 @@ test("an export: check, directory and file made, exportfs serves it, re-run empt
   await lab.sh("node1", `exportfs -u ${node2}:/srv/nfs/k8s`);
   const drift = await lab.run(pb, { check: true });
   assert.equal(
-    drift.byTask("share").changes.map((c) => c.field),
-    ["export table"],
+    drift.byTask("share").changes.map((c) => [c.resource, c.field]),
+    [["nfs-export:/srv/nfs/k8s", "export table"]],
   );
   await lab.run(pb);
   assert.match(await lab.sh("node1", "exportfs -v"), new RegExp(node2.replace(/\./g, "\\.")));

@@ -29,7 +29,13 @@ test("file: check changes nothing, apply changes, re-run is ok, tamper is detect
   );
   assert.not.ok(existsSync(join(dir, "conf")), "check mode wrote nothing");
   // Planned against the projected state: the directory does not exist yet, yet the file in it plans cleanly.
-  assert.equal(check.byTask("content").changes[0], { field: "content", path: `${dir}/conf/app.conf`, before: null, after: "port=80\n" });
+  assert.equal(check.byTask("content").changes[0], {
+    field: "content",
+    path: `${dir}/conf/app.conf`,
+    before: null,
+    after: "port=80\n",
+    resource: `file:${dir}/conf/app.conf`,
+  });
 
   const apply = await run();
   assert.is(apply.stats.get("localhost")!.changed, 5);
@@ -60,7 +66,7 @@ test("file: mode drift on an unchanged file is a change of mode only", async () 
   const { chmodSync } = await import("node:fs");
   chmodSync(join(dir, "f"), 0o644);
   const r = await run({ check: true });
-  assert.equal(r.byTask("f").changes, [{ field: "mode", path: `${dir}/f`, before: "0644", after: "0600" }]);
+  assert.equal(r.byTask("f").changes, [{ field: "mode", path: `${dir}/f`, before: "0644", after: "0600", resource: `file:${dir}/f` }]);
 });
 
 test("file: validate refuses bad content and keeps the old file", async () => {

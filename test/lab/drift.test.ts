@@ -1,0 +1,173 @@
+/**
+ * `hoist drift` against real lab hosts: drift made by hand (a stopped unit,
+ * an edited file, a kernel parameter) opens one GitHub issue, a new drifted
+ * resource is commented on, and the issue closes once `hoist run` puts things
+ * back — over the CLI, with the GitHub issue server of test/github (held to
+ * GitHub's OpenAPI description) on loopback. Then the timer: installed in a
+ * lab host running systemd, fired for real by its own schedule, kept from
+ * overlapping by its lock, and removed again.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { labSession, skipUnlessLab } from "./lab-session.ts";
+import { startIssueServer, type IssueServer } from "../github/issue-server.ts";
+import { tempDir } from "../helpers.ts";
+import type { DriftReport } from "../../engine/drift/report.ts";
+
+skipUnlessLab(2);
+const root = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
+// The timer runs hoist inside a lab host: this Node and this checkout, read-only.
+const lab = labSession("dtest", 2, [], { binds: { "/opt/node/bin/node": process.execPath, "/opt/hoist": root } });
+
+function hoist(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+  // Asynchronous: the issue server answers from this same process.
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, "bin", "hoist.js"), ...args], { env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+const SITE = `- hosts: lab
+  tasks:
+    - name: motd
+      file: { path: /etc/motd, content: "managed by hoist\\n" }
+    - name: forwarding
+      sysctl: { name: net.ipv4.ip_forward, value: 1 }
+    - name: sleeper
+      systemd:
+        name: sleeper
+        content: "[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n"
+        state: started
+        enabled: true
+    - name: tools
+      apt: { name: jq, update_cache: true }
+`;
+
+test("drift on lab hosts opens one issue, comments when another resource drifts, and closes it once the run puts things back", async () => {
+  const gh: IssueServer = await startIssueServer("acme", "infra");
+  try {
+    const dir = tempDir();
+    const pb = join(dir, "site.yaml");
+    writeFileSync(pb, SITE);
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, gh.token, { mode: 0o600 });
+    const inv = lab.lab.inventory;
+    const drift = (...extra: string[]) =>
+      hoist([
+        "drift",
+        pb,
+        "-i",
+        inv,
+        "--state-dir",
+        join(dir, "state"),
+        "--report",
+        "github:acme/infra",
+        "--github-url",
+        gh.url,
+        "--github-token-file",
+        tokenFile,
+        ...extra,
+      ]);
+
+    const applied = await hoist(["run", pb, "-i", inv]);
+    assert.is(applied.status, 0, applied.stdout);
+    const clean = await drift();
+    assert.is(clean.status, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /^CLEAN: no drift/, "a cache update on every run is not drift");
+    assert.match(clean.stderr, /^github: none$/m);
+    console.log(`    drift: a clean drift run on 2 lab hosts took ${clean.ms} ms (CLI, start-up included)`);
+
+    await lab.sh("node1", "systemctl stop sleeper");
+    await lab.sh("node2", "echo 'edited by hand' > /etc/motd");
+    const first = await drift("--json");
+    assert.is(first.status, 2, first.stderr);
+    const report = JSON.parse(first.stdout) as DriftReport;
+    assert.equal(
+      report.drift.map((i) => [i.host, i.resource, i.field, i.where]),
+      [
+        ["node1", "unit:sleeper.service", "state", `${pb}:7:1`],
+        ["node2", "file:/etc/motd", "content", `${pb}:3:1`],
+      ],
+    );
+    assert.match(first.stderr, /^github: created issue #1 /m);
+    const issue = gh.issues.get(1)!;
+    assert.match(issue.body!, /\| `node1` \| `unit:sleeper.service` \| `state` \| `active` \| `(inactive|failed)` \| `sleeper` at `[^`]+site.yaml:7:1` \|/);
+    assert.match(issue.body!, /\| `node2` \| `file:\/etc\/motd` \| `content` \| `managed by hoist⏎` \| `edited by hand⏎` \|/);
+
+    await lab.sh("node2", "sysctl -qw net.ipv4.ip_forward=0");
+    const second = await drift();
+    assert.is(second.status, 2);
+    assert.match(second.stderr, /^github: commented issue #1 /m);
+    assert.match(issue.comments.at(-1)!, /Now drifting:\n- `node2 sysctl:net.ipv4.ip_forward`/);
+    assert.match(second.stdout, /sysctl:net.ipv4.ip_forward {2}live value: declared 1, found 0/);
+
+    assert.is((await hoist(["run", pb, "-i", inv])).status, 0);
+    const fixed = await drift();
+    assert.is(fixed.status, 0, fixed.stdout);
+    assert.match(fixed.stderr, /^github: closed issue #1 /m);
+    assert.is(issue.state, "closed");
+    assert.is(gh.issues.size, 1);
+    const history = await hoist(["drift", pb, "-i", inv, "--state-dir", join(dir, "state"), "--history"]);
+    assert.match(history.stdout, /node1 {2}unit:sleeper.service state {2}from \S+ to \S+ \(2 runs\)/);
+    assert.equal(gh.violations, []);
+  } finally {
+    await gh.close();
+  }
+});
+
+test("the timer: installed in a host with systemd, fired by its schedule, never overlapping, removed", async () => {
+  const sh = (cmd: string) => lab.sh("node1", cmd);
+  // The translation of cron schedules, checked by systemd itself.
+  const { parseSchedule } = await import("../../engine/drift/schedule.ts");
+  for (const cron of ["*/30 * * * *", "0 6 * * 1-5", "15 2 1 jan,jul *", "@weekly", "5,35 */4 * * *"]) {
+    const onCalendar = parseSchedule(cron).onCalendar;
+    await sh(`systemd-analyze calendar '${onCalendar}' >/dev/null`).catch((e: Error) => assert.unreachable(`${cron} → ${onCalendar}: ${e.message}`));
+  }
+  await sh(
+    "mkdir -p /root/d && printf '%s\\n' 'localhost ansible_connection=local' > /root/d/hosts && printf '%s\\n' '- hosts: localhost' '  gather_facts: false' '  tasks:' '    - { name: flag, file: { path: /root/d/flag, content: \"on\\\\n\" } }' > /root/d/site.yaml",
+  );
+  const installed = await sh(
+    "cd /root/d && /opt/node/bin/node /opt/hoist/bin/hoist.js drift site.yaml -i hosts --state-dir /var/lib/hoist --install-timer '*:*:0/2'",
+  );
+  const name = /installed (hoist-drift-[0-9a-f]{16})/.exec(installed)![1];
+  assert.match(
+    installed,
+    /ExecStart="\/usr\/bin\/flock" "-n" "-E" "75" .*"\/opt\/node\/bin\/node" "\/opt\/hoist\/bin\/hoist.js" "drift" "\/root\/d\/site.yaml" "--inventory=\/root\/d\/hosts"/,
+  );
+  assert.match(await sh(`systemctl is-enabled ${name}.timer; systemctl is-active ${name}.timer`), /^enabled\nactive\n$/);
+  const runs = async () => Number((await sh(`ls /var/lib/hoist/drift/*/ 2>/dev/null | grep -c json || true`)).trim());
+  const until = async (ok: () => Promise<boolean>, what: string) => {
+    for (let t = 0; t < 60; t++) {
+      if (await ok()) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.unreachable(`timed out waiting until ${what}`);
+  };
+  await until(async () => (await runs()) >= 2, "the timer fired twice");
+  const journal = await sh(`journalctl -u ${name}.service --no-pager -o cat`);
+  assert.match(journal, /DRIFT: 1 resource drifted on 1 host/, "the report went to the journal");
+  assert.not.match(await sh(`systemctl is-failed ${name}.service || true`), /^failed/, "drift (exit 2) is not a unit failure");
+
+  // While another run holds the lock, firings start nothing.
+  await sh(`(flock /run/lock/${name}.lock sleep 6 >/dev/null 2>&1 &) ; sleep 0.5`);
+  const before = await runs();
+  await new Promise((r) => setTimeout(r, 4500));
+  assert.is(await runs(), before, "no run while the lock is held");
+  assert.is((await sh(`systemctl show -p ExecMainStatus --value ${name}.service`)).trim(), "75", "a firing found the lock held and said so");
+  await until(async () => (await runs()) > before, "runs resume once the lock is free");
+
+  const removed = await sh(`cd /root/d && /opt/node/bin/node /opt/hoist/bin/hoist.js drift site.yaml -i hosts --uninstall-timer`);
+  assert.match(removed, new RegExp(`removed /etc/systemd/system/${name}.timer, /etc/systemd/system/${name}.service`));
+  assert.is((await sh(`systemctl list-timers --all --no-legend | grep -c ${name} || true`)).trim(), "0");
+});
+
+test.run();
