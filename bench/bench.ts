@@ -88,6 +88,14 @@ try {
   const tools: Tool[] = [
     { name: "hoist", available: true, run: hoist, check: [...hoist, "--check", "--diff"], exitsTwoOnChange: true },
     { name: "hoist (facts on)", available: true, run: hoistFacts, check: [...hoistFacts, "--check", "--diff"], exitsTwoOnChange: true },
+    // A drift run is a check run with a report (and its history kept): its column is the drift run.
+    {
+      name: "hoist drift",
+      available: true,
+      run: hoist,
+      check: [process.execPath, join(root, "bin/hoist.js"), "drift", files.hoist, "-i", lab.inventory, "--forks", "50", "--state-dir", join(dir, "drift-state")],
+      exitsTwoOnChange: true,
+    },
     {
       name: "ansible (pipelining)",
       available: existsSync(ansible[0]),

@@ -17,7 +17,7 @@ import { applyIgnore, loadIgnoreRules } from "../../engine/drift/ignore.ts";
 import { debounce, driftSpans } from "../../engine/drift/history.ts";
 import { code, formatMarkdown, formatText } from "../../engine/drift/format.ts";
 import { parseSchedule } from "../../engine/drift/schedule.ts";
-import { timerFiles } from "../../engine/drift/timer.ts";
+import { installTimer, timerFiles, uninstallTimer } from "../../engine/drift/timer.ts";
 import { InputError, errorMessage } from "../../engine/errors.ts";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
@@ -313,6 +313,14 @@ test("timer files: a oneshot service under flock, exit 2 not a failure, words qu
     /line break/,
   );
   assert.throws(() => timerFiles({ ...spec, schedule: parseSchedule("*:0/5") }, { systemctl: [], cronFile: "/etc/cron.d", lockDir: "/l" }), /cron expression/);
+  // Where there is no systemd (this machine), the cron entry is written whole and removed again.
+  const cronDir = tempDir();
+  const places = { systemctl: [], cronFile: cronDir, lockDir: "/run/lock" };
+  assert.equal(installTimer(spec, places), [join(cronDir, spec.name)]);
+  assert.equal(readdirSync(cronDir), [spec.name], "no temporary file left");
+  assert.equal(uninstallTimer(spec.name, places), [join(cronDir, spec.name)]);
+  assert.equal(readdirSync(cronDir), []);
+  assert.equal(uninstallTimer(spec.name, places), [], "nothing to remove the second time");
 });
 
 test("hoist drift --install-timer refuses to write a token into a timer, and keeps a password prompt out of it", () => {
