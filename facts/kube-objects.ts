@@ -3,7 +3,9 @@
  * host: KubeLive, the live objects a set of manifests names (absent ones
  * left out); KubeDryRun, what a server-side apply of them would make (the
  * server's own dry run: defaults, admission and field ownership included;
- * nothing is written). The manifests travel as one JSON List in an argument.
+ * nothing is written); KubeSelected, the objects of some kinds that carry a
+ * label selector (what `prune` may delete). The manifests travel as one JSON
+ * List in an argument.
  */
 import { defineFact } from "../engine/fact.ts";
 
@@ -72,6 +74,32 @@ export const KubeDryRun = defineFact<KubeRead & { fieldManager: string; force: b
   parse(r) {
     if (r.code !== 0) return { objects: [], error: r.stderr.trim() || `kubectl exit ${r.code}` };
     return { objects: items(r.stdout) };
+  },
+  fresh: true,
+  prefetch: false,
+});
+
+/**
+ * The objects of `kinds` (`ConfigMap`, `Deployment.apps`) matching a label selector, in one namespace or cluster-wide.
+ *
+ * @example
+ * await probe.fact(KubeSelected, { kubectl: ["kubectl"], kinds: ["ConfigMap"], selector: "app=web", namespace: "demo" }) // [{ kind: "ConfigMap", … }]
+ */
+export const KubeSelected = defineFact<{ kubectl: string[]; kinds: string[]; selector: string; namespace?: string }, KubeObject[]>({
+  name: "KubeSelected",
+  command: ({ kubectl, kinds, selector, namespace }) => [
+    ...kubectl,
+    "get",
+    kinds.join(","),
+    `--selector=${selector}`,
+    ...(namespace ? [`--namespace=${namespace}`] : []),
+    "--ignore-not-found",
+    "-o",
+    "json",
+  ],
+  parse(r) {
+    if (r.code !== 0) throw new Error(`kubectl get failed: ${r.stderr.trim()}`);
+    return items(r.stdout);
   },
   fresh: true,
   prefetch: false,

@@ -14,7 +14,7 @@ export const KUBERNETES_VERSION = "1.34.4";
 const STAGING_VERSION = "0.34.4";
 export const KUBERNETES_DIR = `/var/cache/hoist-lab/kubernetes-v${KUBERNETES_VERSION}`;
 /** What the lab's clusters run. */
-export const KUBERNETES_COMMANDS = ["kube-apiserver", "kubectl"];
+export const KUBERNETES_COMMANDS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet", "kube-proxy"];
 
 /** kubernetes' staging modules (the `=> ./staging/…` lines of its go.mod). */
 const STAGING = [

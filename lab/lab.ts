@@ -39,6 +39,8 @@ export interface Lab {
   kubernetes?: string;
   /** Control-machine paths every host sees read-only, by path in the host (a suite's own tools). */
   binds?: Record<string, string>;
+  /** Hosts can run containers (containerd, runc): see LabOptions.containers. */
+  containers?: boolean;
 }
 
 /** What a lab may be asked for beyond its hosts. */
@@ -47,6 +49,12 @@ export interface LabOptions {
   kubernetes?: boolean;
   /** Bind these control-machine paths read-only into every host: `{ "/opt/node/bin/node": "/usr/bin/node" }`. */
   binds?: Record<string, string>;
+  /**
+   * Hosts that can run containers: cgroup v2 inside (runc needs it here), the keyring
+   * and bpf system calls allowed, and /var/lib/containerd off the overlay root
+   * (overlayfs cannot be a snapshotter's upper directory on overlayfs).
+   */
+  containers?: boolean;
 }
 
 const labDir = (name: string) => join(STATE, name);
@@ -167,7 +175,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   const name = machineName(net, index);
   const dir = join(lab.dir, `node${index}`);
   const merged = join(dir, "root");
-  for (const d of ["upper", "work", "root", "swap"]) mkdirSync(join(dir, d), { recursive: true });
+  for (const d of ["upper", "work", "root", "swap", ...(lab.containers ? ["containerd"] : [])]) mkdirSync(join(dir, d), { recursive: true });
   await $`mount -t overlay overlay -o ${`lowerdir=${BASE},upperdir=${join(dir, "upper")},workdir=${join(dir, "work")}`} ${merged}`;
   const address = `10.199.${net}.${10 + index}`;
   writeFileSync(join(merged, "etc/hostname"), `node${index}\n`);
@@ -204,13 +212,18 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
       `--network-bridge=${bridge(lab.name)}`,
       `--machine=${name}`,
       "--system-call-filter=@swap",
+      ...(lab.containers ? ["--system-call-filter=@keyring bpf", `--bind=${join(dir, "containerd")}:/var/lib/containerd`] : []),
       `--bind=${join(dir, "swap")}:/swap`,
       `--bind-ro=${REPO_DIR}:/srv/hoist-repo`,
       ...(lab.kubernetes ? [`--bind-ro=${lab.kubernetes}:/opt/kubernetes/bin`] : []),
       ...Object.entries(lab.binds ?? {}).map(([inHost, source]) => `--bind-ro=${source}:${inHost}`),
       "--console=passive",
     ],
-    { detached: true, stdio: ["ignore", out, out], env: { ...process.env, HOIST_CGROUPS: cgroups.join(" ") } },
+    {
+      detached: true,
+      stdio: ["ignore", out, out],
+      env: { ...process.env, HOIST_CGROUPS: cgroups.join(" "), ...(lab.containers ? { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } : {}) },
+    },
   );
   child.unref();
   writeFileSync(join(dir, "pid"), String(child.pid));
@@ -250,8 +263,9 @@ export async function labUp(
   if (process.getuid?.() !== 0) throw new InputError("hoist lab needs root (systemd-nspawn, overlayfs, a bridge)");
   if (!/^[a-z0-9]{1,10}$/.test(name)) throw new InputError("lab name: 1-10 lowercase letters or digits");
   await ensurePackages();
-  const [kubernetes] = await Promise.all([
+  const [kubernetes, images] = await Promise.all([
     options.kubernetes ? (await import("./kubernetes.ts")).ensureKubernetes(log) : undefined,
+    options.containers ? (await import("./images.ts")).ensureImages(log) : undefined,
     ensureBase(log),
     ensureRepo(log, packages),
   ]);
@@ -267,7 +281,8 @@ export async function labUp(
     knownHosts: join(dir, "known_hosts"),
     hosts: [],
     ...(kubernetes ? { kubernetes } : {}),
-    ...(options.binds ? { binds: options.binds } : {}),
+    ...(options.binds || images ? { binds: { ...options.binds, ...(images ? { "/opt/hoist-lab/images": images } : {}) } } : {}),
+    ...(options.containers ? { containers: true } : {}),
   };
   await $`ssh-keygen -q -t ed25519 -N ${""} -C ${`hoist-lab-${name}`} -f ${lab.key}`;
   writeFileSync(lab.knownHosts, "");
@@ -357,7 +372,7 @@ export async function labCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string" }, packages: { type: "string", multiple: true } },
+    options: { name: { type: "string" }, packages: { type: "string", multiple: true }, kubernetes: { type: "boolean" }, containers: { type: "boolean" } },
   });
   const [sub, n] = positionals;
   const name = values.name ?? "hoist";
@@ -369,7 +384,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       .flatMap((p) => p.split(","))
       .map((p) => p.trim())
       .filter(Boolean);
-    const lab = await labUp(count, name, log, packages);
+    const lab = await labUp(count, name, log, packages, { kubernetes: !!values.kubernetes, containers: !!values.containers });
     process.stdout.write(`${resolve(lab.inventory)}\n`);
     return 0;
   }
@@ -382,5 +397,7 @@ export async function labCommand(argv: string[]): Promise<number> {
     process.stdout.write(lab ? `${lab.hosts.map((h) => `${h.name} ${h.address}`).join("\n")}\ninventory: ${lab.inventory}\n` : `no lab '${name}'\n`);
     return lab ? 0 : 1;
   }
-  throw new InputError("usage: hoist lab up [N] [--name NAME] [--packages P,Q] | hoist lab down [--name NAME] | hoist lab status [--name NAME]");
+  throw new InputError(
+    "usage: hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] | hoist lab down [--name NAME] | hoist lab status [--name NAME]",
+  );
 }

@@ -5,12 +5,13 @@
  * server defaults (a Service's node ports, a Deployment's strategy) are never
  * reported as changes. Check mode only ever dry-runs. An object whose
  * namespace or kind an earlier task of the run creates is unknown in check
- * mode, not an error. A Secret's data is sensitive.
+ * mode, not an error. A Secret's data is sensitive. `prune` (opt-in) deletes
+ * what carries its label selector but is no longer in the manifests.
  */
 import { defineModule, unknowable, type Change, type Plan, type PlanContext, type Probe, type Step } from "../engine/module.ts";
 import { splitWords } from "../engine/shell.ts";
 import { absolutePath } from "./lib/argument-types.ts";
-import { KubeDryRun, KubeLive, type KubeObject } from "../facts/kube-objects.ts";
+import { KubeDryRun, KubeLive, KubeSelected, type KubeObject } from "../facts/kube-objects.ts";
 import { load as loadYaml, loadAll } from "js-yaml";
 
 interface Args {
@@ -26,6 +27,7 @@ interface Args {
   wait: boolean;
   wait_condition?: { type: string; status?: string };
   wait_timeout: number;
+  prune?: { selector: string; kinds?: string[] };
 }
 
 type Doc = Record<string, unknown>;
@@ -98,6 +100,28 @@ function changesOf(want: KubeObject[], live: KubeObject[], dry: KubeObject[]): C
   return changes;
 }
 
+/** `Deployment` of `apps/v1` as kubectl names it unambiguously: `Deployment.apps`. */
+const kindName = (o: KubeObject) => (o.apiVersion.includes("/") ? `${o.kind}.${o.apiVersion.split("/")[0]}` : o.kind);
+
+/**
+ * What `prune` deletes: objects of the manifests' kinds (or the kinds given)
+ * carrying the selector, in the manifests' namespaces, that the manifests no
+ * longer name.
+ */
+async function pruneCandidates(args: Args, probe: Probe, kubectl: string[], want: KubeObject[]): Promise<KubeObject[]> {
+  const prune = args.prune!;
+  const kinds = prune.kinds ?? [...new Set(want.map(kindName))];
+  const namespaces = [...new Set(want.map((o) => o.metadata.namespace ?? args.namespace))];
+  const found = await Promise.all(
+    namespaces.map((namespace) => probe.fact(KubeSelected, { kubectl, kinds, selector: prune.selector, ...(namespace ? { namespace } : {}) })),
+  );
+  const seen = new Set<string>();
+  return found
+    .flat()
+    .filter((o) => !want.some((w) => sameObject(w, o)))
+    .filter((o) => !seen.has(idOf(o)) && seen.add(idOf(o)));
+}
+
 async function planApply(args: Args, probe: Probe, kubectl: string[], want: KubeObject[]): Promise<Plan> {
   const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: want });
   const fieldManager = args.server_side_apply.field_manager ?? "hoist";
@@ -116,6 +140,7 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
     return { changes: [], steps: [], fail: `server-side dry run: ${dry.error}` };
   }
   const changes = changesOf(want, live, dry.objects);
+  const pruned = args.prune ? await pruneCandidates(args, probe, kubectl, want) : [];
   const steps: Step[] = [];
   if (changes.length)
     steps.push({
@@ -124,6 +149,16 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
       touches: [],
       describe: `kubectl apply --server-side (${want.map(idOf).join(", ")})`,
     });
+  if (pruned.length) {
+    for (const o of pruned) changes.push({ resource: `k8s:${idOf(o)}`, field: "object", before: "present", after: "pruned" });
+    const names = pruned.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } }));
+    steps.push({
+      run: [...kubectl, "delete", "--ignore-not-found", "-f", "-"],
+      stdin: JSON.stringify({ apiVersion: "v1", kind: "List", items: names }),
+      touches: [],
+      describe: `kubectl delete (pruned: ${pruned.map(idOf).join(", ")})`,
+    });
+  }
   if (args.wait && args.wait_condition) {
     const cond = `--for=condition=${args.wait_condition.type}${args.wait_condition.status ? `=${args.wait_condition.status}` : ""}`;
     steps.push({
@@ -134,7 +169,7 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
     });
   }
   if (!steps.length) return { changes: [], steps: [], reason: `${want.map(idOf).join(", ")} as wanted` };
-  return { changes, steps, projects: [unknowable({ facts: [KubeLive, KubeDryRun] })] };
+  return { changes, steps, projects: [unknowable({ facts: [KubeLive, KubeDryRun, KubeSelected] })] };
 }
 
 export default defineModule<Args>({
@@ -175,11 +210,27 @@ export default defineModule<Args>({
         additionalProperties: false,
       },
       wait_timeout: { type: "integer", minimum: 1, default: 120 },
+      prune: {
+        type: "object",
+        description: "Delete objects that carry this label selector but are no longer in the manifests (opt-in).",
+        properties: {
+          selector: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_./=!,() -]*$", description: "A label selector: `app=web`, `tier in (a,b)`." },
+          kinds: {
+            type: "array",
+            items: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*(\\.[a-z0-9][a-z0-9.-]*)?$" },
+            minItems: 1,
+            description: "Kinds to prune (`ConfigMap`, `Deployment.apps`); default: the kinds of the manifests.",
+          },
+        },
+        required: ["selector"],
+        additionalProperties: false,
+      },
     },
     additionalProperties: false,
   },
   notes: [
-    "Always server-side apply (field manager `hoist` unless set); kubernetes.core.k8s's client-side apply and merge types are not there, nor `prune` yet.",
+    "Always server-side apply (field manager `hoist` unless set); kubernetes.core.k8s's client-side apply and merge types are not there.",
+    "`prune: {selector, kinds}` is hoist's (kubernetes.core.k8s has none; kubectl's `--prune` is alpha): after the apply, objects of the manifests' kinds in their namespaces that carry the selector and are not in the manifests are deleted — listed as `pruned` in check mode.",
     "kubectl runs on the host (a master's kubectl, or `kubectl: microk8s kubectl`), reading `kubeconfig` or its default.",
     "A Secret's data is sensitive: output, --diff and JSON say it changes, never what.",
   ].join("\n"),
@@ -193,6 +244,11 @@ export default defineModule<Args>({
       metadata: { name: nfs }
       provisioner: nfs.csi.k8s.io
       parameters: { server: "{{ nfs_server }}", share: /srv/nfs/k8s }
+- name: the provisioner, and nothing left over from older versions of it
+  kubectl_apply:
+    src: nfs-provisioner.yaml
+    namespace: nfs
+    prune: { selector: app.kubernetes.io/part-of=nfs-provisioner }
 `,
   check(args) {
     if ((args.definition === undefined) === (args.src === undefined)) return "give definition or src";

@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 
-skipUnlessLab(2);
+skipUnlessLab(3);
 const lab = labSession("kube", 1, ["etcd-server", "etcd-client"], { kubernetes: true });
 
 const PKI = "/etc/kubernetes/pki";
@@ -120,6 +120,41 @@ test("kubectl_apply on the real API server: check mode knows a namespace comes f
 `);
   assert.is(gone.byTask("rm").status, "changed");
   assert.is(await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings --ignore-not-found -o name"), "");
+});
+
+test("kubectl_apply prune on the real API server: what carries the selector and left the manifests is deleted, nothing else", async () => {
+  const kubectl = "/opt/kubernetes/bin/kubectl";
+  const pb = (names: string[]) => `- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: parts
+      kubectl_apply:
+        kubectl: ${kubectl}
+        namespace: demo
+        prune: { selector: app.kubernetes.io/part-of=shop }
+        definition:
+${names.map((n) => `          - { apiVersion: v1, kind: ConfigMap, metadata: { name: ${n}, labels: { app.kubernetes.io/part-of: shop } }, data: { n: "${n}" } }`).join("\n")}
+`;
+  assert.is((await lab.run(pb(["cart", "stock", "old"]))).byTask("parts").status, "changed");
+  await lab.sh("node1", `${kubectl} -n demo create configmap unlabelled --from-literal=x=1 >/dev/null`);
+  await lab.sh(
+    "node1",
+    `${kubectl} -n default create configmap elsewhere --from-literal=x=1 >/dev/null && ${kubectl} -n default label configmap elsewhere app.kubernetes.io/part-of=shop >/dev/null`,
+  );
+  const check = await lab.run(pb(["cart", "stock"]), { check: true });
+  assert.equal(
+    check.byTask("parts").changes.map((c) => [c.resource, c.after]),
+    [["k8s:ConfigMap/demo/old", "pruned"]],
+  );
+  assert.match(await lab.sh("node1", `${kubectl} -n demo get configmap old -o name`), /configmap\/old/, "check mode deleted nothing");
+  assert.is((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "changed");
+  assert.equal(
+    (await lab.sh("node1", `${kubectl} -n demo get configmaps -o name`)).trim().split("\n").sort(),
+    ["configmap/cart", "configmap/stock", "configmap/unlabelled"],
+    "the unlabelled one stays",
+  );
+  assert.match(await lab.sh("node1", `${kubectl} -n default get configmap elsewhere -o name`), /elsewhere/, "another namespace is not the manifests'");
+  assert.is((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "ok", "nothing left to prune");
 });
 
 test.run();

@@ -59,14 +59,26 @@ const TARGETS: [string, string, Record<string, unknown>, string[]][] = [
     [...OPTIONS, ...RELATIVE.filter((r) => r !== "relative/path"), "a;id", "$(id)", "`id`"],
   ],
   ["kubectl_apply", "kubeconfig", { definition: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } } }, [...OPTIONS, ...RELATIVE]],
+  // A space belongs to selectors (`tier in (a,b)`); it reaches kubectl inside one --selector= argument.
+  [
+    "kubectl_apply",
+    "prune.selector",
+    { definition: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } } },
+    [...OPTIONS, ...SHELLISH.filter((s) => s !== "a b"), "a=b;id"],
+  ],
+  ["kubectl_apply", "prune.kinds[]", { definition: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } } }, [...OPTIONS, ...SHELLISH, "secrets,-A"]],
   ["kubeconfig", "path", { cluster: { name: "c", server: "https://x" }, user: { name: "u" } }, [...OPTIONS, ...RELATIVE]],
   ["nfs_exports", "path", { name: "x", clients: [{ host: "*" }] }, [...OPTIONS, ...RELATIVE, "/srv/a b"]],
   ["nfs_exports", "name", { path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "../x", ".hidden"]],
   ["nfs_exports", "owner", { name: "x", path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "a:b"]],
 ];
 
+/** The arguments with `value` at `arg`: `a.b` nests, a trailing `[]` puts it in a list after a valid item. */
 function argsWith(arg: string, base: Record<string, unknown>, value: unknown): Record<string, unknown> {
-  return arg.endsWith("[]") ? { ...base, [arg.slice(0, -2)]: ["ok-package", value] } : { ...base, [arg]: value };
+  const [outer, inner] = arg.split(".");
+  const at = inner ?? outer;
+  const leaf = at.endsWith("[]") ? { [at.slice(0, -2)]: [at.startsWith("kinds") ? "ConfigMap" : "ok-package", value] } : { [at]: value };
+  return inner ? { ...base, [outer]: { ...(outer === "prune" && at !== "selector" ? { selector: "app=x" } : {}), ...leaf } } : { ...base, ...leaf };
 }
 
 test("written in the playbook: refused when it loads, naming file:line:col", async () => {

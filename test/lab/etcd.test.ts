@@ -1,0 +1,71 @@
+/**
+ * The etcd role on three real lab hosts: Debian's etcd 3.4 as a TLS
+ * cluster, every member's key made on the member, every certificate signed
+ * on the first host (whose CA key never leaves it); `etcdctl endpoint health
+ * --cluster` over TLS says all three are healthy, a second run changes
+ * nothing, and a member stopped by hand is drift on that member alone.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { labSession, skipUnlessLab } from "./lab-session.ts";
+
+skipUnlessLab(1);
+const lab = labSession("etcd", 3, ["etcd-server", "etcd-client"]);
+const rolesPath = [join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "playbooks", "roles")];
+const HOSTS = ["node1", "node2", "node3"];
+const PB = `- hosts: lab
+  gather_facts: false
+  roles:
+    - { role: etcd, etcd_group: lab }
+`;
+const ETCDCTL =
+  "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
+
+test("a three-member TLS etcd cluster from the etcd role: healthy, idempotent, a stopped member is drift on it alone", async () => {
+  const check = await lab.run(PB, { check: true, rolesPath });
+  assert.equal(
+    check.results.filter((r) => r.result.status === "failed").map((r) => `${r.task}@${r.host}: ${r.result.msg}`),
+    [],
+    "check mode on fresh hosts fails nothing",
+  );
+  const real = await lab.run(PB, { rolesPath });
+  assert.equal(
+    real.results.filter((r) => r.result.status === "failed").map((r) => `${r.task}@${r.host}: ${r.result.msg}`),
+    [],
+  );
+  let health = "";
+  for (let i = 0; i < 30 && (health.match(/is healthy/g) ?? []).length < 3; i++) {
+    health = await lab.sh("node1", `${ETCDCTL} endpoint health --cluster 2>&1 || true`);
+    if ((health.match(/is healthy/g) ?? []).length < 3) await new Promise((r) => setTimeout(r, 1000));
+  }
+  for (const h of lab.lab.hosts) assert.match(health, new RegExp(`https://${h.address.replace(/\./g, "\\.")}:2379 is healthy`), health);
+  assert.match(await lab.sh("node2", `${ETCDCTL} member list`), /node1.*node2.*node3|node\d, started/s);
+  await lab.sh("node3", `${ETCDCTL} put /hoist/lab ok >/dev/null`);
+  assert.match(await lab.sh("node1", `${ETCDCTL} get /hoist/lab --print-value-only`), /^ok$/m, "a write on one member is read on another");
+  assert.is(await lab.sh("node2", "test -e /etc/etcd/ca/ca.key && echo leaked || echo kept"), "kept\n", "the CA key is only on node1");
+  const key = (await lab.sh("node2", "sed -n 2p /etc/etcd/pki/member.key")).trim();
+  assert.not.match(JSON.stringify(real.results), key, "no member key in any result");
+
+  const again = await lab.run(PB, { rolesPath });
+  assert.equal(
+    again.results.filter((r) => r.result.changed).map((r) => `${r.task}@${r.host}`),
+    [],
+    "the second run changes nothing",
+  );
+  await lab.sh("node3", "systemctl stop etcd");
+  const drift = await lab.run(PB, { check: true, rolesPath });
+  assert.equal(
+    drift.results.filter((r) => r.result.changed).map((r) => `${r.task}@${r.host}: ${r.result.changes.map((c) => `${c.resource} ${c.field}`).join(", ")}`),
+    ["etcd enabled and running@node3: unit:etcd.service state"],
+  );
+  assert.equal(
+    HOSTS.filter((h) => drift.stats.get(h)!.failed > 0),
+    [],
+  );
+  await lab.run(PB, { rolesPath });
+  assert.match(await lab.sh("node1", `${ETCDCTL} endpoint health --cluster 2>&1 || true`), /(is healthy.*){3}/s);
+});
+
+test.run();
