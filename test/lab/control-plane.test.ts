@@ -1,8 +1,9 @@
 /**
  * A real control plane on a lab host, set up by hoist's own modules: Debian's
- * etcd, kube-apiserver 1.34 built from the Go module proxy (lab/kubernetes.ts),
- * its certificates from pki, its unit from systemd, kubectl's kubeconfig from
- * kubeconfig — and the API answering through kubectl.
+ * etcd, kube-apiserver, kube-controller-manager and kube-scheduler 1.34 built
+ * from the Go module proxy (lab/kubernetes.ts), certificates from pki, units
+ * from systemd, kubeconfigs from kubeconfig — the API answering through
+ * kubectl, both leases held, a Deployment turned into Pods by the controllers.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -27,7 +28,11 @@ const playbook = (address: string) => `- hosts: node1
     - { name: apiserver cert, copy: { content: "{{ signed.certificate }}", dest: ${PKI}/apiserver.crt }, when: req.needs_certificate }
     - { name: service account key, command: "openssl genpkey -algorithm RSA -out ${PKI}/sa.key", args: { creates: ${PKI}/sa.key } }
     - { name: service account public key, command: "openssl pkey -in ${PKI}/sa.key -pubout -out ${PKI}/sa.pub", args: { creates: ${PKI}/sa.pub } }
-    - { name: tokens, copy: { content: "hoist-lab-admin-token,admin,admin,system:masters\\n", dest: /etc/kubernetes/tokens.csv, mode: "0600" } }
+    - name: tokens
+      copy:
+        content: "hoist-lab-admin-token,admin,admin,system:masters\\nhoist-lab-cm-token,system:kube-controller-manager,cm\\nhoist-lab-sched-token,system:kube-scheduler,sched\\n"
+        dest: /etc/kubernetes/tokens.csv
+        mode: "0600"
     - name: apiserver
       systemd:
         name: kube-apiserver.service
@@ -48,6 +53,42 @@ const playbook = (address: string) => `- hosts: node1
         path: /root/.kube/config
         cluster: { name: lab, server: "https://${address}:6443", certificate_authority: ${PKI}/ca.crt }
         user: { name: admin, token: hoist-lab-admin-token }
+    - name: controller-manager kubeconfig
+      kubeconfig:
+        path: /etc/kubernetes/controller-manager.kubeconfig
+        cluster: { name: lab, server: "https://${address}:6443", certificate_authority: ${PKI}/ca.crt }
+        user: { name: system:kube-controller-manager, token: hoist-lab-cm-token }
+    - name: scheduler kubeconfig
+      kubeconfig:
+        path: /etc/kubernetes/scheduler.kubeconfig
+        cluster: { name: lab, server: "https://${address}:6443", certificate_authority: ${PKI}/ca.crt }
+        user: { name: system:kube-scheduler, token: hoist-lab-sched-token }
+    - name: controller-manager
+      systemd:
+        name: kube-controller-manager.service
+        state: started
+        content: |
+          [Unit]
+          Description=Kubernetes controller manager
+          After=kube-apiserver.service
+          [Service]
+          ExecStart=/opt/kubernetes/bin/kube-controller-manager --kubeconfig=/etc/kubernetes/controller-manager.kubeconfig --leader-elect=true --use-service-account-credentials=true --service-account-private-key-file=${PKI}/sa.key --root-ca-file=${PKI}/ca.crt --cluster-signing-cert-file=${PKI}/ca.crt --cluster-signing-key-file=${PKI}/ca.key --service-cluster-ip-range=10.32.0.0/24
+          Restart=on-failure
+          [Install]
+          WantedBy=multi-user.target
+    - name: scheduler
+      systemd:
+        name: kube-scheduler.service
+        state: started
+        content: |
+          [Unit]
+          Description=Kubernetes scheduler
+          After=kube-apiserver.service
+          [Service]
+          ExecStart=/opt/kubernetes/bin/kube-scheduler --kubeconfig=/etc/kubernetes/scheduler.kubeconfig --leader-elect=true
+          Restart=on-failure
+          [Install]
+          WantedBy=multi-user.target
 `;
 
 test("kube-apiserver 1.34 (built from the Go module proxy) on Debian's etcd, set up by hoist's modules; kubectl gets through", async () => {
@@ -63,6 +104,27 @@ test("kube-apiserver 1.34 (built from the Go module proxy) on Debian's etcd, set
   assert.is(healthz, "ok", "the API server is ready");
   assert.match(await lab.sh("node1", "/opt/kubernetes/bin/kubectl version -o json"), /"gitVersion": "v1\.34\.4"/);
   assert.match(await lab.sh("node1", "/opt/kubernetes/bin/kubectl get namespaces -o name"), /namespace\/kube-system/);
+  // The controller manager and the scheduler (built the same way) take their leases, and the controllers work.
+  const holders = async () =>
+    lab.sh(
+      "node1",
+      "/opt/kubernetes/bin/kubectl -n kube-system get lease kube-controller-manager kube-scheduler -o jsonpath='{.items[*].spec.holderIdentity}' 2>/dev/null || true",
+    );
+  let held = "";
+  for (let i = 0; i < 60 && held.trim().split(/\s+/).filter(Boolean).length < 2; i++) {
+    held = await holders();
+    if (held.trim().split(/\s+/).filter(Boolean).length < 2) await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.match(held, /^node1_\S+ node1_\S+$/, "both hold their leases");
+  await lab.sh("node1", "/opt/kubernetes/bin/kubectl create deployment web --image=hoist.lab/hello:1 --replicas=2 >/dev/null");
+  let pods = "";
+  for (let i = 0; i < 60 && (pods.match(/Pending/g) ?? []).length < 2; i++) {
+    pods = await lab.sh("node1", "/opt/kubernetes/bin/kubectl get pods -l app=web --no-headers 2>/dev/null || true");
+    if ((pods.match(/Pending/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.is((pods.match(/Pending/g) ?? []).length, 2, `the Deployment got a ReplicaSet and two Pods (Pending: this suite runs no kubelet):\n${pods}`);
+  const unschedulable = await lab.sh("node1", "/opt/kubernetes/bin/kubectl get events --field-selector reason=FailedScheduling -o name | wc -l");
+  assert.ok(Number(unschedulable) > 0, "the scheduler looked at them (no node to put them on)");
   const again = await lab.run(playbook(address));
   assert.equal(
     again.results.filter((r) => r.result.status === "changed").map((r) => r.task),
@@ -149,7 +211,11 @@ ${names.map((n) => `          - { apiVersion: v1, kind: ConfigMap, metadata: { n
   assert.match(await lab.sh("node1", `${kubectl} -n demo get configmap old -o name`), /configmap\/old/, "check mode deleted nothing");
   assert.is((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "changed");
   assert.equal(
-    (await lab.sh("node1", `${kubectl} -n demo get configmaps -o name`)).trim().split("\n").sort(),
+    (await lab.sh("node1", `${kubectl} -n demo get configmaps -o name`))
+      .trim()
+      .split("\n")
+      .filter((n) => n !== "configmap/kube-root-ca.crt") // the controller manager's, in every namespace
+      .sort(),
     ["configmap/cart", "configmap/stock", "configmap/unlabelled"],
     "the unlabelled one stays",
   );
