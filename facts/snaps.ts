@@ -62,3 +62,22 @@ export const SnapConfig = defineFact<{ name: string }, Record<string, unknown>>(
   parse: (r) => (r.code === 0 ? JSON.parse(r.stdout || "{}") : {}),
   paths: ["/var/lib/snapd/"],
 });
+
+/**
+ * SnapFile: the name and version of a snap file on the host (`snap info FILE`), for installing local snaps.
+ *
+ * @example
+ * await probe.fact(SnapFile, { path: "/opt/snaps/hello_1.0.snap" }) // { name: "hello", version: "1.0" }
+ */
+export const SnapFile = defineFact<{ path: string }, { name: string; version: string }>({
+  name: "SnapFile",
+  command: ({ path }) => ["snap", "info", "--unicode=never", "--color=never", path],
+  parse(r, { path }) {
+    const name = /^name:\s+(\S+)/m.exec(r.stdout)?.[1];
+    const version = /^version:\s+(\S+)/m.exec(r.stdout)?.[1];
+    if (r.code !== 0 || !name || !version) throw new Error(commandFailure(`snap info ${path}`, r));
+    return { name, version };
+  },
+  // The snap command itself: an earlier planned install of snapd makes this read unknowable in check mode.
+  paths: ["/usr/bin/", "/var/lib/snapd/"],
+});

@@ -20,7 +20,7 @@ $.verbose = false;
 export const CACHE = "/var/cache/hoist-lab";
 const BASE = join(CACHE, "base-bookworm-v1");
 const STATE = "/var/lib/hoist-lab";
-const PACKAGES = ["debootstrap", "systemd-container", "iproute2", "openssh-client", "dpkg-dev"];
+const PACKAGES = ["debootstrap", "systemd-container", "iproute2", "openssh-client", "dpkg-dev", "squashfs-tools"];
 const BASE_INCLUDE = "systemd,systemd-sysv,dbus,openssh-server,sudo,python3,iproute2,procps,kmod,ca-certificates";
 
 export interface LabHost {
@@ -41,6 +41,8 @@ export interface Lab {
   binds?: Record<string, string>;
   /** Hosts can run containers (containerd, runc): see LabOptions.containers. */
   containers?: boolean;
+  /** Hosts can run snapd: see LabOptions.snaps. */
+  snaps?: boolean;
 }
 
 /** What a lab may be asked for beyond its hosts. */
@@ -55,6 +57,12 @@ export interface LabOptions {
    * (overlayfs cannot be a snapshotter's upper directory on overlayfs).
    */
   containers?: boolean;
+  /**
+   * Hosts that can run snapd (with what `containers` gives): a /dev/fuse node made inside
+   * each host (never the control machine's bound in), udevd started although /sys is
+   * read-only, and the lab's stand-in snaps at /opt/hoist-lab/snaps (lab/snaps.ts).
+   */
+  snaps?: boolean;
 }
 
 const labDir = (name: string) => join(STATE, name);
@@ -175,11 +183,16 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   const name = machineName(net, index);
   const dir = join(lab.dir, `node${index}`);
   const merged = join(dir, "root");
-  for (const d of ["upper", "work", "root", "swap", ...(lab.containers ? ["containerd"] : [])]) mkdirSync(join(dir, d), { recursive: true });
+  for (const d of ["upper", "work", "root", "swap", ...(lab.containers || lab.snaps ? ["containerd"] : [])]) mkdirSync(join(dir, d), { recursive: true });
   await $`mount -t overlay overlay -o ${`lowerdir=${BASE},upperdir=${join(dir, "upper")},workdir=${join(dir, "work")}`} ${merged}`;
   const address = `10.199.${net}.${10 + index}`;
   writeFileSync(join(merged, "etc/hostname"), `node${index}\n`);
   writeFileSync(join(merged, "etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 node${index}\n`);
+  if (lab.snaps) {
+    // snapd reloads udev rules when it installs a snap; udevd skips containers, whose /sys is read-only.
+    mkdirSync(join(merged, "etc/systemd/system/systemd-udevd.service.d"), { recursive: true });
+    writeFileSync(join(merged, "etc/systemd/system/systemd-udevd.service.d/hoist-lab.conf"), "[Unit]\nConditionPathIsReadWrite=\n");
+  }
   writeFileSync(
     join(merged, "etc/systemd/network/10-host0.network"),
     // The default route points at the bridge, as a real host's points at its router (facts read the
@@ -212,7 +225,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
       `--network-bridge=${bridge(lab.name)}`,
       `--machine=${name}`,
       "--system-call-filter=@swap",
-      ...(lab.containers ? ["--system-call-filter=@keyring bpf", `--bind=${join(dir, "containerd")}:/var/lib/containerd`] : []),
+      ...(lab.containers || lab.snaps ? ["--system-call-filter=@keyring bpf", `--bind=${join(dir, "containerd")}:/var/lib/containerd`] : []),
       `--bind=${join(dir, "swap")}:/swap`,
       `--bind-ro=${REPO_DIR}:/srv/hoist-repo`,
       ...(lab.kubernetes ? [`--bind-ro=${lab.kubernetes}:/opt/kubernetes/bin`] : []),
@@ -222,7 +235,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
     {
       detached: true,
       stdio: ["ignore", out, out],
-      env: { ...process.env, HOIST_CGROUPS: cgroups.join(" "), ...(lab.containers ? { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } : {}) },
+      env: { ...process.env, HOIST_CGROUPS: cgroups.join(" "), ...(lab.containers || lab.snaps ? { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } : {}) },
     },
   );
   child.unref();
@@ -263,9 +276,10 @@ export async function labUp(
   if (process.getuid?.() !== 0) throw new InputError("hoist lab needs root (systemd-nspawn, overlayfs, a bridge)");
   if (!/^[a-z0-9]{1,10}$/.test(name)) throw new InputError("lab name: 1-10 lowercase letters or digits");
   await ensurePackages();
-  const [kubernetes, images] = await Promise.all([
+  const [kubernetes, images, snaps] = await Promise.all([
     options.kubernetes ? (await import("./kubernetes.ts")).ensureKubernetes(log) : undefined,
     options.containers ? (await import("./images.ts")).ensureImages(log) : undefined,
+    options.snaps ? (await import("./snaps.ts")).ensureSnaps(log) : undefined,
     ensureBase(log),
     ensureRepo(log, packages),
   ]);
@@ -281,8 +295,11 @@ export async function labUp(
     knownHosts: join(dir, "known_hosts"),
     hosts: [],
     ...(kubernetes ? { kubernetes } : {}),
-    ...(options.binds || images ? { binds: { ...options.binds, ...(images ? { "/opt/hoist-lab/images": images } : {}) } } : {}),
+    ...(options.binds || images || snaps
+      ? { binds: { ...options.binds, ...(images ? { "/opt/hoist-lab/images": images } : {}), ...(snaps ? { "/opt/hoist-lab/snaps": snaps } : {}) } }
+      : {}),
     ...(options.containers ? { containers: true } : {}),
+    ...(options.snaps ? { snaps: true } : {}),
   };
   await $`ssh-keygen -q -t ed25519 -N ${""} -C ${`hoist-lab-${name}`} -f ${lab.key}`;
   writeFileSync(lab.knownHosts, "");
@@ -306,7 +323,9 @@ export async function labUp(
     ),
   );
   // Hosts boot with package lists of the lab repository, as a real host has lists of its mirror.
-  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, "apt-get update -qq")));
+  // FUSE (squashfuse mounts snaps) through a node of the host's own: binding the control machine's changes its mode.
+  const fuse = lab.snaps ? "test -e /dev/fuse || mknod -m 0666 /dev/fuse c 10 229; " : "";
+  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, `${fuse}apt-get update -qq`)));
   log(`lab '${name}' is up: ${count} hosts; inventory ${lab.inventory}`);
   return lab;
 }
@@ -372,7 +391,13 @@ export async function labCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string" }, packages: { type: "string", multiple: true }, kubernetes: { type: "boolean" }, containers: { type: "boolean" } },
+    options: {
+      name: { type: "string" },
+      packages: { type: "string", multiple: true },
+      kubernetes: { type: "boolean" },
+      containers: { type: "boolean" },
+      snaps: { type: "boolean" },
+    },
   });
   const [sub, n] = positionals;
   const name = values.name ?? "hoist";
@@ -384,7 +409,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       .flatMap((p) => p.split(","))
       .map((p) => p.trim())
       .filter(Boolean);
-    const lab = await labUp(count, name, log, packages, { kubernetes: !!values.kubernetes, containers: !!values.containers });
+    const lab = await labUp(count, name, log, packages, { kubernetes: !!values.kubernetes, containers: !!values.containers, snaps: !!values.snaps });
     process.stdout.write(`${resolve(lab.inventory)}\n`);
     return 0;
   }
@@ -398,6 +423,6 @@ export async function labCommand(argv: string[]): Promise<number> {
     return lab ? 0 : 1;
   }
   throw new InputError(
-    "usage: hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] | hoist lab down [--name NAME] | hoist lab status [--name NAME]",
+    "usage: hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] [--snaps] | hoist lab down [--name NAME] | hoist lab status [--name NAME]",
   );
 }

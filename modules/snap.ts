@@ -2,8 +2,8 @@
  * snap: snap packages, their channel, confinement and configuration.
  */
 import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
-import { snapChannel, snapName } from "./lib/argument-types.ts";
-import { SnapConfig, SnapRefreshes, Snaps } from "../facts/snaps.ts";
+import { snapChannel, snapFile, snapName } from "./lib/argument-types.ts";
+import { SnapConfig, SnapFile, SnapRefreshes, Snaps } from "../facts/snaps.ts";
 import { unknowable } from "../engine/projection.ts";
 
 interface Args {
@@ -12,12 +12,16 @@ interface Args {
   classic?: boolean;
   channel?: string;
   options?: Record<string, string | number | boolean>;
+  dangerous?: boolean;
 }
 
 const schema = {
   type: "object",
   properties: {
-    name: { anyOf: [snapName, { type: "array", items: snapName, minItems: 1 }] },
+    name: {
+      anyOf: [snapName, snapFile, { type: "array", items: { anyOf: [snapName, snapFile] }, minItems: 1 }],
+      description: "Snap names, or paths of snap files on the host (with `dangerous: true`).",
+    },
     state: { enum: ["present", "absent", "refreshed"], default: "present", description: "refreshed: installed and at the newest revision of its channel." },
     classic: { type: "boolean", default: false, description: "Install with classic confinement (microk8s, kubectl)." },
     channel: { ...snapChannel, description: "e.g. 1.30/stable; an installed snap tracking another channel is switched to it." },
@@ -26,6 +30,11 @@ const schema = {
       propertyNames: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
       additionalProperties: { type: ["string", "number", "boolean"] },
       description: "Configuration set with `snap set` (keys may be dotted).",
+    },
+    dangerous: {
+      type: "boolean",
+      default: false,
+      description: "Install snap files without checking their signatures (`snap install --dangerous`); needed for files that come from no store.",
     },
   },
   required: ["name"],
@@ -72,8 +81,16 @@ async function optionChanges(
   return { changes, assignments };
 }
 
+/** A snap file given instead of a name: the snap it holds, read on the host. */
+const isFile = (n: string) => n.startsWith("/");
+
 async function plan(args: Args, probe: Probe): Promise<Plan> {
-  const names = [args.name].flat();
+  const given = [args.name].flat();
+  const files = given.filter(isFile);
+  if (files.length && !args.dangerous && args.state !== "absent")
+    return { changes: [], steps: [], fail: `${files.join(", ")}: a snap file comes from no store, so its signature cannot be checked; say dangerous: true` };
+  const inFile = new Map(await Promise.all(files.map(async (f) => [f, await probe.fact(SnapFile, { path: f })] as const)));
+  const names = given.map((n) => inFile.get(n)?.name ?? n);
   const installed = new Map(Object.entries(await probe.fact(Snaps, {})));
   const changes: Change[] = [];
   const steps: Step[] = [];
@@ -90,9 +107,21 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   }
 
   const stale = new Set(args.state === "refreshed" ? await probe.fact(SnapRefreshes, {}) : []);
-  for (const n of names) {
+  for (const [i, n] of names.entries()) {
     const have = installed.get(n);
-    if (!have) {
+    const file = inFile.get(given[i]);
+    if (file) {
+      // A local snap gets revisions x1, x2…: the version it holds is what tells whether it is the one installed.
+      if (have?.version !== file.version) {
+        changes.push({
+          resource: `snap:${n}`,
+          field: "installed",
+          before: have ? `${have.version} (${have.rev})` : null,
+          after: `${file.version} (${given[i]})`,
+        });
+        steps.push({ run: ["snap", "install", "--dangerous", ...(args.classic ? ["--classic"] : []), "--", given[i]] });
+      }
+    } else if (!have) {
       changes.push({ resource: `snap:${n}`, field: "installed", before: null, after: `${channel ?? "latest/stable"}${args.classic ? ", classic" : ""}` });
       steps.push({ run: ["snap", "install", n, ...(channel ? [`--channel=${channel}`] : []), ...(args.classic ? ["--classic"] : [])] });
     } else {
@@ -132,12 +161,15 @@ export default defineModule<Args>({
     "`state: refreshed` (Ansible has none) refreshes only when `snap refresh --list` shows a newer revision, so it is idempotent.",
     "`options` compares with `snap get -d` and sets only the keys that differ, in one `snap set`.",
     "Several names install one by one, since snap takes --channel and --classic for one snap at a time.",
+    "A snap file on the host (with `dangerous: true`, as in community.general.snap) is installed when the snap of its name is missing or holds another version; `state: absent` with a file removes the snap it holds.",
   ].join("\n"),
   examples: `
 - name: MicroK8s from a pinned channel
   snap: { name: microk8s, classic: true, channel: 1.30/stable }
 - name: kubectl and helm
   snap: { name: [kubectl, helm], classic: true }
+- name: a snap built in-house, from a file on the host
+  snap: { name: /opt/snaps/agent_2.1.snap, dangerous: true }
 - name: a snap's configuration
   snap: { name: lxd, options: { "core.https_address": "[::]:8443" } }
 `,

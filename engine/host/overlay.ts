@@ -6,6 +6,22 @@
 import type { Fact } from "../fact.ts";
 import type { Projection } from "../projection.ts";
 
+/**
+ * A read that an earlier planned change makes unknowable, and that fails on
+ * the host as it is now (a command an earlier install would bring): check
+ * mode reports its task unknown, not failed.
+ */
+export class UnknowableRead extends Error {
+  constructor(
+    readonly read: string,
+    readonly because: string,
+    cause: unknown,
+  ) {
+    super(`${read} depends on ${because}`, { cause });
+    this.name = "UnknowableRead";
+  }
+}
+
 /** One read as the overlay sees it: its key, and the fact or path it reads. */
 export interface Read {
   key: string;
@@ -81,6 +97,11 @@ export class Overlay {
       else if (rule.kind === "unknown" && makesUnknown(rule, read)) state = { is: "unknown", by };
     }
     if (state.is === "known") return { value: state.value as T };
-    return { value: await host(), ...(state.is === "unknown" ? { unknownBecause: state.by } : {}) };
+    if (state.is !== "unknown") return { value: await host() };
+    try {
+      return { value: await host(), unknownBecause: state.by };
+    } catch (e) {
+      throw new UnknowableRead(read.key.replace(/^fact:/, ""), state.by, e);
+    }
   }
 }

@@ -11,6 +11,7 @@ import { changesHost, isWrite, resourceOf } from "../module.ts";
 import type { Connection, Become } from "../connection/types.ts";
 import { UnreachableError } from "../connection/types.ts";
 import { type HostState, createProbe } from "../host/probe.ts";
+import { UnknowableRead } from "../host/overlay.ts";
 import { atomicWrite } from "../host/remote.ts";
 import { commandLine } from "../shell.ts";
 import { TemplateError, condition, renderDeep, renderText, render } from "../template/template.ts";
@@ -181,7 +182,12 @@ const taskLabel = (task: Task) => `'${task.name}' (${task.where.file.split("/").
 /** Plan and (unless checking) apply the task once, for one set of variables. */
 async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
   const started = Date.now();
-  const { plan, check, target, conn, probe, become, unknown } = await planOnce(task, host, vars, env);
+  const { plan, check, target, conn, probe, become, unknown } = await planOnce(task, host, vars, env).catch((e: unknown) => {
+    // A read that fails on the host as it is, but that an earlier planned change makes unknowable: the task
+    // is unknown (failure() says so), and so is whatever it would leave for later reads.
+    if (e instanceof UnknowableRead) host.state.overlay.add([unknowable({ everything: true })], taskLabel(task));
+    throw e;
+  });
   const addressed = (changes: Change[]) => changes.map((c) => ({ ...c, resource: resourceOf(c) ?? `${env.module!.name}:${c.field}` }));
   const base = { changes: addressed(plan.changes), values: { ...plan.result }, durationMs: 0 };
   if (plan.facts) Object.assign(host.facts, plan.facts);
@@ -321,6 +327,16 @@ function unknownFrom(e: unknown, task: Task, host: HostRun, env: TaskEnvironment
 }
 
 function failure(e: unknown, started: number): TaskResult {
+  if (e instanceof UnknowableRead) {
+    return {
+      status: "unknown",
+      changed: false,
+      msg: `cannot know until an earlier change is applied: ${e.message}`,
+      changes: [],
+      values: {},
+      durationMs: Date.now() - started,
+    };
+  }
   const unavailable = unavailableIn(e);
   if (unavailable instanceof FactsUnknown) {
     const msg = `cannot know until an earlier change is applied: ${unavailable.message}`;

@@ -24,6 +24,9 @@ export const accountName = { type: "string", pattern: "^([A-Za-z_][A-Za-z0-9_.-]
 /** A snap's name, as the store allows them. */
 export const snapName = { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" } as const;
 
+/** A snap file on the host: an absolute path ending in `.snap` (installed with `dangerous`). */
+export const snapFile = { type: "string", pattern: "^/[^\\0\\n]*\\.snap$" } as const;
+
 /** A snap channel: `[track/]risk[/branch]`. */
 export const snapChannel = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._/-]*$" } as const;
 
