@@ -46,6 +46,8 @@ export interface Task {
   delay?: number;
   until?: unknown;
   runOnce?: boolean;
+  /** At most this many hosts run the task at once (Ansible's `throttle`): rolling restarts. */
+  throttle?: number;
   delegateTo?: string;
   vars: Vars;
   noLog?: boolean;
@@ -84,6 +86,7 @@ export const TASK_KEYWORDS = [
   "delay",
   "until",
   "run_once",
+  "throttle",
   "delegate_to",
   "delegate_facts",
   "block",
@@ -136,6 +139,7 @@ export const taskKeywordSchema = {
     retries: { type: "integer", minimum: 0 },
     delay: { type: "number", minimum: 0 },
     run_once: { type: "boolean" },
+    throttle: { type: "integer", minimum: 1 },
     delegate_to: { type: "string" },
     delegate_facts: { type: "boolean" },
     block: { type: "array" },
@@ -264,6 +268,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     delay: t.delay as number | undefined,
     until: t.until,
     runOnce: t.run_once as boolean | undefined,
+    throttle: t.throttle as number | undefined,
     delegateTo: t.delegate_to as string | undefined,
     vars: (t.vars as Vars) ?? {},
     noLog: t.no_log as boolean | undefined,

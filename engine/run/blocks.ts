@@ -9,8 +9,12 @@ import { selectedByTags } from "./tags.ts";
 import { countResult } from "./stats.ts";
 import type { RunContext } from "./context.ts";
 import type { Inherited, PlayVars } from "./play-vars.ts";
+import pLimit, { type LimitFunction } from "p-limit";
 
 export class BlockRunner {
+  /** One gate per throttled task, shared by the hosts of the play. */
+  private readonly throttles = new Map<Task, LimitFunction>();
+
   constructor(
     private readonly ctx: RunContext,
     private readonly vars: PlayVars,
@@ -44,7 +48,11 @@ export class BlockRunner {
       return ok && alwaysOk;
     }
     if (!selectedByTags(task, options.tags, options.skipTags)) return true;
-    return this.settle(task, host, batch, await runTask(task, host, this.vars.environment(batch, inherited)(task)), kind);
+    const run = () => runTask(task, host, this.vars.environment(batch, inherited)(task));
+    if (task.throttle === undefined) return this.settle(task, host, batch, await run(), kind);
+    let gate = this.throttles.get(task);
+    if (!gate) this.throttles.set(task, (gate = pLimit(task.throttle)));
+    return this.settle(task, host, batch, await gate(run), kind);
   }
 
   /** Report and count a result; false when the host may not go on. */

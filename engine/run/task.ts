@@ -76,6 +76,17 @@ export interface TaskEnvironment {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * What a command leaves in its registered result, as Ansible's command module does: the
+ * output without its trailing newlines, and the same as lines.
+ */
+function commandValues(out: { code: number; stdout: string; stderr: string }): Vars {
+  const stdout = out.stdout.replace(/[\r\n]+$/, "");
+  const stderr = out.stderr.replace(/[\r\n]+$/, "");
+  const lines = (s: string) => (s === "" ? [] : s.split(/\r?\n/));
+  return { rc: out.code, stdout, stderr, stdout_lines: lines(stdout), stderr_lines: lines(stderr) };
+}
+
 function registeredValue(r: TaskResult): Vars {
   const v: Vars = {
     ...r.values,
@@ -226,7 +237,7 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     const applied = await applyPlan(plan, conn, target.state, probe, become);
     const last = applied.outputs[applied.outputs.length - 1];
     const values: Vars = { ...base.values, ...applied.plan.result };
-    if (last && !isWrite(last.step)) Object.assign(values, { rc: last.code, stdout: last.stdout, stderr: last.stderr });
+    if (last && !isWrite(last.step)) Object.assign(values, commandValues(last));
     // Every step said it found nothing to change (a download equal to the file there): ok.
     const changing = applied.outputs.filter((o) => changesHost(o.step));
     const unchanged = changing.length > 0 && changing.every((o) => !isWrite(o.step) && o.step.unchangedCodes?.includes(o.code));
@@ -246,7 +257,7 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
         status: "failed",
         changed: false,
         msg: e.message,
-        values: { rc: e.code, stdout: e.stdout, stderr: e.stderr },
+        values: commandValues({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
         durationMs: Date.now() - started,
       };
     }

@@ -18,6 +18,26 @@ const time = (at: string, label: string, host = "localhost") => {
   return e.time;
 };
 
+test("throttle: a task runs on at most N hosts at once (rolling restarts); the hosts' other tasks are not held back", async () => {
+  await run(
+    `- hosts: all
+  tasks:
+    - { record: { label: before, ms: 1 } }
+    - { record: { label: roll, ms: 40 }, throttle: 1 }
+    - { record: { label: free, ms: 150 } }
+`,
+    { inventory: INV },
+  );
+  const spans = (label: string) => ["m1", "m2", "m3"].map((h) => [time("start", label, h), time("end", label, h)]).sort((a, b) => a[0] - b[0]);
+  const roll = spans("roll");
+  for (let i = 1; i < roll.length; i++) assert.ok(roll[i][0] >= roll[i - 1][1], `throttled runs do not overlap: ${JSON.stringify(roll)}`);
+  const free = spans("free");
+  assert.ok(
+    free.some((s, i) => i > 0 && s[0] < free[i - 1][1]),
+    "without throttle they do",
+  );
+});
+
 test("tasks run in file order on a host by default", async () => {
   await run(`- hosts: all
   tasks:

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 
-skipUnlessLab(1);
+skipUnlessLab(2);
 const lab = labSession("etcd", 3, ["etcd-server", "etcd-client"]);
 const rolesPath = [join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "playbooks", "roles")];
 const HOSTS = ["node1", "node2", "node3"];
@@ -70,6 +70,25 @@ test("a three-member TLS etcd cluster from the etcd role: healthy, idempotent, a
   );
   await lab.run(PB, { rolesPath });
   assert.match(await lab.sh("node1", `${ETCDCTL} endpoint health --cluster 2>&1 || true`), /(is healthy.*){3}/s);
+});
+
+test("a member whose data directory is lost joins the live cluster again as 'existing', never as a new cluster of its own", async () => {
+  await lab.sh("node3", "systemctl stop etcd && rm -rf /var/lib/etcd/cluster");
+  const rejoin = await lab.run(PB, { rolesPath });
+  assert.equal(
+    rejoin.results.filter((r) => r.result.status === "failed").map((r) => `${r.task}@${r.host}: ${r.result.msg}`),
+    [],
+  );
+  assert.match(await lab.sh("node3", "grep INITIAL_CLUSTER_STATE /etc/default/etcd"), /="existing"/);
+  assert.match(await lab.sh("node1", "grep INITIAL_CLUSTER_STATE /etc/default/etcd"), /="new"/, "the others keep what they started with");
+  const health = await lab.sh("node2", `${ETCDCTL} endpoint health --cluster 2>&1 || true`);
+  assert.is((health.match(/is healthy/g) ?? []).length, 3, health);
+  assert.match(await lab.sh("node3", `${ETCDCTL} get /hoist/lab --print-value-only`), /^ok$/m, "it holds the cluster's data, not a cluster of its own");
+  const again = await lab.run(PB, { rolesPath });
+  assert.equal(
+    again.results.filter((r) => r.result.changed).map((r) => `${r.task}@${r.host}`),
+    [],
+  );
 });
 
 test.run();

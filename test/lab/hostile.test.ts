@@ -73,7 +73,7 @@ mkdir -p /home/${user}/.ssh; cp /root/.ssh/authorized_keys /home/${user}/.ssh/; 
     const onHost = await session.sh("node1", `cat /root/become-${user}`);
     tried++;
     const ok =
-      first.byTask("whoami").values.stdout === "0\n" &&
+      first.byTask("whoami").values.stdout === "0" &&
       onHost === content &&
       !onHost.includes(secret) &&
       first.byTask("stdin").values.stdout === "given input" &&
