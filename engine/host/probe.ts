@@ -10,7 +10,7 @@ import type { Plan, Probe, Stat } from "../module.ts";
 import { isWrite } from "../module.ts";
 import { commandLine } from "../shell.ts";
 import { factKey, type Fact } from "../fact.ts";
-import { Overlay, type Read } from "./overlay.ts";
+import { Overlay, UnknowableRead, type Read } from "./overlay.ts";
 import { projectFile, projectStat } from "../projection.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
 import { setImmediate } from "node:timers";
@@ -149,10 +149,18 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
   /** In check mode, the overlay decides (and says when an earlier planned change makes the answer unknowable). */
   const through = <T>(read: Read, host: () => Promise<T>): Promise<T> => {
     if (!options.check || state.overlay.empty) return host();
-    return state.overlay.resolve(read, host).then(({ value, unknownBecause }) => {
-      if (unknownBecause !== undefined) options.onUnknown?.(read.key.replace(/^fact:/, ""), unknownBecause);
-      return value;
-    });
+    return state.overlay.resolve(read, host).then(
+      ({ value, unknownBecause }) => {
+        if (unknownBecause !== undefined) options.onUnknown?.(read.key.replace(/^fact:/, ""), unknownBecause);
+        return value;
+      },
+      (e: unknown) => {
+        // Failed as the host is now, but an earlier planned change decides it: told like any unknowable read,
+        // so the task is unknown even when its module turns the error into a failure of its own.
+        if (e instanceof UnknowableRead) options.onUnknown?.(e.read, e.because);
+        throw e;
+      },
+    );
   };
 
   const probe: Probe = {

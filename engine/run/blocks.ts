@@ -14,6 +14,10 @@ import pLimit, { type LimitFunction } from "p-limit";
 export class BlockRunner {
   /** One gate per throttled task, shared by the hosts of the play. */
   private readonly throttles = new Map<Task, LimitFunction>();
+  /** A `run_once` task inside a block or role: the first host's run, per batch, that the others wait for. */
+  private readonly once = new Map<string, { host: HostRun; ok: Promise<boolean> }>();
+  private readonly onceKeys = new WeakMap<Task, number>();
+  private onceCount = 0;
 
   constructor(
     private readonly ctx: RunContext,
@@ -48,6 +52,30 @@ export class BlockRunner {
       return ok && alwaysOk;
     }
     if (!selectedByTags(task, options.tags, options.skipTags)) return true;
+    if (task.runOnce) {
+      // Top-level tasks are run once by the play; inside a block or role, here: the first host runs it, the
+      // others take its registered result (as Ansible does), and its result is reported once.
+      let id = this.onceKeys.get(task);
+      if (id === undefined) this.onceKeys.set(task, (id = this.onceCount++));
+      const key = `${id} ${batch.join(",")}`;
+      const first = this.once.get(key);
+      if (first && first.host !== host) {
+        const ok = await first.ok;
+        if (task.register) host.facts[task.register] = first.host.facts[task.register];
+        if (!ok) host.failed = true;
+        return ok;
+      }
+      if (!first) {
+        const ok = this.runSingle(task, host, batch, inherited, kind);
+        this.once.set(key, { host, ok });
+        return ok;
+      }
+    }
+    return this.runSingle(task, host, batch, inherited, kind);
+  }
+
+  /** One task (not a block) on one host, under its throttle. */
+  private async runSingle(task: Task, host: HostRun, batch: string[], inherited: Inherited, kind: "task" | "handler"): Promise<boolean> {
     const run = () => runTask(task, host, this.vars.environment(batch, inherited)(task));
     if (task.throttle === undefined) return this.settle(task, host, batch, await run(), kind);
     let gate = this.throttles.get(task);

@@ -76,15 +76,9 @@ export interface TaskEnvironment {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * What a command leaves in its registered result, as Ansible's command module does: the
- * output without its trailing newlines, and the same as lines.
- */
+/** What a command leaves in its registered result, as Ansible's command module does: the output without its trailing newlines. */
 function commandValues(out: { code: number; stdout: string; stderr: string }): Vars {
-  const stdout = out.stdout.replace(/[\r\n]+$/, "");
-  const stderr = out.stderr.replace(/[\r\n]+$/, "");
-  const lines = (s: string) => (s === "" ? [] : s.split(/\r?\n/));
-  return { rc: out.code, stdout, stderr, stdout_lines: lines(stdout), stderr_lines: lines(stderr) };
+  return { rc: out.code, stdout: out.stdout.replace(/[\r\n]+$/, ""), stderr: out.stderr.replace(/[\r\n]+$/, "") };
 }
 
 function registeredValue(r: TaskResult): Vars {
@@ -288,7 +282,8 @@ async function runWithRetries(task: Task, host: HostRun, vars: Vars, env: TaskEn
   let result: TaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     result = judge(task, await withFacts(env, () => runOnce(task, host, vars, env)), vars);
-    if (task.until === undefined) return result;
+    // A check-mode skip or unknown did not run: there is nothing to wait for (as in Ansible).
+    if (task.until === undefined || result.status === "skipped" || result.status === "unknown") return result;
     const reg = registeredValue(result);
     const v = scope(vars, data(reg), task.register ? data({ [task.register]: reg }) : undefined);
     if (result.status !== "failed" && condition(task.until, v)) return { ...result, values: { ...result.values, attempts: attempt } };
@@ -325,16 +320,34 @@ async function withFacts<T>(env: TaskEnvironment, f: () => T | Promise<T>): Prom
  */
 function unknownFrom(e: unknown, task: Task, host: HostRun, env: TaskEnvironment): TaskResult | undefined {
   if (!env.check || !(e instanceof TemplateError)) return undefined;
-  const name = /^'([A-Za-z_][A-Za-z0-9_.]*)' is undefined/.exec(e.message)?.[1];
+  const name = /^'([A-Za-z_][A-Za-z0-9_.]*)' is undefined/.exec(e.message)?.[1] ?? registeredNameIn(task, env);
   if (!name) return undefined;
   const parts = name.split(".");
   const [owner, register] = parts[0] === "hostvars" ? [env.hosts.get(parts[1]), parts[2]] : [host, parts[0]];
   const registered = register === undefined ? undefined : (owner?.facts[register] as Vars | undefined);
-  if (!registered || !(registered.unknown || registered.changed)) return undefined;
+  if (!registered || !untrustedInCheckMode(registered)) return undefined;
   const msg = `cannot know until an earlier change is applied: ${name} comes from a task that has not run`;
   // What this task would do is unknown, so is what it would leave: every later read on the host.
   host.state.overlay.add([unknowable({ everything: true })], taskLabel(task));
   return { status: "unknown", changed: false, msg, changes: [], values: {}, durationMs: 0 };
+}
+
+/** A registered result check mode did not really produce: its task would change, was unknown, or was a command skipped. */
+function untrustedInCheckMode(v: Vars): boolean {
+  return !!(v.unknown || v.changed || (v.skipped && typeof v.msg === "string" && v.msg.startsWith("check mode")));
+}
+
+/**
+ * A template that fails on what it read from another host's registered result
+ * (`hostvars[h].key.stdout`, the host named by a loop variable): the name of
+ * such a result the task's templates mention, as `hostvars.HOST.NAME`.
+ */
+function registeredNameIn(task: Task, env: TaskEnvironment): string | undefined {
+  const text = JSON.stringify([task.args, task.when ?? null, task.loop ?? null]);
+  for (const h of env.hosts.values())
+    for (const [name, v] of Object.entries(h.facts))
+      if (v && typeof v === "object" && untrustedInCheckMode(v as Vars) && new RegExp(`\\b${name}\\b`).test(text)) return `hostvars.${h.name}.${name}`;
+  return undefined;
 }
 
 function failure(e: unknown, started: number): TaskResult {

@@ -54,7 +54,9 @@ export function labSession(name: string, hosts: number, packages: string[] = [],
     });
   });
   test.after(async () => {
-    await labDown(name);
+    // HOIST_KEEP_LAB=1 leaves the lab up to look into a failure (`hoist lab down --name NAME` removes it).
+    if (process.env.HOIST_KEEP_LAB) console.log(`lab: '${name}' kept up: ${lab?.inventory}`);
+    else await labDown(name);
   });
   const session: LabSession = {
     get lab() {
