@@ -325,7 +325,9 @@ export async function labUp(
   // Hosts boot with package lists of the lab repository, as a real host has lists of its mirror.
   // FUSE (squashfuse mounts snaps) through a node of the host's own: binding the control machine's changes its mode.
   const fuse = lab.snaps ? "test -e /dev/fuse || mknod -m 0666 /dev/fuse c 10 229; " : "";
-  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, `${fuse}apt-get update -qq`)));
+  // The kubelet opens /dev/kmsg, which containers lack; kind links it to the console the same way.
+  const kmsg = lab.containers ? "test -e /dev/kmsg || ln -s /dev/console /dev/kmsg; " : "";
+  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, `${fuse}${kmsg}apt-get update -qq`)));
   log(`lab '${name}' is up: ${count} hosts; inventory ${lab.inventory}`);
   return lab;
 }
