@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --hosts N] [--only hoist,ansible,mitogen,pyinfra] [--repeat N]`: boots a
+ * `npm run bench [-- --hosts N] [--only hoist,ansible,mitogen,pyinfra,cluster] [--repeat N]`: boots a
  * lab of N hosts (default 6) and runs one workload — 25 task items per host:
  * 10 directories, 10 small files with content, a line in a sysctl.d file,
  * three /etc/hosts lines, one service started and enabled — with hoist and,
@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { cpus, totalmem } from "node:os";
 import { labUp, labDown, labShell, type Lab } from "../lab/lab.ts";
 import { workload } from "./workload.ts";
+import { hardWayInventory } from "../lab/hard-way-inventory.ts";
 
 const { values } = parseArgs({
   options: {
@@ -74,6 +75,20 @@ function median(tool: Tool, argv: string[], cwd: string): number {
   const runs = [time(tool, argv, cwd, true)];
   while (runs[0] < REPEAT_UNDER_S && runs.length < repeat) runs.push(time(tool, argv, cwd, true));
   return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+}
+
+/**
+ * A cluster-sized playbook in check mode: Kubernetes the hard way on the lab's
+ * first six hosts (lb, three controllers, two workers), fresh — what an operator
+ * runs before building a cluster. The median of `repeat` runs.
+ */
+function clusterCheck(lab: Lab, dir: string): string | undefined {
+  if (lab.hosts.length < 6) return undefined;
+  const inventory = hardWayInventory(lab, join(dir, "cluster"), {}, root);
+  const argv = [process.execPath, join(root, "bin/hoist.js"), "run", join(root, "playbooks", "kubernetes-hard-way.yaml"), "-i", inventory, "--check"];
+  const tool: Tool = { name: "hoist (cluster check)", available: true, run: argv, check: argv };
+  const seconds = median(tool, argv, dir);
+  return `${seconds.toFixed(2)} s — hoist run playbooks/kubernetes-hard-way.yaml --check on 6 fresh hosts (the median of up to ${repeat} runs)`;
 }
 
 const lab = await labUp(hostCount, "bench", (s) => console.error(`lab: ${s}`));
@@ -153,6 +168,10 @@ try {
       console.log(
         `${r.tool.padEnd(22)} ${fmt(r.first).padStart(10)} ${fmt(r.rerun).padStart(10)} ${fmt(r.check).padStart(11)}   ${ratio(r.rerun, ansibleRow?.rerun)} / ${ratio(r.check, ansibleRow?.check)}`,
       );
+  }
+  if (!values.only || values.only.split(",").some((o) => o === "hoist" || o === "cluster")) {
+    const cluster = clusterCheck(lab, dir);
+    if (cluster) console.log(`\ncluster-sized check: ${cluster}`);
   }
 } finally {
   if (!values.keep) await labDown("bench");

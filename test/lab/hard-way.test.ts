@@ -12,13 +12,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createHash } from "node:crypto";
-import { createReadStream, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createReadStream, readdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 import { KUBERNETES_DIR } from "../../lab/kubernetes.ts";
+import { hardWayInventory } from "../../lab/hard-way-inventory.ts";
 import { tempDir } from "../helpers.ts";
 import { createRun, type RunOutcome } from "../../engine/run/run.ts";
 
@@ -64,46 +65,15 @@ test.before(async () => {
   });
   await new Promise<void>((r) => server.listen(0, bridge, r));
   const checksums = Object.fromEntries(await Promise.all(BINARIES.map(async (b) => [b, `sha256:${await sha256(join(bin, b))}`])));
-  const [lb, c1, c2, c3, w1, w2] = lab.lab.hosts;
   const vars = {
     kubernetes_download_url: `http://${bridge}:${(server.address() as AddressInfo).port}`,
     kubernetes_checksums: checksums,
-    kubernetes_api_address: lb.address,
     // This machine's cgroup v2 hierarchy has no controllers free: the kubelet runs without QoS cgroups.
     kube_kubelet_extra: { cgroupDriver: "cgroupfs", cgroupsPerQOS: false, enforceNodeAllocatable: [], failSwapOn: false },
     kube_containerd_systemd_cgroup: false,
     kubernetes_pause_image: "hoist.lab/pause:1",
   };
-  const dir = tempDir();
-  inventory = join(dir, "hosts.ini");
-  const line = (h: { name: string; address: string }, extra = "") => `${h.name} ansible_host=${h.address}${extra}`;
-  writeFileSync(
-    inventory,
-    [
-      "[lb]",
-      line(lb),
-      "[controllers]",
-      ...[c1, c2, c3].map((h) => line(h)),
-      "[etcd:children]",
-      "controllers",
-      "[workers]",
-      line(w1, " kube_pod_cidr=10.200.1.0/24"),
-      line(w2, " kube_pod_cidr=10.200.2.0/24"),
-      "[kubernetes:children]",
-      "lb",
-      "controllers",
-      "workers",
-      "[all:vars]",
-      "ansible_user=root",
-      `ansible_ssh_private_key_file=${lab.lab.key}`,
-      `hoist_known_hosts=${lab.lab.knownHosts}`,
-      "",
-    ].join("\n"),
-  );
-  // The prod inventory's settings for all hosts, the lab's own above them (group kubernetes).
-  mkdirSync(join(dir, "group_vars"));
-  writeFileSync(join(dir, "group_vars", "all.yaml"), readFileSync(join(root, "inventories", "prod", "group_vars", "all.yaml"), "utf8"));
-  writeFileSync(join(dir, "group_vars", "kubernetes.yaml"), JSON.stringify({ ...vars, kube_credentials_dir: join(dir, "credentials") }));
+  inventory = hardWayInventory(lab.lab, tempDir(), vars, root);
 });
 test.after(() => new Promise<void>((r) => server.close(() => r())));
 

@@ -103,7 +103,7 @@ test("ssh: become with a sudo password never echoes it", async () => {
 `,
     { connect: (h) => open(h, { ansible_user: "deploy" }), extraVars: { ansible_become_password: secret } },
   );
-  assert.is(out.byTask("whoami").values.stdout, "0\n");
+  assert.is(out.byTask("whoami").values.stdout, "0", "registered without its trailing newline, as Ansible does");
   assert.is(out.byTask("file as root").status, "changed");
   assert.not.ok(JSON.stringify(out.results).includes(secret), "password never in results");
   const wrong = await labRun(`- hosts: node3\n  become: true\n  tasks:\n    - { name: whoami, command: id -u }\n`, {

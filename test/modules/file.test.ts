@@ -110,7 +110,7 @@ test("command: creates/removes decide; check mode skips; failures report rc and 
     - { name: make, command: { argv: [touch, "${dir}/made"], creates: "${dir}/made" } }
     - { name: out, command: "echo hello", register: o, changed_when: false }
     - { name: shell, shell: "echo a | tr a b", register: s, changed_when: false }
-    - { name: seen, assert: { that: ["o.stdout == 'hello\\n'", "s.stdout_lines[0] == 'b'", "s.stdout_lines | length == 1"] } }
+    - { name: seen, assert: { that: ["o.stdout == 'hello'", "s.stdout_lines[0] == 'b'", "s.stdout_lines | length == 1"] } }
     - { name: bad, command: "ls ${dir}/missing", ignore_errors: true }
 `;
   const check = await runPlaybook(pb, { check: true });
