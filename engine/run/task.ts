@@ -320,12 +320,16 @@ async function withFacts<T>(env: TaskEnvironment, f: () => T | Promise<T>): Prom
  */
 function unknownFrom(e: unknown, task: Task, host: HostRun, env: TaskEnvironment): TaskResult | undefined {
   if (!env.check || !(e instanceof TemplateError)) return undefined;
-  const name = /^'([A-Za-z_][A-Za-z0-9_.]*)' is undefined/.exec(e.message)?.[1] ?? registeredNameIn(task, env);
-  if (!name) return undefined;
-  const parts = name.split(".");
-  const [owner, register] = parts[0] === "hostvars" ? [env.hosts.get(parts[1]), parts[2]] : [host, parts[0]];
-  const registered = register === undefined ? undefined : (owner?.facts[register] as Vars | undefined);
-  if (!registered || !untrustedInCheckMode(registered)) return undefined;
+  const untrusted = (name: string | undefined) => {
+    const parts = name?.split(".") ?? [];
+    const [owner, register] = parts[0] === "hostvars" ? [env.hosts.get(parts[1]), parts[2]] : [host, parts[0]];
+    const registered = register === undefined ? undefined : (owner?.facts[register] as Vars | undefined);
+    return !!registered && untrustedInCheckMode(registered);
+  };
+  // The variable the error names, or (a loop item, another host's result) a registered result the task's templates read.
+  const named = /^'([A-Za-z_][A-Za-z0-9_.]*)' is undefined/.exec(e.message)?.[1];
+  const name = untrusted(named) ? named : registeredNameIn(task, env);
+  if (!name || !untrusted(name)) return undefined;
   const msg = `cannot know until an earlier change is applied: ${name} comes from a task that has not run`;
   // What this task would do is unknown, so is what it would leave: every later read on the host.
   host.state.overlay.add([unknowable({ everything: true })], taskLabel(task));
@@ -489,7 +493,7 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
             ? await runWithRetries(task, host, vars, env)
             : { status: "skipped", changed: false, changes: [], msg: "conditional result was false", values: {}, durationMs: 0 };
         } catch (e) {
-          r = failure(e, started);
+          r = unknownFrom(e, task, host, env) ?? failure(e, started);
         }
         results.push({ ...r, item, label });
         if (r.status === "unreachable") break;
