@@ -33,6 +33,8 @@ export interface TaskResult {
   changed: boolean;
   msg?: string;
   changes: Change[];
+  /** Check mode did not run it (a command): what it would have returned is not known. */
+  notRun?: boolean;
   /** Failure was ignored (`ignore_errors`). */
   ignored?: boolean;
   item?: unknown;
@@ -87,7 +89,8 @@ function registeredValue(r: TaskResult): Vars {
     changed: r.changed,
     failed: r.status === "failed",
     skipped: r.status === "skipped",
-    ...(r.status === "unknown" ? { unknown: true } : {}),
+    // A command check mode skipped left no output: what it would have registered is unknown.
+    ...(r.status === "unknown" || r.notRun ? { unknown: true } : {}),
     msg: r.msg,
     diff: r.changes,
   };
@@ -221,7 +224,7 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     if (plan.unpredictable && wouldChange) {
       // A command's effect is unknown: so is everything read after it, unless the task says it changes nothing.
       if (task.changedWhen !== false && task.changedWhen !== "false") target.state.overlay.add([unknowable({ everything: true })], taskLabel(task));
-      return { ...base, status: "skipped", changed: false, msg: `check mode: ${plan.unpredictable}`, durationMs: Date.now() - started };
+      return { ...base, status: "skipped", changed: false, notRun: true, msg: `check mode: ${plan.unpredictable}`, durationMs: Date.now() - started };
     }
     target.state.project(plan, taskLabel(task));
     const msg = wouldChange ? `would change: ${summarize(plan)}` : (shown ?? plan.reason);
@@ -336,9 +339,9 @@ function unknownFrom(e: unknown, task: Task, host: HostRun, env: TaskEnvironment
   return { status: "unknown", changed: false, msg, changes: [], values: {}, durationMs: 0 };
 }
 
-/** A registered result check mode did not really produce: its task would change, was unknown, or was a command skipped. */
+/** A registered result check mode did not really produce: its task would change, or was unknown (a command it skipped too). */
 function untrustedInCheckMode(v: Vars): boolean {
-  return !!(v.unknown || v.changed || (v.skipped && typeof v.msg === "string" && v.msg.startsWith("check mode")));
+  return !!(v.unknown || v.changed);
 }
 
 /**
