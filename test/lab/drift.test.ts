@@ -157,8 +157,10 @@ test("the timer: installed in a host with systemd, fired by its schedule, never 
   assert.match(journal, /DRIFT: 1 resource drifted on 1 host/, "the report went to the journal");
   assert.not.match(await sh(`systemctl is-failed ${name}.service || true`), /^failed/, "drift (exit 2) is not a unit failure");
 
-  // While another run holds the lock, firings start nothing.
-  await sh(`(flock /run/lock/${name}.lock sleep 6 >/dev/null 2>&1 &) ; sleep 0.5`);
+  // While another run holds the lock, firings start nothing. The lock is taken once a firing under way has
+  // let go of it (flock waits), and only then is the count of runs read.
+  await sh(`rm -f /tmp/locked; (flock /run/lock/${name}.lock sh -c 'touch /tmp/locked; sleep 7' >/dev/null 2>&1 &)`);
+  await until(async () => (await sh("test -e /tmp/locked && echo yes || true")).trim() === "yes", "the lock is held");
   const before = await runs();
   await new Promise((r) => setTimeout(r, 4500));
   assert.is(await runs(), before, "no run while the lock is held");
