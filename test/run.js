@@ -91,7 +91,9 @@ for (const file of selected) {
   const shown =
     fails || process.env.HOIST_TEST_VERBOSE
       ? lines
-      : lines.map((l) => l.replace(/^[•✘\s]+/, "")).filter((l) => /^(hostile|check-mode truth[^:]*|contract examples|ssh|hard way|drift|containers|snap): /.test(l));
+      : lines
+          .map((l) => l.replace(/^[•✘\s]+/, ""))
+          .filter((l) => /^(hostile|check-mode truth[^:]*|contract examples|ssh|hard way|drift|containers|snap): /.test(l));
   if (shown.length) console.log(shown.map((l) => "    " + l).join("\n"));
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
