@@ -182,8 +182,10 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> {
   const name = machineName(net, index);
   const dir = join(lab.dir, `node${index}`);
+  // Containers and snapd need the same host: cgroup v2 inside, keyring and bpf calls, containerd's store off the overlay.
+  const containerHost = !!(lab.containers || lab.snaps);
   const merged = join(dir, "root");
-  for (const d of ["upper", "work", "root", "swap", ...(lab.containers || lab.snaps ? ["containerd"] : [])]) mkdirSync(join(dir, d), { recursive: true });
+  for (const d of ["upper", "work", "root", "swap", ...(containerHost ? ["containerd"] : [])]) mkdirSync(join(dir, d), { recursive: true });
   await $`mount -t overlay overlay -o ${`lowerdir=${BASE},upperdir=${join(dir, "upper")},workdir=${join(dir, "work")}`} ${merged}`;
   const address = `10.199.${net}.${10 + index}`;
   writeFileSync(join(merged, "etc/hostname"), `node${index}\n`);
@@ -225,7 +227,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
       `--network-bridge=${bridge(lab.name)}`,
       `--machine=${name}`,
       "--system-call-filter=@swap",
-      ...(lab.containers || lab.snaps ? ["--system-call-filter=@keyring bpf", `--bind=${join(dir, "containerd")}:/var/lib/containerd`] : []),
+      ...(containerHost ? ["--system-call-filter=@keyring bpf", `--bind=${join(dir, "containerd")}:/var/lib/containerd`] : []),
       `--bind=${join(dir, "swap")}:/swap`,
       `--bind-ro=${REPO_DIR}:/srv/hoist-repo`,
       ...(lab.kubernetes ? [`--bind-ro=${lab.kubernetes}:/opt/kubernetes/bin`] : []),
@@ -235,7 +237,7 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
     {
       detached: true,
       stdio: ["ignore", out, out],
-      env: { ...process.env, HOIST_CGROUPS: cgroups.join(" "), ...(lab.containers || lab.snaps ? { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } : {}) },
+      env: { ...process.env, HOIST_CGROUPS: cgroups.join(" "), ...(containerHost ? { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } : {}) },
     },
   );
   child.unref();

@@ -2,9 +2,11 @@
  * Shared test helpers: run playbook text through the real loader and
  * scheduler on the local connection, collecting results.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadModules, type ModuleRegistry } from "../engine/load/registry.ts";
 import { createRun, type RunOutcome, type RunRequest, type RunResult } from "../engine/run/run.ts";
 import { LocalConnection } from "../engine/connection/local.ts";
@@ -55,4 +57,25 @@ export function writePlaybook(text: string, name = "playbook.yaml"): string {
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
+}
+
+/**
+ * The `hoist` command line in a child process, without blocking this one (a
+ * server the command talks to may answer from this process): its exit code,
+ * output and wall time.
+ *
+ * @example
+ * const { status, stdout } = await hoistCli(["drift", "site.yaml"], { GITHUB_TOKEN: "…" });
+ */
+export function hoistCli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+  const bin = join(fileURLToPath(import.meta.url), "..", "..", "..", "bin", "hoist.js");
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
+  });
 }

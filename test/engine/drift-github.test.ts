@@ -9,14 +9,12 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startIssueServer, type IssueServer } from "../github/issue-server.ts";
 import { reportToGitHub, parseGitHubTarget } from "../../engine/drift/github.ts";
 import type { DriftReport } from "../../engine/drift/report.ts";
-import { tempDir } from "../helpers.ts";
+import { hoistCli, tempDir } from "../helpers.ts";
 
 let gh: IssueServer;
 test.before(async () => {
@@ -164,19 +162,6 @@ test("target names are checked", () => {
     assert.throws(() => parseGitHubTarget(bad), /github:OWNER\/REPO/);
 });
 
-const root = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
-function hoist(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  // Asynchronous: the issue server answers from this same process.
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, "bin", "hoist.js"), ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 test("hoist drift --report: the issue follows the run; the token comes from a file and never shows; GitHub failing keeps the exit code", async () => {
   const dir = tempDir();
   const pb = join(dir, "site.yaml");
@@ -184,7 +169,7 @@ test("hoist drift --report: the issue follows the run; the token comes from a fi
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${gh.token}\n`, { mode: 0o600 });
   const args = ["drift", pb, "--state-dir", join(dir, "state"), "--report", "github:acme/infra", "--github-url", gh.url, "--github-token-file", tokenFile];
-  const drifted = await hoist(args, {});
+  const drifted = await hoistCli(args, {});
   assert.is(drifted.status, 2, drifted.stderr);
   assert.match(drifted.stderr, /^github: created issue #\d+ /m);
   const number = Number(/#(\d+)/.exec(drifted.stderr)![1]);
@@ -194,14 +179,14 @@ test("hoist drift --report: the issue follows the run; the token comes from a fi
   // Bad credentials: GitHub refuses at once (no retry helps), as a revoked token would.
   const badToken = join(dir, "bad-token");
   writeFileSync(badToken, "ghp_revoked\n", { mode: 0o600 });
-  const failing = await hoist([...args.slice(0, -1), badToken], {});
+  const failing = await hoistCli([...args.slice(0, -1), badToken], {});
   assert.is(failing.status, 2, "drift is still exit 2 when the report fails");
   assert.match(failing.stderr, /error: github report failed: Bad credentials/);
   assert.not.match(failing.stderr, /ghp_revoked/);
   writeFileSync(join(dir, "flag"), "on\n");
-  const cleanButFailing = await hoist([...args.slice(0, -1), badToken], {});
+  const cleanButFailing = await hoistCli([...args.slice(0, -1), badToken], {});
   assert.is(cleanButFailing.status, 1, "no drift, but the report failed: not a silent 0");
-  const closed = await hoist(args, {});
+  const closed = await hoistCli(args, {});
   assert.is(closed.status, 0);
   assert.match(closed.stderr, new RegExp(`^github: closed issue #${number} `, "m"));
   assert.equal(gh.violations, []);

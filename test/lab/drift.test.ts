@@ -9,32 +9,18 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 import { startIssueServer, type IssueServer } from "../github/issue-server.ts";
-import { tempDir } from "../helpers.ts";
+import { hoistCli, tempDir } from "../helpers.ts";
 import type { DriftReport } from "../../engine/drift/report.ts";
 
 skipUnlessLab(2);
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
 // The timer runs hoist inside a lab host: this Node and this checkout, read-only.
 const lab = labSession("dtest", 2, [], { binds: { "/opt/node/bin/node": process.execPath, "/opt/hoist": root } });
-
-function hoist(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
-  // Asynchronous: the issue server answers from this same process.
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, "bin", "hoist.js"), ...args], { env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
-  });
-}
 
 const SITE = `- hosts: lab
   tasks:
@@ -62,7 +48,7 @@ test("drift on lab hosts opens one issue, comments when another resource drifts,
     writeFileSync(tokenFile, gh.token, { mode: 0o600 });
     const inv = lab.lab.inventory;
     const drift = (...extra: string[]) =>
-      hoist([
+      hoistCli([
         "drift",
         pb,
         "-i",
@@ -78,7 +64,7 @@ test("drift on lab hosts opens one issue, comments when another resource drifts,
         ...extra,
       ]);
 
-    const applied = await hoist(["run", pb, "-i", inv]);
+    const applied = await hoistCli(["run", pb, "-i", inv]);
     assert.is(applied.status, 0, applied.stdout);
     const clean = await drift();
     assert.is(clean.status, 0, clean.stdout + clean.stderr);
@@ -110,13 +96,13 @@ test("drift on lab hosts opens one issue, comments when another resource drifts,
     assert.match(issue.comments.at(-1)!, /Now drifting:\n- `node2 sysctl:net.ipv4.ip_forward`/);
     assert.match(second.stdout, /sysctl:net.ipv4.ip_forward {2}live value: declared 1, found 0/);
 
-    assert.is((await hoist(["run", pb, "-i", inv])).status, 0);
+    assert.is((await hoistCli(["run", pb, "-i", inv])).status, 0);
     const fixed = await drift();
     assert.is(fixed.status, 0, fixed.stdout);
     assert.match(fixed.stderr, /^github: closed issue #1 /m);
     assert.is(issue.state, "closed");
     assert.is(gh.issues.size, 1);
-    const history = await hoist(["drift", pb, "-i", inv, "--state-dir", join(dir, "state"), "--history"]);
+    const history = await hoistCli(["drift", pb, "-i", inv, "--state-dir", join(dir, "state"), "--history"]);
     assert.match(history.stdout, /node1 {2}unit:sleeper.service state {2}from \S+ to \S+ \(2 runs\)/);
     assert.equal(gh.violations, []);
   } finally {
