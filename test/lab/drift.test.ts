@@ -143,14 +143,17 @@ test("the timer: installed in a host with systemd, fired by its schedule, never 
   assert.match(journal, /DRIFT: 1 resource drifted on 1 host/, "the report went to the journal");
   assert.not.match(await sh(`systemctl is-failed ${name}.service || true`), /^failed/, "drift (exit 2) is not a unit failure");
 
-  // While another run holds the lock, firings start nothing. The lock is taken once a firing under way has
-  // let go of it (flock waits), and only then is the count of runs read.
-  await sh(`rm -f /tmp/locked; (flock /run/lock/${name}.lock sh -c 'touch /tmp/locked; sleep 7' >/dev/null 2>&1 &)`);
+  // While another run holds the lock, firings start nothing and exit 75. The lock is taken once a firing under
+  // way has let go of it (flock waits) and held until released, so no fixed sleep decides the outcome.
+  await sh(
+    `rm -f /tmp/locked /tmp/unlock; (flock /run/lock/${name}.lock sh -c 'touch /tmp/locked; while [ ! -e /tmp/unlock ]; do sleep 0.2; done' >/dev/null 2>&1 &)`,
+  );
   await until(async () => (await sh("test -e /tmp/locked && echo yes || true")).trim() === "yes", "the lock is held");
   const before = await runs();
-  await new Promise((r) => setTimeout(r, 4500));
+  const status = () => sh(`systemctl show -p ExecMainStatus --value ${name}.service`).then((s) => s.trim());
+  await until(async () => (await status()) === "75", "a firing found the lock held and said so (exit 75)");
   assert.is(await runs(), before, "no run while the lock is held");
-  assert.is((await sh(`systemctl show -p ExecMainStatus --value ${name}.service`)).trim(), "75", "a firing found the lock held and said so");
+  await sh("touch /tmp/unlock");
   await until(async () => (await runs()) > before, "runs resume once the lock is free");
 
   const removed = await sh(`cd /root/d && /opt/node/bin/node /opt/hoist/bin/hoist.js drift site.yaml -i hosts --uninstall-timer`);
