@@ -6,7 +6,7 @@
  * known_hosts. Needs root; installs its Debian packages itself.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, openSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { parseArgs } from "node:util";
@@ -43,6 +43,8 @@ export interface Lab {
   containers?: boolean;
   /** Hosts can run snapd: see LabOptions.snaps. */
   snaps?: boolean;
+  /** The stand-in microk8s snap's path in every host, when the lab was asked for it (LabOptions.microk8s). */
+  microk8sSnap?: string;
 }
 
 /** What a lab may be asked for beyond its hosts. */
@@ -63,6 +65,8 @@ export interface LabOptions {
    * read-only, and the lab's stand-in snaps at /opt/hoist-lab/snaps (lab/snaps.ts).
    */
   snaps?: boolean;
+  /** Hosts that can run snapd, with the stand-in microk8s snap among the lab's snaps (lab/microk8s-snap.ts). */
+  microk8s?: boolean;
 }
 
 const labDir = (name: string) => join(STATE, name);
@@ -278,12 +282,15 @@ export async function labUp(
   if (process.getuid?.() !== 0) throw new InputError("hoist lab needs root (systemd-nspawn, overlayfs, a bridge)");
   if (!/^[a-z0-9]{1,10}$/.test(name)) throw new InputError("lab name: 1-10 lowercase letters or digits");
   await ensurePackages();
-  const [kubernetes, images, snaps] = await Promise.all([
+  if (options.microk8s) options = { ...options, snaps: true };
+  // The repository first: the microk8s snap takes its etcd from it, and two builds of it must not race.
+  await ensureRepo(log, [...packages, ...(options.microk8s ? ["etcd-server"] : [])]);
+  const [kubernetes, images, snaps, microk8sSnap] = await Promise.all([
     options.kubernetes ? (await import("./kubernetes.ts")).ensureKubernetes(log) : undefined,
     options.containers ? (await import("./images.ts")).ensureImages(log) : undefined,
     options.snaps ? (await import("./snaps.ts")).ensureSnaps(log) : undefined,
+    options.microk8s ? (await import("./microk8s-snap.ts")).ensureMicrok8sSnap(log) : undefined,
     ensureBase(log),
-    ensureRepo(log, packages),
   ]);
   raiseInotifyLimits(count);
   if (existsSync(labDir(name))) await labDown(name);
@@ -302,6 +309,7 @@ export async function labUp(
       : {}),
     ...(options.containers ? { containers: true } : {}),
     ...(options.snaps ? { snaps: true } : {}),
+    ...(microk8sSnap ? { microk8sSnap: `/opt/hoist-lab/snaps/${basename(microk8sSnap)}` } : {}),
   };
   await $`ssh-keygen -q -t ed25519 -N ${""} -C ${`hoist-lab-${name}`} -f ${lab.key}`;
   writeFileSync(lab.knownHosts, "");
@@ -401,6 +409,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       kubernetes: { type: "boolean" },
       containers: { type: "boolean" },
       snaps: { type: "boolean" },
+      microk8s: { type: "boolean" },
     },
   });
   const [sub, n] = positionals;
@@ -413,7 +422,12 @@ export async function labCommand(argv: string[]): Promise<number> {
       .flatMap((p) => p.split(","))
       .map((p) => p.trim())
       .filter(Boolean);
-    const lab = await labUp(count, name, log, packages, { kubernetes: !!values.kubernetes, containers: !!values.containers, snaps: !!values.snaps });
+    const lab = await labUp(count, name, log, packages, {
+      kubernetes: !!values.kubernetes,
+      containers: !!values.containers,
+      snaps: !!values.snaps,
+      microk8s: !!values.microk8s,
+    });
     process.stdout.write(`${resolve(lab.inventory)}\n`);
     return 0;
   }
@@ -427,6 +441,6 @@ export async function labCommand(argv: string[]): Promise<number> {
     return lab ? 0 : 1;
   }
   throw new InputError(
-    "usage: hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] [--snaps] | hoist lab down [--name NAME] | hoist lab status [--name NAME]",
+    "usage: hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] [--snaps] [--microk8s] | hoist lab down [--name NAME] | hoist lab status [--name NAME]",
   );
 }
