@@ -122,6 +122,12 @@ async function pruneCandidates(args: Args, probe: Probe, kubectl: string[], want
     .filter((o) => !seen.has(idOf(o)) && seen.add(idOf(o)));
 }
 
+/** Namespaces the manifests create (not live yet), by name. */
+function newNamespaces(want: KubeObject[], live: KubeObject[]): Set<string> {
+  const created = want.filter((o) => o.kind === "Namespace" && !live.some((l) => sameObject(l, o)));
+  return new Set(created.map((o) => o.metadata.name));
+}
+
 async function planApply(args: Args, probe: Probe, kubectl: string[], want: KubeObject[]): Promise<Plan> {
   const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: want });
   const fieldManager = args.server_side_apply.field_manager ?? "hoist";
@@ -134,7 +140,12 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
     if (probe.check && dependsOnEarlier(msg)) return { changes: [], steps: [], unknown: msg };
     return { changes: [], steps: [], fail: msg };
   }
-  const dry = await probe.fact(KubeDryRun, { kubectl, manifests: list, fieldManager, force });
+  // The server cannot dry-run objects in a namespace these manifests create: they are created as written.
+  const fresh = newNamespaces(want, live);
+  const dryWant = want.filter((o) => !fresh.has(o.metadata.namespace ?? ""));
+  const dry = dryWant.length
+    ? await probe.fact(KubeDryRun, { kubectl, manifests: JSON.stringify({ apiVersion: "v1", kind: "List", items: dryWant }), fieldManager, force })
+    : { objects: [] };
   if (dry.error) {
     if (probe.check && dependsOnEarlier(dry.error)) return { changes: [], steps: [], unknown: `the server cannot dry-run it yet: ${dry.error}` };
     return { changes: [], steps: [], fail: `server-side dry run: ${dry.error}` };

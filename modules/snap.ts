@@ -6,6 +6,13 @@ import { snapChannel, snapFile, snapName } from "./lib/argument-types.ts";
 import { SnapConfig, SnapFile, SnapRefreshes, Snaps } from "../facts/snaps.ts";
 import { unknowable } from "../engine/projection.ts";
 
+/**
+ * What installing or removing a snap leaves unknowable to later reads in check mode: snapd's
+ * answers, the snap's files and data, and what snapd and the snap's hooks write for it (its
+ * services' units, a group: a classic snap's hooks run unconfined).
+ */
+const SNAP_CHANGE = unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig], paths: ["/snap/", "/var/snap/", "/var/lib/snapd/", "/etc/", "/run/"] });
+
 interface Args {
   name: string | string[];
   state?: "present" | "absent" | "refreshed";
@@ -101,9 +108,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
       changes.push({ resource: `snap:${n}`, field: "installed", before: `${installed.get(n)!.version} (${installed.get(n)!.tracking})`, after: null });
       steps.push({ run: ["snap", "remove", n] });
     }
-    return changes.length
-      ? { changes, steps, projects: [unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig] })] }
-      : { changes, steps, reason: `not installed: ${names.join(", ")}` };
+    return changes.length ? { changes, steps, projects: [SNAP_CHANGE] } : { changes, steps, reason: `not installed: ${names.join(", ")}` };
   }
 
   const stale = new Set(args.state === "refreshed" ? await probe.fact(SnapRefreshes, {}) : []);
@@ -147,7 +152,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   }
   // What snapd will report after installs, refreshes and `snap set` is not worth guessing: later reads are unknown in check mode.
   return changes.length
-    ? { changes, steps, projects: [unknowable({ facts: [Snaps, SnapRefreshes, SnapConfig] })] }
+    ? { changes, steps, projects: [SNAP_CHANGE] }
     : { changes, steps, reason: names.map((n) => `${n} ${installed.get(n)!.version} (${installed.get(n)!.tracking})`).join(", ") };
 }
 

@@ -27,6 +27,24 @@ export interface Read {
   key: string;
   fact?: Fact;
   path?: string;
+  /**
+   * The absolute paths a fact's command line names (the program it runs, a
+   * kubeconfig): the answer depends on those files too, so a read through
+   * `/snap/bin/microk8s` is unknowable after a planned snap install.
+   */
+  named?: readonly string[];
+}
+
+/**
+ * How a read is named where check mode says it is unknowable: its key without
+ * the `fact:` prefix, cut short (a fact's arguments can hold whole manifests).
+ *
+ * @example
+ * readLabel({ key: 'fact:SystemdUnit {"unit":"etcd.service"}' }) // 'SystemdUnit {"unit":"etcd.service"}'
+ */
+export function readLabel(read: Read): string {
+  const label = read.key.replace(/^fact:/, "");
+  return label.length > 120 ? `${label.slice(0, 119)}…` : label;
 }
 
 /** A path is under a prefix: itself or below it (`/etc/` and `/etc` both cover `/etc/fstab`). */
@@ -41,6 +59,7 @@ function makesUnknown(rule: Extract<Projection, { kind: "unknown" }>, read: Read
   if (read.fact && rule.facts?.includes(read.fact.name)) return true;
   const paths = rule.paths ?? [];
   if (read.path !== undefined && paths.some((p) => under(read.path!, p))) return true;
+  if (read.named?.some((n) => paths.some((p) => under(n, p)))) return true;
   return !!read.fact?.paths?.some((fp) => paths.some((p) => overlaps(fp, p)));
 }
 
@@ -101,7 +120,7 @@ export class Overlay {
     try {
       return { value: await host(), unknownBecause: state.by };
     } catch (e) {
-      throw new UnknowableRead(read.key.replace(/^fact:/, ""), state.by, e);
+      throw new UnknowableRead(readLabel(read), state.by, e);
     }
   }
 }

@@ -10,7 +10,7 @@ import type { Plan, Probe, Stat } from "../module.ts";
 import { isWrite } from "../module.ts";
 import { commandLine } from "../shell.ts";
 import { factKey, type Fact } from "../fact.ts";
-import { Overlay, UnknowableRead, type Read } from "./overlay.ts";
+import { Overlay, readLabel, UnknowableRead, type Read } from "./overlay.ts";
 import { projectFile, projectStat } from "../projection.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
 import { setImmediate } from "node:timers";
@@ -151,7 +151,7 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
     if (!options.check || state.overlay.empty) return host();
     return state.overlay.resolve(read, host).then(
       ({ value, unknownBecause }) => {
-        if (unknownBecause !== undefined) options.onUnknown?.(read.key.replace(/^fact:/, ""), unknownBecause);
+        if (unknownBecause !== undefined) options.onUnknown?.(readLabel(read), unknownBecause);
         return value;
       },
       (e: unknown) => {
@@ -169,8 +169,10 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
     fact<A, V>(fact: Fact<A, V>, args: A): Promise<V> {
       if (options.ahead && fact.prefetch === false) return Promise.reject(new NotAhead(fact.name));
       const key = `fact:${factKey(fact, args)}`;
-      const read = () => conn.exec(commandLine(fact.command(args)), { become: options.become }).then((r) => fact.parse(r, args));
-      return through({ key, fact }, () => (fact.fresh ? read() : memo(key, read)));
+      const argv = fact.command(args);
+      const read = () => conn.exec(commandLine(argv), { become: options.become }).then((r) => fact.parse(r, args));
+      const named = argv.filter((w) => w.startsWith("/"));
+      return through({ key, fact, named }, () => (fact.fresh ? read() : memo(key, read)));
     },
     readFile(path) {
       return through({ key: `file:${path}`, path }, () => memo(`file:${path}`, () => readRemoteFile(conn, path, options.become)));

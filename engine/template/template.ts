@@ -34,6 +34,12 @@ env.addGlobal("__capture", (v: unknown) => {
 /** The variables of the render a global function is called from (nunjucks calls globals with the context as `this`). */
 const varsOfCall = (context: unknown): Vars => ((context as { ctx?: Vars })?.ctx?.[VARIABLES] as Vars | undefined) ?? {};
 const lookupContext = (context: unknown) => ({ vars: varsOfCall(context), renderText: (text: string, vars: Vars) => renderText(text, vars) });
+/**
+ * `omit`: a module argument rendered to it is left out, as if never written
+ * (`channel: "{{ my_channel | default(omit) }}"`). A marker no playbook writes by accident.
+ */
+export const OMIT = "__omit_place_holder__hoist__";
+env.addGlobal("omit", OMIT);
 env.addGlobal("lookup", function (this: unknown, name: string, ...args: unknown[]) {
   return lookup(lookupContext(this), String(name), args);
 });
@@ -327,7 +333,8 @@ export function renderText(text: string, vars: Vars): string {
 }
 
 /**
- * Render every string inside a value, recursively.
+ * Render every string inside a value, recursively; a key whose value renders
+ * to `omit` is left out.
  *
  * @example
  * renderDeep({ path: "/tmp/{{ n }}" }, { n: 1 }) // { path: "/tmp/1" }
@@ -337,7 +344,10 @@ export function renderDeep<T>(value: T, vars: Vars): T {
   if (Array.isArray(value)) return value.map((v) => renderDeep(v, vars)) as T;
   if (value && typeof value === "object") {
     const out: Vars = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, vars);
+    for (const [k, v] of Object.entries(value)) {
+      const rendered = renderDeep(v, vars);
+      if (rendered !== OMIT) out[k] = rendered;
+    }
     return out as T;
   }
   return value;

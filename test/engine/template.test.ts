@@ -49,6 +49,12 @@ test("renderDeep renders nested structures", () => {
   assert.equal(renderDeep({ a: ["{{ x }}", { b: "{{ x }}!" }] }, { x: 1 }), { a: [1, { b: "1!" }] });
 });
 
+test("an argument rendered to omit is left out, as in Ansible", () => {
+  const args = { name: "x", channel: "{{ ch | default(omit) }}", classic: "{{ omit if file else true }}" };
+  assert.equal(renderDeep(args, { file: true }), { name: "x" });
+  assert.equal(renderDeep(args, { ch: "1.30/stable", file: false }), { name: "x", channel: "1.30/stable", classic: true });
+});
+
 test("lazy variables render when read, in any order", () => {
   const v = scope({ url: "http://{{ host }}:{{ port }}" }, { host: "a", port: 80 });
   assert.is(v.url, "http://a:80");
