@@ -93,7 +93,7 @@ for (const file of selected) {
       ? lines
       : lines
           .map((l) => l.replace(/^[•✘\s]+/, ""))
-          .filter((l) => /^(hostile|check-mode truth[^:]*|contract examples|ssh|hard way|drift|containers|snap): /.test(l));
+          .filter((l) => /^(hostile|check-mode truth[^:]*|contract examples|ssh|hard way|microk8s|drift|containers|snap): /.test(l));
   if (shown.length) console.log(shown.map((l) => "    " + l).join("\n"));
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

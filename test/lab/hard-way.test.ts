@@ -21,7 +21,8 @@ import { labSession, skipUnlessLab } from "./lab-session.ts";
 import { KUBERNETES_DIR } from "../../lab/kubernetes.ts";
 import { hardWayInventory } from "../../lab/hard-way-inventory.ts";
 import { tempDir } from "../helpers.ts";
-import { createRun, type RunOutcome } from "../../engine/run/run.ts";
+import { createRun } from "../../engine/run/run.ts";
+import { changedTasks, failures, namedChanges, seconds, truth } from "./playbook-proof.ts";
 
 skipUnlessLab(3);
 const PACKAGES = [
@@ -78,41 +79,7 @@ test.before(async () => {
 test.after(() => new Promise<void>((r) => server.close(() => r())));
 
 const run = (check = false) => createRun({ playbook: PLAYBOOK, inventory, check, forks: 10 });
-const failures = (out: RunOutcome) =>
-  out.results.filter((r) => r.result.status === "failed" && !r.result.ignored).map((r) => `${r.task}@${r.host}: ${r.result.msg}`);
 const kubectl = (cmd: string) => lab.sh("node2", `/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig ${cmd}`);
-
-/**
- * Check-mode truth: each result of a check run against the real run that followed — predicted
- * exactly (the same changed or not), unknown, or wrong (a confident answer the run contradicted).
- */
-function truth(check: RunOutcome, real: RunOutcome): { exact: number; unknown: number; wrong: string[] } {
-  const out = { exact: 0, unknown: 0, wrong: [] as string[] };
-  // A task of an included file runs once per pass: its nth result in one run is its nth in the other.
-  const nth = (results: RunOutcome["results"]) => {
-    const seen = new Map<string, number>();
-    return results.map((r) => {
-      const n = (seen.get(r.identity) ?? 0) + 1;
-      seen.set(r.identity, n);
-      return { key: `${r.identity} #${n}`, r };
-    });
-  };
-  const after = new Map(nth(real.results).map(({ key, r }) => [key, r]));
-  for (const { key, r: c } of nth(check.results)) {
-    const r = after.get(key);
-    if (!r || c.result.status === "skipped" || r.result.status === "skipped") continue;
-    if (c.result.status === "unknown") out.unknown++;
-    else if (c.result.changed === r.result.changed) out.exact++;
-    else out.wrong.push(`${c.identity}: check ${c.result.status}, run ${r.result.status}`);
-  }
-  return out;
-}
-const changedTasks = (out: RunOutcome) => out.results.filter((r) => r.result.changed && r.kind === "task").map((r) => `${r.task}@${r.host}`);
-const seconds = async <T>(f: () => Promise<T>): Promise<[T, string]> => {
-  const started = Date.now();
-  const value = await f();
-  return [value, ((Date.now() - started) / 1000).toFixed(1)];
-};
 
 test("check on fresh hosts plans every task, fails none; the real run builds the cluster; the API answers through the load balancer", async () => {
   const [check, checkTime] = await seconds(() => run(true));
@@ -190,9 +157,7 @@ test("hand-made drift is caught and named (a unit flag, a certificate with other
   );
   await lab.sh("node2", "systemctl stop etcd");
   const [drift, driftTime] = await seconds(() => run(true));
-  const named = drift.results
-    .filter((r) => r.result.changed && r.kind === "task")
-    .flatMap((r) => r.result.changes.map((c) => `${r.host} ${c.resource} ${c.field} [${r.task}]`));
+  const named = namedChanges(drift);
   console.log(`    hard way: drift check (${driftTime} s) names: ${named.join("; ")}`);
   assert.ok(named.includes("node3 file:/etc/systemd/system/kube-scheduler.service content [kube-scheduler unit]"), named.join("\n"));
   assert.ok(
