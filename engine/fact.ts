@@ -85,3 +85,42 @@ export function defineFact<A, V>(fact: Fact<A, V>): Fact<A, V> {
 export function factKey(fact: Fact, args: unknown): string {
   return `${fact.name} ${JSON.stringify(args)}`;
 }
+
+/**
+ * What a remembered fact's command reports: the identity it read at, and its value unless `unchanged`.
+ *
+ * @example
+ * ```ts
+ * import type { Remembered } from "./fact.ts";
+ * const same: Remembered<string> = { identity: "2049:131:4096:1733.5:1733.5", value: null, unchanged: true };
+ * if (same.value !== null) throw new Error("example");
+ * ```
+ */
+export interface Remembered<V> {
+  identity: string | null;
+  value: V | null;
+  unchanged: boolean;
+}
+
+/**
+ * A fact whose answers the control machine keeps across runs, by an identity
+ * its command prints first (a file's device, inode, size and times): given
+ * the identity last seen as `since`, the command skips the costly part when
+ * it still holds and reports `unchanged`. Read with `probe.remembered`,
+ * which returns the value, kept or fresh.
+ *
+ * @example
+ * ```ts
+ * import { defineFact, type RememberedFact } from "./fact.ts";
+ * const Sum: RememberedFact<{ path: string }, string> = defineFact({
+ *   name: "Sum",
+ *   command: ({ path, since }) => ["sh", "-c", 'id=$(stat -c %i:%Y -- "$1") && echo "$id" && { [ "$id" = "$2" ] || sha256sum -- "$1"; }', "sh", path, since],
+ *   parse: (r, { since }) => {
+ *     const [identity = null, line = ""] = r.stdout.split("\n");
+ *     return { identity, value: line.split(" ")[0] || null, unchanged: identity !== null && identity === since };
+ *   },
+ * });
+ * if (Sum.parse({ code: 0, stdout: "7:1\n", stderr: "" }, { path: "/x", since: "7:1" }).unchanged !== true) throw new Error("example");
+ * ```
+ */
+export type RememberedFact<A, V> = Fact<A & { since: string }, Remembered<V>>;

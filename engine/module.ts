@@ -30,13 +30,14 @@
  *   readFile: async (path) => (path === "/etc/motd" ? "old\\n" : null),
  *   stat: async () => null,
  *   statMany: async (paths) => new Map(paths.map((p) => [p, null])),
+ *   remembered: async () => null,
  * };
  * const plan = await motd.plan({ text: "hello\\n" }, probe, {} as PlanContext);
  * if (plan.steps.length !== 1 || plan.changes[0].before !== "old\\n") throw new Error("the plan writes the new text once");
  * ```
  */
 
-import type { Fact } from "./fact.ts";
+import type { Fact, RememberedFact } from "./fact.ts";
 import type { Projection } from "./projection.ts";
 
 // The contract in one import for module authors (`import { defineModule, defineFact } from "hoist"`).
@@ -99,6 +100,13 @@ export interface Probe {
   stat(path: string): Promise<Stat | null>;
   /** Several stats in one round trip. */
   statMany(paths: string[]): Promise<Map<string, Stat | null>>;
+  /**
+   * Read a remembered fact (see `RememberedFact`): its value kept on the
+   * control machine when the host reports the same identity, so an
+   * unchanged file is not hashed again run after run; null when the host
+   * has none (a missing file).
+   */
+  remembered<A, V>(fact: RememberedFact<A, V>, args: A): Promise<V | null>;
 }
 
 /**

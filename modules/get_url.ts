@@ -140,7 +140,7 @@ export default defineModule<Args>({
         const fixes = attrs();
         return fixes.changes.length ? fixes : { changes: [], steps: [], reason: `${dest} exists (no checksum, force: false)` };
       }
-      before = sum ? await probe.fact(FileDigest, { path: dest, algorithm: sum.algorithm }) : null;
+      before = sum ? await probe.remembered(FileDigest, { path: dest, algorithm: sum.algorithm }) : null;
       if (sum && before === sum.hex) {
         const fixes = attrs();
         return fixes.changes.length ? fixes : { changes: [], steps: [], reason: `${dest} matches ${sum.algorithm}:${sum.hex.slice(0, 12)}…` };

@@ -9,7 +9,8 @@ import type { Connection, Become } from "../connection/types.ts";
 import type { Plan, Probe, Stat } from "../module.ts";
 import { isWrite } from "../module.ts";
 import { commandLine } from "../shell.ts";
-import { factKey, type Fact } from "../fact.ts";
+import { factKey, type Fact, type RememberedFact } from "../fact.ts";
+import { keep, recall } from "./remembered.ts";
 import { Overlay, readLabel, UnknowableRead, type Read } from "./overlay.ts";
 import { projectFile, projectStat } from "../projection.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
@@ -173,6 +174,14 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
       const read = () => conn.exec(commandLine(argv), { become: options.become }).then((r) => fact.parse(r, args));
       const named = argv.filter((w) => w.startsWith("/"));
       return through({ key, fact, named }, () => (fact.fresh ? read() : memo(key, read)));
+    },
+    async remembered<A, V>(fact: RememberedFact<A, V>, args: A): Promise<V | null> {
+      const key = factKey(fact, args);
+      const kept = recall(conn.host, key);
+      const read = await probe.fact(fact, { ...args, since: kept?.identity ?? "" });
+      if (read.unchanged && kept) return kept.value as V;
+      if (read.identity !== null && read.value !== null) keep(conn.host, key, read.identity, read.value);
+      return read.value;
     },
     readFile(path) {
       return through({ key: `file:${path}`, path }, () => memo(`file:${path}`, () => readRemoteFile(conn, path, options.become)));

@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdirSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { LocalConnection } from "../../engine/connection/local.ts";
 import type { Connection, ExecOptions } from "../../engine/connection/types.ts";
 import { statPaths } from "../../engine/host/remote.ts";
@@ -134,6 +135,32 @@ test("memo policy: a fact is read once until the host changes; a fresh one every
   assert.instance(refused, NotAhead);
   assert.is(execs, 4, "nothing was run for the read that may not go ahead");
   assert.is(await probe.fact(Slow, {}), 5, "in its turn it is read");
+});
+
+test("remembered facts: a digest is kept on the control machine by the file's identity and read again only when the file changed", async () => {
+  process.env.HOIST_CACHE_DIR = tempDir();
+  const { FileDigest } = await import("../../facts/file-digest.ts");
+  const dir = tempDir();
+  const file = join(dir, "binary");
+  writeFileSync(file, "v1");
+  const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+  const fresh = () => createProbe(new CountingConnection("remembering-host"), new HostState(), { check: true });
+  assert.is(await fresh().remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v1"));
+  // A new run (new probe): the host reports the same identity, and the kept digest answers without hashing.
+  const hashes: string[] = [];
+  const probe = fresh();
+  const fact = probe.fact.bind(probe);
+  probe.fact = async (f, args) => {
+    const v = await fact(f, args);
+    hashes.push((v as { unchanged: boolean }).unchanged ? "kept" : "hashed");
+    return v;
+  };
+  assert.is(await probe.remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v1"));
+  assert.equal(hashes, ["kept"]);
+  writeFileSync(file, "v2");
+  assert.is(await fresh().remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v2"), "changed content, new identity: hashed again");
+  assert.is(await fresh().remembered(FileDigest, { path: join(dir, "missing"), algorithm: "sha256" }), null);
+  delete process.env.HOIST_CACHE_DIR;
 });
 
 test.run();

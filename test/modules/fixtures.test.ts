@@ -18,7 +18,7 @@ import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Probe, Stat, Step } from "../../engine/module.ts";
-import { factKey, type Fact } from "../../engine/fact.ts";
+import { factKey, type Fact, type RememberedFact } from "../../engine/fact.ts";
 import { validateSchema } from "../../engine/load/validate.ts";
 import { errorMessage } from "../../engine/errors.ts";
 import { modules } from "../helpers.ts";
@@ -71,6 +71,10 @@ function fixtureProbe(fx: Fixture): Probe {
       if (!found) throw missing(`fact ${factKey(fact, args)}`);
       if (found.throws !== undefined) throw new Error(found.throws);
       return structuredClone(found.value) as V;
+    },
+    // A remembered fact's fixture holds its value: what the module gets, kept or freshly read.
+    async remembered<A, V>(fact: RememberedFact<A, V>, args: A): Promise<V | null> {
+      return (await this.fact(fact as unknown as Fact<A, V | null>, args)) ?? null;
     },
     async readFile(path) {
       if (host.files && path in host.files) return host.files[path];

@@ -36,6 +36,12 @@ const probe: Probe = {
       answers.facts.push({ fact: fact.name, args, value });
     return value;
   },
+  async remembered(fact, args) {
+    const value = await real.remembered(fact, args);
+    if (!answers.facts.some((f) => f.fact === fact.name && JSON.stringify(f.args) === JSON.stringify(args)))
+      answers.facts.push({ fact: fact.name, args, value });
+    return value;
+  },
   async readFile(path) {
     const r = await real.readFile(path);
     answers.files[path] = r;
