@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Lab, LabHost } from "./lab.ts";
+import { connectionVars, hostLine, type Lab } from "./lab.ts";
 
 /**
  * Write the inventory under `dir`; returns its path.
@@ -17,29 +17,26 @@ import type { Lab, LabHost } from "./lab.ts";
 export function hardWayInventory(lab: Lab, dir: string, vars: Record<string, unknown>, repoRoot: string): string {
   if (lab.hosts.length < 6) throw new Error(`the hard way needs six lab hosts, lab '${lab.name}' has ${lab.hosts.length}`);
   const [lb, c1, c2, c3, w1, w2] = lab.hosts;
-  const line = (h: LabHost, extra = "") => `${h.name} ansible_host=${h.address}${extra}`;
   mkdirSync(join(dir, "group_vars"), { recursive: true });
   const inventory = join(dir, "hosts.ini");
   writeFileSync(
     inventory,
     [
       "[lb]",
-      line(lb),
+      hostLine(lb),
       "[controllers]",
-      ...[c1, c2, c3].map((h) => line(h)),
+      ...[c1, c2, c3].map(hostLine),
       "[etcd:children]",
       "controllers",
       "[workers]",
-      line(w1, " kube_pod_cidr=10.200.1.0/24"),
-      line(w2, " kube_pod_cidr=10.200.2.0/24"),
+      `${hostLine(w1)} kube_pod_cidr=10.200.1.0/24`,
+      `${hostLine(w2)} kube_pod_cidr=10.200.2.0/24`,
       "[kubernetes:children]",
       "lb",
       "controllers",
       "workers",
       "[all:vars]",
-      "ansible_user=root",
-      `ansible_ssh_private_key_file=${lab.key}`,
-      `hoist_known_hosts=${lab.knownHosts}`,
+      ...connectionVars(lab),
       "",
     ].join("\n"),
   );

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $ } from "zx";
 
-export const IMAGES_DIR = "/var/cache/hoist-lab/images-v2";
+export const IMAGES_DIR = "/var/cache/hoist-lab/images-v3";
 export const HELLO_IMAGE = "hoist.lab/hello:1";
 /** The same program waiting for ever: a pod sandbox's pause container (registry.k8s.io is unreachable here). */
 export const PAUSE_IMAGE = "hoist.lab/pause:1";
@@ -25,12 +25,18 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
 	host, _ := os.Hostname()
 	if len(os.Args) > 1 && os.Args[1] == "pause" {
-		select {}
+		// Until told to stop, as a pause container does (a bare select{} is a deadlock Go ends at once).
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+		<-stop
+		return
 	}
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
 		http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "hello from %s\\n", host) })

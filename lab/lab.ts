@@ -56,7 +56,8 @@ export interface LabOptions {
   /**
    * Hosts that can run containers: cgroup v2 inside (runc needs it here), the keyring
    * and bpf system calls allowed, and /var/lib/containerd off the overlay root
-   * (overlayfs cannot be a snapshotter's upper directory on overlayfs).
+   * (overlayfs cannot be a snapshotter's upper directory on overlayfs), and the kernel
+   * tunables the kubelet insists on answered from files in the host (see labUp).
    */
   containers?: boolean;
   /**
@@ -70,6 +71,13 @@ export interface LabOptions {
 }
 
 const labDir = (name: string) => join(STATE, name);
+
+/** The kernel tunables the kubelet insists on, with the values it wants (see labUp). */
+const KUBELET_TUNABLES: [string, number][] = [
+  ["/proc/sys/vm/overcommit_memory", 1],
+  ["/proc/sys/kernel/panic", 10],
+  ["/proc/sys/kernel/panic_on_oops", 1],
+];
 
 /**
  * The cgroup hierarchies a host gets a cgroup of its own in. The control
@@ -249,18 +257,21 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   return { name: `node${index}`, address };
 }
 
+/**
+ * An inventory line for a lab host, and the variables that reach every lab
+ * host (root, the lab key, the lab known_hosts): what a playbook's own lab
+ * inventory is written from.
+ *
+ * @example
+ * ["[web]", hostLine(lab.hosts[0]), "[all:vars]", ...connectionVars(lab)].join("\n")
+ */
+export const hostLine = (h: LabHost): string => `${h.name} ansible_host=${h.address}`;
+export const connectionVars = (lab: Lab): string[] => ["ansible_user=root", `ansible_ssh_private_key_file=${lab.key}`, `hoist_known_hosts=${lab.knownHosts}`];
+
 function writeInventory(lab: Lab): void {
   const lines = ["# written by `hoist lab up`; removed by `hoist lab down`", "[lab]"];
-  for (const h of lab.hosts) lines.push(`${h.name} ansible_host=${h.address}`);
-  lines.push(
-    "",
-    "[lab:vars]",
-    "ansible_user=root",
-    `ansible_ssh_private_key_file=${lab.key}`,
-    `hoist_known_hosts=${lab.knownHosts}`,
-    `hoist_lab=${lab.name}`,
-    "",
-  );
+  for (const h of lab.hosts) lines.push(hostLine(h));
+  lines.push("", "[lab:vars]", ...connectionVars(lab), `hoist_lab=${lab.name}`, "");
   writeFileSync(lab.inventory, lines.join("\n"));
   writeFileSync(join(lab.dir, "lab.json"), JSON.stringify(lab, null, 2));
 }
@@ -337,7 +348,13 @@ export async function labUp(
   const fuse = lab.snaps ? "test -e /dev/fuse || mknod -m 0666 /dev/fuse c 10 229; " : "";
   // The kubelet opens /dev/kmsg, which containers lack; kind links it to the console the same way.
   const kmsg = lab.containers ? "test -e /dev/kmsg || ln -s /dev/console /dev/kmsg; " : "";
-  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, `${fuse}${kmsg}apt-get update -qq`)));
+  // The kubelet sets three kernel tunables and stops when it cannot: /proc/sys is read-only in a host, and
+  // writing them would change the kernel this machine shares (panic_on_oops=1 panics it on an oops). Each
+  // host answers them from files of its own holding what the kubelet wants, so it finds nothing to set.
+  const tunables = lab.containers
+    ? KUBELET_TUNABLES.map(([path, value], i) => `echo ${value} > /run/hoist-lab-tunable-${i} && mount --bind /run/hoist-lab-tunable-${i} ${path}; `).join("")
+    : "";
+  await Promise.all(lab.hosts.map((h) => labShell(lab, h.name, `${fuse}${kmsg}${tunables}apt-get update -qq`)));
   log(`lab '${name}' is up: ${count} hosts; inventory ${lab.inventory}`);
   return lab;
 }

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
-import type { Lab, LabHost } from "./lab.ts";
+import { connectionVars, hostLine, type Lab } from "./lab.ts";
 
 /**
  * Write the inventory under `dir`; returns its path.
@@ -21,26 +21,23 @@ export function microk8sInventory(lab: Lab, dir: string, vars: Record<string, un
   if (lab.hosts.length < 5 || !lab.microk8sSnap)
     throw new Error(`MicroK8s HA needs five lab hosts booted with microk8s, lab '${lab.name}' has ${lab.hosts.length}`);
   const [lb, nfs, ...nodes] = lab.hosts;
-  const line = (h: LabHost) => `${h.name} ansible_host=${h.address}`;
   mkdirSync(join(dir, "group_vars"), { recursive: true });
   const inventory = join(dir, "hosts.ini");
   writeFileSync(
     inventory,
     [
       "[microk8s]",
-      ...nodes.slice(0, 3).map(line),
+      ...nodes.slice(0, 3).map(hostLine),
       "[lb]",
-      line(lb),
+      hostLine(lb),
       "[nfs]",
-      line(nfs),
+      hostLine(nfs),
       "[k8s:children]",
       "microk8s",
       "lb",
       "nfs",
       "[all:vars]",
-      "ansible_user=root",
-      `ansible_ssh_private_key_file=${lab.key}`,
-      `hoist_known_hosts=${lab.knownHosts}`,
+      ...connectionVars(lab),
       "",
     ].join("\n"),
   );

@@ -105,7 +105,7 @@ func children(s state) [][]string {
 }
 
 // heartbeat registers this node and marks it Ready, as a kubelet does: the
-// stand-in's nodes have no kubelet (it cannot run in a lab host).
+// stand-in runs no kubelet (nor a container runtime to give one).
 func heartbeat() {
 	host, _ := os.Hostname()
 	kubectl := filepath.Join(snapDir(), "bin", "kubectl")

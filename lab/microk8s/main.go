@@ -12,7 +12,8 @@
 // is the real kubectl talking to them. What stands in: the datastore is one
 // etcd on the node that formed the cluster (MicroK8s replicates dqlite to
 // three voters), and each node registers and heartbeats its own Node object
-// in place of a kubelet, which cannot run in a lab host.
+// in place of a kubelet: the stand-in keeps to the control plane (no
+// container runtime in its snap), so its nodes run no Pods.
 //
 //	microk8s status --wait-ready --timeout 120
 //	microk8s add-node --format short   # microk8s join 10.199.7.3:25000/<token>/<fingerprint>

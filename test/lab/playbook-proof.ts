@@ -2,6 +2,7 @@
  * What the playbook suites (the hard way, MicroK8s HA) measure alike: failed
  * and changed tasks, check-mode truth task by task, and timings.
  */
+import * as assert from "uvu/assert";
 import type { RunOutcome } from "../../engine/run/run.ts";
 
 /** Failed tasks (not ignored), as `task@host: message`. */
@@ -53,3 +54,23 @@ export const seconds = async <T>(f: () => Promise<T>): Promise<[T, string]> => {
   const value = await f();
   return [value, ((Date.now() - started) / 1000).toFixed(1)];
 };
+
+/**
+ * The playbook run again, then checked: neither changes anything, and check mode knows every task
+ * of the built cluster. Returns how long each took.
+ *
+ * @example
+ * const { againTime, checkTime } = await idempotent((check) => createRun({ playbook, inventory, check }));
+ */
+export async function idempotent(run: (check?: boolean) => Promise<RunOutcome>): Promise<{ againTime: string; checkTime: string }> {
+  const [again, againTime] = await seconds(() => run());
+  assert.equal(changedTasks(again), [], "the second run changes nothing");
+  const [check, checkTime] = await seconds(() => run(true));
+  assert.equal(changedTasks(check), []);
+  assert.equal(
+    check.results.filter((r) => r.result.status === "unknown").map((r) => `${r.task}@${r.host}`),
+    [],
+    "on a built cluster check mode knows every task",
+  );
+  return { againTime, checkTime };
+}
