@@ -43,6 +43,18 @@ const verify = (unit: string) => [
   unit,
 ];
 
+/**
+ * `systemctl start` or `restart`, then whether the unit ran: systemd skips a unit whose start
+ * conditions fail (ConditionCapability=, ConditionVirtualization=, …) and still exits 0, which would
+ * report a start that never happened, run after run.
+ */
+const STARTED =
+  'systemctl "$1" -- "$2" || exit; [ "$(systemctl show --property=ConditionResult --value -- "$2")" != no ] || { echo "$2 did not start: its start conditions are not met (systemctl status $2 says which)" >&2; exit 1; }';
+const starting = (verb: "start" | "restart", unit: string): Step => ({
+  run: ["sh", "-c", STARTED, "sh", verb, unit],
+  describe: `systemctl ${verb} -- ${unit}`,
+});
+
 const ACTIVE = new Set(["active", "activating", "reloading"]);
 /** Unit file states for which `enabled: true` has nothing to do. */
 const ENABLED = new Set(["enabled", "enabled-runtime", "static", "alias", "indirect", "generated"]);
@@ -89,16 +101,16 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   if (args.state === "started" && !active) {
     if (willBeMasked) return { changes: [], steps: [], fail: `unit ${unit} is masked; set masked: false to start it` };
     activeState("active");
-    steps.push(systemctl("start"));
+    steps.push(starting("start", unit));
   } else if (args.state === "stopped" && active) {
     activeState("inactive");
     steps.push(systemctl("stop"));
   } else if (args.state === "restarted") {
     activeState(active ? "restarted" : "active");
-    steps.push(systemctl("restart"));
+    steps.push(starting("restart", unit));
   } else if (args.state === "reloaded") {
     activeState(active ? "reloaded" : "active");
-    steps.push(systemctl(active ? "reload-or-restart" : "start"));
+    steps.push(active ? systemctl("reload-or-restart") : starting("start", unit));
   }
   if (args.masked === true && !masked) {
     changes.push({ resource: `unit:${unit}`, field: "masked", before: false, after: true });
@@ -137,7 +149,8 @@ export default defineModule<Args>({
   schema,
   notes: [
     "`restarted` and `reloaded` always count as a change, as in Ansible; use them in handlers (`notify:`).",
-    "`daemon_reload: true` reloads only when systemd reports a changed unit file (NeedDaemonReload), so it stays idempotent; writing `content` reloads by itself.",
+    "`daemon_reload: true` reloads only when systemd reports a changed unit file (NeedDaemonReload) or a drop-in it has not read yet (a new `UNIT.d/*.conf`, which systemd's own flag misses), so it stays idempotent; writing `content` reloads by itself.",
+    "A start or restart that systemd skips because a start condition of the unit is not met (ConditionCapability=, ConditionVirtualization=…) fails, saying so; Ansible reports it changed while the unit stays down.",
     "`reloaded` on a stopped unit starts it; on a unit that cannot reload it restarts it (reload-or-restart).",
     "`enabled: true` is satisfied by static, alias and generated units, which cannot be enabled.",
     "In check mode, a unit that may come from an earlier planned change (a package install, a unit file written by `file`) is reported unknown, not guessed at; a unit that nothing planned could bring fails, as the real run would.",

@@ -3,7 +3,7 @@
  * scheduler on the local connection, collecting results.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,8 +12,23 @@ import { createRun, type RunOutcome, type RunRequest, type RunResult } from "../
 import { LocalConnection } from "../engine/connection/local.ts";
 import type { Connection } from "../engine/connection/types.ts";
 
+const made: string[] = [];
+// A suite's temporary directories go with it (thousands piled up in /tmp otherwise), unless
+// HOIST_KEEP_LAB keeps a lab up to look into: its inventory is in one of them.
+process.on("exit", () => {
+  if (!process.env.HOIST_KEEP_LAB) for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A new temporary directory, removed when the suite's process exits.
+ *
+ * @example
+ * const dir = tempDir(); // /tmp/hoist-test-Ab12Cd
+ */
 export function tempDir(prefix = "hoist-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export type Recorded = RunResult;

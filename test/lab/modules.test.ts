@@ -134,6 +134,13 @@ test("systemd: a unit file, started and enabled, restarted by a handler, drift d
   assert.is(bad.byTask("broken", "node1").status, "failed");
   assert.match(bad.byTask("broken", "node1").msg!, /validation failed/);
   assert.is(await lab.sh("node1", "test -e /etc/systemd/system/broken.service && echo yes || echo no"), "no\n", "an invalid unit never lands");
+
+  // systemd skips a unit whose start condition fails and `systemctl start` still exits 0: the task says so.
+  const skipped = await lab.run(
+    `- hosts: node1\n  tasks:\n    - { name: unmet, systemd: { name: unmet, state: started, content: "[Unit]\\nConditionPathExists=/nonexistent\\n[Service]\\nExecStart=/bin/sleep infinity\\n" } }\n`,
+  );
+  assert.is(skipped.byTask("unmet", "node1").status, "failed");
+  assert.match(skipped.byTask("unmet", "node1").msg!, /unmet.service did not start: its start conditions are not met/);
 });
 
 test("sysctl: live and persisted values, per host network namespace", async () => {
