@@ -21,7 +21,7 @@ const USAGE = `usage:
                        [--report github:OWNER/REPO [--github-token-file FILE] [--github-url URL]]
                        [--install-timer SCHEDULE | --uninstall-timer]
   hoist modules [NAME]
-  hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] [--snaps] | hoist lab down [--name NAME] | hoist lab status [--name NAME]
+  hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] [--snaps] [--microk8s] | hoist lab down [--name NAME] | hoist lab status [--name NAME]
   hoist --version`;
 
 async function run(argv: string[]): Promise<number> {
