@@ -457,7 +457,14 @@ export async function labCommand(argv: string[]): Promise<number> {
     process.stdout.write(lab ? `${lab.hosts.map((h) => `${h.name} ${h.address}`).join("\n")}\ninventory: ${lab.inventory}\n` : `no lab '${name}'\n`);
     return lab ? 0 : 1;
   }
+  if (sub === "inventory" && n === "microk8s-ha") {
+    const lab = labStatus(name);
+    if (!lab) throw new InputError(`no lab '${name}': hoist lab up 5 --name ${name} --microk8s first`);
+    const { microk8sInventory, repositoryRoot } = await import("./microk8s-inventory.ts");
+    process.stdout.write(`${microk8sInventory(lab, join(lab.dir, "microk8s-ha"), {}, repositoryRoot())}\n`);
+    return 0;
+  }
   throw new InputError(
-    "usage: hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] [--snaps] [--microk8s] | hoist lab down [--name NAME] | hoist lab status [--name NAME]",
+    "usage: hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] [--snaps] [--microk8s] | hoist lab down [--name NAME] | hoist lab status [--name NAME] | hoist lab inventory microk8s-ha [--name NAME]",
   );
 }

@@ -6,8 +6,9 @@
  * stand-in snap from its file, snapd's lab needs, the lab network, and what
  * a lab host cannot do (set its clock, serve NFS from the kernel).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { load } from "js-yaml";
 import { connectionVars, hostLine, type Lab } from "./lab.ts";
 
@@ -53,10 +54,25 @@ export function microk8sInventory(lab: Lab, dir: string, vars: Record<string, un
     microk8s_node_cidr: lb.address.replace(/\.\d+$/, ".0/24"),
     microk8s_api_extra_sans: [lb.address],
     microk8s_domain: "k8s.lab.test",
+    // Lab hosts have root alone; a suite that makes the operators' user names it.
+    microk8s_users: [],
     time_sync_set_clock: false,
     nfs_server_service: false,
     ...vars,
   };
   writeFileSync(join(dir, "group_vars", "k8s.yaml"), JSON.stringify(labVars));
   return inventory;
+}
+
+/**
+ * The repository this module belongs to (where `inventories/prod` is), found upwards from here.
+ *
+ * @example
+ * repositoryRoot() // "/work/main"
+ */
+export function repositoryRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, "inventories", "prod", "group_vars"))) return dir;
+  }
+  throw new Error("inventories/prod not found above this module");
 }

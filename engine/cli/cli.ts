@@ -22,6 +22,7 @@ const USAGE = `usage:
                        [--install-timer SCHEDULE | --uninstall-timer]
   hoist modules [NAME]
   hoist lab up [N] [--name NAME] [--packages P,Q] [--kubernetes] [--containers] [--snaps] [--microk8s] | hoist lab down [--name NAME] | hoist lab status [--name NAME]
+  hoist lab inventory microk8s-ha [--name NAME]
   hoist --version`;
 
 async function run(argv: string[]): Promise<number> {

@@ -22,7 +22,6 @@ import { fileURLToPath } from "node:url";
 import { $ } from "zx";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 import { KUBERNETES_DIR } from "../../lab/kubernetes.ts";
-import { microk8sInventory } from "../../lab/microk8s-inventory.ts";
 import { hoistCli, tempDir } from "../helpers.ts";
 import { createRun } from "../../engine/run/run.ts";
 import { changedTasks, failures, idempotent, namedChanges, seconds, truth } from "./playbook-proof.ts";
@@ -40,7 +39,12 @@ let inventory = "";
 let dir = "";
 test.before(async () => {
   dir = tempDir();
-  inventory = microk8sInventory(lab.lab, dir, {}, root);
+  // The lab inventory as `hoist lab inventory microk8s-ha` writes it, with the operators' user this suite makes.
+  const written = await hoistCli(["lab", "inventory", "microk8s-ha", "--name", lab.lab.name]);
+  assert.is(written.status, 0, written.stderr);
+  assert.is(written.stdout.trim(), join(lab.lab.dir, "microk8s-ha", "hosts.ini"));
+  inventory = written.stdout.trim();
+  writeFileSync(join(dir, "extra.yaml"), "microk8s_users: [ops]\n");
   // What the hosts have before hoist comes: the operators' user on the nodes, and (standing in for the
   // ingress controller's pods, which cannot run here) nginx answering on the ingress NodePort.
   await Promise.all(
@@ -55,7 +59,8 @@ test.before(async () => {
   );
 });
 
-const run = (check = false) => createRun({ playbook: PLAYBOOK, inventory, check, forks: 10 });
+const run = (check = false) => createRun({ playbook: PLAYBOOK, inventory, check, forks: 10, extraVars: { microk8s_users: ["ops"] } });
+const cliCheck = () => hoistCli(["run", PLAYBOOK, "-i", inventory, "-e", `@${join(dir, "extra.yaml")}`, "--check", "--detailed-exitcode"]);
 const lb = () => lab.lab.hosts[0].address;
 /** GET through the load balancer over TLS, trusting only the CA the playbook made there. */
 const viaLb = (ca: string, path = "/") =>
@@ -68,7 +73,7 @@ const viaLb = (ca: string, path = "/") =>
   });
 
 test("check on fresh hosts plans every task and fails none; the real run forms the HA cluster, one join at a time", async () => {
-  const cli = await hoistCli(["run", PLAYBOOK, "-i", inventory, "--check", "--detailed-exitcode"]);
+  const cli = await cliCheck();
   assert.is(cli.status, 2, cli.stdout.slice(-2000));
   const [check, checkTime] = await seconds(() => run(true));
   assert.equal(failures(check), []);
@@ -180,7 +185,7 @@ test("re-run changes nothing; check on the built cluster knows every task; drift
   await lab.sh("node1", "systemctl stop haproxy");
   await lab.sh("node2", "sed -i 's/no_root_squash/root_squash/' /etc/exports.d/kubedata.exports && exportfs -ra");
   await microk8s("node4", "kubectl -n ingress delete configmap nginx-load-balancer-microk8s-conf");
-  const cli = await hoistCli(["run", PLAYBOOK, "-i", inventory, "--check", "--detailed-exitcode"]);
+  const cli = await cliCheck();
   assert.is(cli.status, 2);
   const [drift, driftTime] = await seconds(() => run(true));
   const named = namedChanges(drift);
