@@ -6,7 +6,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectionVars, hostLine, type Lab } from "./lab.ts";
+import type { Lab } from "./lab.ts";
+import { connectionVars, hostLine } from "./inventory-lines.ts";
 
 /**
  * Write the inventory under `dir`; returns its path.

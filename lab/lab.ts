@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, openSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { connectionVars, hostLine } from "./inventory-lines.ts";
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { parseArgs } from "node:util";
@@ -256,17 +257,6 @@ async function bootHost(lab: Lab, index: number, net: number): Promise<LabHost> 
   writeFileSync(join(dir, "pid"), String(child.pid));
   return { name: `node${index}`, address };
 }
-
-/**
- * An inventory line for a lab host, and the variables that reach every lab
- * host (root, the lab key, the lab known_hosts): what a playbook's own lab
- * inventory is written from.
- *
- * @example
- * ["[web]", hostLine(lab.hosts[0]), "[all:vars]", ...connectionVars(lab)].join("\n")
- */
-export const hostLine = (h: LabHost): string => `${h.name} ansible_host=${h.address}`;
-export const connectionVars = (lab: Lab): string[] => ["ansible_user=root", `ansible_ssh_private_key_file=${lab.key}`, `hoist_known_hosts=${lab.knownHosts}`];
 
 function writeInventory(lab: Lab): void {
   const lines = ["# written by `hoist lab up`; removed by `hoist lab down`", "[lab]"];

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { load } from "js-yaml";
-import { connectionVars, hostLine, type Lab } from "./lab.ts";
+import type { Lab } from "./lab.ts";
+import { connectionVars, hostLine } from "./inventory-lines.ts";
 
 /**
  * Write the inventory under `dir`; returns its path.
