@@ -7,9 +7,10 @@
  * missing file is an empty memory: the facts are read again.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { writePrivateFile } from "./private-file.ts";
 
 interface Kept {
   identity: string;
@@ -60,12 +61,8 @@ export function keep(host: string, key: string, identity: string, value: unknown
   const known = memory.get(key);
   if (known?.identity === identity && JSON.stringify(known.value) === JSON.stringify(value)) return;
   memory.set(key, { identity, value });
-  const file = fileOf(host);
   try {
-    mkdirSync(join(cacheDir(), "remembered"), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(Object.fromEntries(memory)), { mode: 0o600 });
-    renameSync(tmp, file);
+    writePrivateFile(fileOf(host), JSON.stringify(Object.fromEntries(memory)));
   } catch {
     // A cache that cannot be written costs the next run a read, nothing else.
   }

@@ -7,9 +7,10 @@
  * they are kept in one JSON file per host and reused while younger than the
  * timeout.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createProbe } from "../host/probe.ts";
+import { writePrivateFile } from "../host/private-file.ts";
 import { data, type DataLayer, type Vars } from "../template/vars.ts";
 import { FactsPending, FactsUnknown } from "../template/unavailable.ts";
 import type { PlanContext } from "../module.ts";
@@ -97,11 +98,7 @@ function readCache(cache: FactCache, host: string): Vars | undefined {
 
 /** Written whole (temporary file, rename) and readable only by its owner: facts hold the host's environment. */
 function writeCache(cache: FactCache, host: string, facts: Vars): void {
-  mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
-  const file = join(cache.dir, host);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(facts), { mode: 0o600 });
-  renameSync(tmp, file);
+  writePrivateFile(join(cache.dir, host), JSON.stringify(facts));
 }
 
 /** The module that gathers facts, and the names it gathers. */
