@@ -30,9 +30,10 @@ export interface Read {
   /**
    * The absolute paths a fact's command line names (the program it runs, a
    * kubeconfig): the answer depends on those files too, so a read through
-   * `/snap/bin/microk8s` is unknowable after a planned snap install.
+   * `/snap/bin/microk8s` is unknowable after a planned snap install. A
+   * function: only a rule with paths asks.
    */
-  named?: readonly string[];
+  named?: () => readonly string[];
 }
 
 /**
@@ -59,7 +60,7 @@ function makesUnknown(rule: Extract<Projection, { kind: "unknown" }>, read: Read
   if (read.fact && rule.facts?.includes(read.fact.name)) return true;
   const paths = rule.paths ?? [];
   if (read.path !== undefined && paths.some((p) => under(read.path!, p))) return true;
-  if (read.named?.some((n) => paths.some((p) => under(n, p)))) return true;
+  if (paths.length && read.named?.().some((n) => paths.some((p) => under(n, p)))) return true;
   return !!read.fact?.paths?.some((fp) => paths.some((p) => overlaps(fp, p)));
 }
 

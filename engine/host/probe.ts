@@ -170,9 +170,9 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
     fact<A, V>(fact: Fact<A, V>, args: A): Promise<V> {
       if (options.ahead && fact.prefetch === false) return Promise.reject(new NotAhead(fact.name));
       const key = `fact:${factKey(fact, args)}`;
-      const argv = fact.command(args);
-      const read = () => conn.exec(commandLine(argv), { become: options.become }).then((r) => fact.parse(r, args));
-      const named = argv.filter((w) => w.startsWith("/"));
+      const read = () => conn.exec(commandLine(fact.command(args)), { become: options.become }).then((r) => fact.parse(r, args));
+      // The paths the command line names matter only to the check-mode overlay: worked out when it asks.
+      const named = () => fact.command(args).filter((w) => w.startsWith("/"));
       return through({ key, fact, named }, () => (fact.fresh ? read() : memo(key, read)));
     },
     async remembered<A, V>(fact: RememberedFact<A, V>, args: A): Promise<V | null> {
