@@ -122,6 +122,9 @@ async function pruneCandidates(args: Args, probe: Probe, kubectl: string[], want
     .filter((o) => !seen.has(idOf(o)) && seen.add(idOf(o)));
 }
 
+/** Objects as one kubectl reads them from stdin: a List. */
+const asList = (items: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
+
 /** Namespaces the manifests create (not live yet), by name. */
 function newNamespaces(want: KubeObject[], live: KubeObject[]): Set<string> {
   const created = want.filter((o) => o.kind === "Namespace" && !live.some((l) => sameObject(l, o)));
@@ -129,7 +132,7 @@ function newNamespaces(want: KubeObject[], live: KubeObject[]): Set<string> {
 }
 
 async function planApply(args: Args, probe: Probe, kubectl: string[], want: KubeObject[]): Promise<Plan> {
-  const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: want });
+  const list = asList(want);
   const fieldManager = args.server_side_apply.field_manager ?? "hoist";
   const force = !!args.server_side_apply.force_conflicts;
   let live: KubeObject[];
@@ -144,7 +147,7 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
   const fresh = newNamespaces(want, live);
   const dryWant = want.filter((o) => !fresh.has(o.metadata.namespace ?? ""));
   const dry = dryWant.length
-    ? await probe.fact(KubeDryRun, { kubectl, manifests: JSON.stringify({ apiVersion: "v1", kind: "List", items: dryWant }), fieldManager, force })
+    ? await probe.fact(KubeDryRun, { kubectl, manifests: dryWant.length === want.length ? list : asList(dryWant), fieldManager, force })
     : { objects: [] };
   if (dry.error) {
     if (probe.check && dependsOnEarlier(dry.error)) return { changes: [], steps: [], unknown: `the server cannot dry-run it yet: ${dry.error}` };
@@ -165,7 +168,7 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
     const names = pruned.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } }));
     steps.push({
       run: [...kubectl, "delete", "--ignore-not-found", "-f", "-"],
-      stdin: JSON.stringify({ apiVersion: "v1", kind: "List", items: names }),
+      stdin: asList(names),
       touches: [],
       describe: `kubectl delete (pruned: ${pruned.map(idOf).join(", ")})`,
     });
@@ -279,7 +282,7 @@ export default defineModule<Args>({
       return { changes: [], steps: [], fail: (e as Error).message };
     }
     if (args.state === "present") return planApply(args, probe, kubectl, want);
-    const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: want });
+    const list = asList(want);
     const live = await probe.fact(KubeLive, { kubectl, manifests: list });
     if (!live.length) return { changes: [], steps: [], reason: "none of them exists" };
     return {
