@@ -450,7 +450,8 @@ export async function labCommand(argv: string[]): Promise<number> {
   if (sub === "inventory" && n === "microk8s-ha") {
     const lab = labStatus(name);
     if (!lab) throw new InputError(`no lab '${name}': hoist lab up 5 --name ${name} --microk8s first`);
-    const { microk8sInventory, repositoryRoot } = await import("./microk8s-inventory.ts");
+    const { microk8sInventory } = await import("./microk8s-inventory.ts");
+    const { repositoryRoot } = await import("./repository.ts");
     process.stdout.write(`${microk8sInventory(lab, join(lab.dir, "microk8s-ha"), {}, repositoryRoot())}\n`);
     return 0;
   }

@@ -6,9 +6,8 @@
  * stand-in snap from its file, snapd's lab needs, the lab network, and what
  * a lab host cannot do (set its clock, serve NFS from the kernel).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { load } from "js-yaml";
 import type { Lab } from "./lab.ts";
 import { connectionVars, hostLine } from "./inventory-lines.ts";
@@ -63,17 +62,4 @@ export function microk8sInventory(lab: Lab, dir: string, vars: Record<string, un
   };
   writeFileSync(join(dir, "group_vars", "k8s.yaml"), JSON.stringify(labVars));
   return inventory;
-}
-
-/**
- * The repository this module belongs to (where `inventories/prod` is), found upwards from here.
- *
- * @example
- * repositoryRoot() // "/work/main"
- */
-export function repositoryRoot(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, "inventories", "prod", "group_vars"))) return dir;
-  }
-  throw new Error("inventories/prod not found above this module");
 }

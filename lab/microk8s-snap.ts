@@ -11,20 +11,12 @@
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { $ } from "zx";
 import { ensureKubernetes, KUBERNETES_VERSION } from "./kubernetes.ts";
 import { ensureRepo, REPO_DIR } from "./repo.ts";
 import { SNAPS_DIR } from "./snaps.ts";
-
-/** Where the stand-in's Go sources are: lab/microk8s in the repository this file belongs to. */
-function sourceDir(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, "lab", "microk8s", "main.go"))) return join(dir, "lab", "microk8s");
-  }
-  throw new Error("lab/microk8s (the stand-in's sources) not found above this module");
-}
+import { repositoryRoot } from "./repository.ts";
 
 const SNAP_YAML = `name: microk8s
 version: v${KUBERNETES_VERSION}-hoist-standin
@@ -51,7 +43,8 @@ apps:
  * const snap = await ensureMicrok8sSnap(console.log); // /var/cache/hoist-lab/snaps-v2/microk8s_standin-1a2b3c4d.snap
  */
 export async function ensureMicrok8sSnap(log: (s: string) => void): Promise<string> {
-  const src = sourceDir();
+  // The stand-in's Go sources: lab/microk8s in this repository.
+  const src = join(repositoryRoot(), "lab", "microk8s");
   const sources = readdirSync(src)
     .filter((f) => f.endsWith(".go"))
     .sort();

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 )
 
@@ -64,7 +62,7 @@ func enable(args []string) {
 			continue
 		}
 		fmt.Printf("Infer repository core for addon %s\nEnabling %s\n", a.name, a.name)
-		cmd := exec.Command(filepath.Join(snapDir(), "bin", "kubectl"), "--kubeconfig", dataPath("credentials", "client.config"), "apply", "-f", "-")
+		cmd := kubectl("apply", "-f", "-")
 		cmd.Stdin = strings.NewReader(a.manifest)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if cmd.Run() != nil {
@@ -82,7 +80,7 @@ func disable(args []string) {
 			fmt.Printf("Addon core/%s is already disabled\n", a.name)
 			continue
 		}
-		cmd := exec.Command(filepath.Join(snapDir(), "bin", "kubectl"), "--kubeconfig", dataPath("credentials", "client.config"), "delete", "--ignore-not-found", "-f", "-")
+		cmd := kubectl("delete", "--ignore-not-found", "-f", "-")
 		cmd.Stdin = strings.NewReader(a.manifest)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			fail(string(out))

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -126,8 +124,7 @@ func members() ([]member, error) {
 }
 
 func kubectlOut(args ...string) (string, error) {
-	cmd := exec.Command(filepath.Join(snapDir(), "bin", "kubectl"), append([]string{"--kubeconfig", dataPath("credentials", "client.config")}, args...)...)
-	out, err := cmd.CombinedOutput()
+	out, err := kubectl(args...).CombinedOutput()
 	return string(out), err
 }
 

@@ -108,17 +108,15 @@ func children(s state) [][]string {
 // stand-in runs no kubelet (nor a container runtime to give one).
 func heartbeat() {
 	host, _ := os.Hostname()
-	kubectl := filepath.Join(snapDir(), "bin", "kubectl")
-	cfg := "--kubeconfig=" + dataPath("credentials", "client.config")
 	node := fmt.Sprintf(`{"apiVersion":"v1","kind":"Node","metadata":{"name":%q,"labels":{"kubernetes.io/hostname":%q,"microk8s.io/cluster":"true","node.kubernetes.io/microk8s-controlplane":"microk8s-controlplane"}}}`, host, host)
-	apply := exec.Command(kubectl, cfg, "apply", "--server-side", "--field-manager=standin-kubelet", "-f", "-")
+	apply := kubectl("apply", "--server-side", "--field-manager=standin-kubelet", "-f", "-")
 	apply.Stdin = strings.NewReader(node)
 	if apply.Run() != nil {
 		return
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
 	status := fmt.Sprintf(`{"status":{"addresses":[{"type":"InternalIP","address":%q},{"type":"Hostname","address":%q}],"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"stand-in node of the hoist lab (no kubelet)","lastHeartbeatTime":%q,"lastTransitionTime":%q}],"nodeInfo":{"kubeletVersion":"v1.34.4","osImage":"hoist lab","containerRuntimeVersion":"none://standin"}}}`, nodeAddress(), host, now, now)
-	_ = exec.Command(kubectl, cfg, "patch", "node", host, "--subresource=status", "--type=merge", "-p", status).Run()
+	_ = kubectl("patch", "node", host, "--subresource=status", "--type=merge", "-p", status).Run()
 }
 
 var tokensMu sync.Mutex

@@ -22,6 +22,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 )
@@ -73,10 +74,15 @@ func fail(msg string) {
 	os.Exit(1)
 }
 
-// kubectlExec replaces this process with the real kubectl on the node's API.
+// kubectl is the real kubectl of the snap on the node's API, with `args`.
+func kubectl(args ...string) *exec.Cmd {
+	return exec.Command(filepath.Join(snapDir(), "bin", "kubectl"), append([]string{"--kubeconfig", dataPath("credentials", "client.config")}, args...)...)
+}
+
+// kubectlExec replaces this process with kubectl (`microk8s kubectl ...`).
 func kubectlExec(args []string) {
-	argv := append([]string{"kubectl", "--kubeconfig", dataPath("credentials", "client.config")}, args...)
-	if err := syscall.Exec(filepath.Join(snapDir(), "bin", "kubectl"), argv, os.Environ()); err != nil {
+	cmd := kubectl(args...)
+	if err := syscall.Exec(cmd.Path, cmd.Args, os.Environ()); err != nil {
 		fail(err.Error())
 	}
 }
