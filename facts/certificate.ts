@@ -97,32 +97,3 @@ export const CertificateRequest = defineFact<{ key: string; subject: string; san
   },
   fresh: true,
 });
-
-/**
- * SignedCertificate: a CSR signed by a CA whose key is on this host — the
- * certificate is printed, nothing is written (a random serial, no serial
- * file), so the CA key never leaves the host and signing changes nothing.
- *
- * @example
- * await probe.fact(SignedCertificate, { csr, caCert: "/etc/hoist-ca/ca.crt", caKey: "/etc/hoist-ca/ca.key", days: 365, serial: "0x1f…" }) // "-----BEGIN CERTIFICATE-----\n…"
- */
-export const SignedCertificate = defineFact<{ csr: string; caCert: string; caKey: string; days: number; serial: string }, string>({
-  name: "SignedCertificate",
-  command: ({ csr, caCert, caKey, days, serial }) => [
-    "sh",
-    "-c",
-    'printf "%s" "$1" | openssl x509 -req -CA "$2" -CAkey "$3" -days "$4" -set_serial "$5" -copy_extensions copyall',
-    "sign",
-    csr,
-    caCert,
-    caKey,
-    String(days),
-    serial,
-  ],
-  parse(r) {
-    if (r.code !== 0 || !r.stdout.includes("BEGIN CERTIFICATE")) throw new Error(`signing failed: ${r.stderr.trim()}`);
-    return r.stdout;
-  },
-  fresh: true,
-  prefetch: false,
-});

@@ -7,14 +7,16 @@
  *   missing) and, only when the certificate there does not match (key,
  *   subject, SANs, issuer) or is inside its renewal window, a CSR in the
  *   result (`needs_certificate`, `csr`);
- * - `state: sign`, delegated to the CA host: the CSR signed, the certificate
- *   in the result (to `copy` back); the CA key never leaves its host.
+ * - `state: sign`, delegated to the CA host: a certificate for the CSR's
+ *   public key with the subject, SANs and usages the task declares (never
+ *   what the request asks for, never a CA), in the result (to `copy` back);
+ *   the CA key never leaves its host, and check mode never signs.
  */
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
-import { defineModule, projectStat, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, projectStat, type Change, type Plan, type Probe, type RunStep, type Step } from "../engine/module.ts";
 import { absolutePath } from "./lib/argument-types.ts";
-import { CertificateInfo, CertificateRequest, PublicKeyOf, SignedCertificate } from "../facts/certificate.ts";
+import { CertificateInfo, CertificateRequest, PublicKeyOf } from "../facts/certificate.ts";
 
 interface Args {
   state: "ca" | "request" | "sign";
@@ -29,9 +31,12 @@ interface Args {
   days: number;
   renew_days: number;
   key_type: "ecdsa" | "rsa" | "ed25519";
+  usage: (typeof USAGES)[number][];
 }
 
 const DAY = 86_400_000;
+/** Extended key usages a leaf may be given, by openssl's short names. */
+const USAGES = ["serverAuth", "clientAuth"] as const;
 const KEY_ALGORITHMS: Record<Args["key_type"], string[]> = {
   ecdsa: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
   rsa: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
@@ -145,22 +150,71 @@ async function planRequest(a: Args, probe: Probe): Promise<Plan> {
   };
 }
 
+/**
+ * openssl's extension file for a leaf: never a CA, and only what the task
+ * declares. Every value in it passed the schema's patterns (no comma, newline
+ * or `=` can reach it), so nothing in the file comes from the requesting host.
+ */
+function leafExtensions(a: Args): string {
+  const sans = sanList(a);
+  return [
+    "basicConstraints=critical,CA:FALSE",
+    "keyUsage=critical,digitalSignature,keyEncipherment",
+    `extendedKeyUsage=${a.usage.join(",")}`,
+    ...(sans.length ? [`subjectAltName=${sans.join(",")}`] : []),
+    "subjectKeyIdentifier=hash",
+    "authorityKeyIdentifier=keyid",
+    "",
+  ].join("\n");
+}
+
+/**
+ * The signing command, run on the CA host: the CSR's self-signature is
+ * verified (its sender holds the key), then only its public key is taken; the
+ * certificate is made anew (`x509 -new`) with the subject, SANs, usages and
+ * validity the task declares, so nothing else the host put in its request —
+ * another subject, `CA:TRUE`, extra names — can reach it. It prints the
+ * certificate and writes nothing but a private temporary directory, removed on exit.
+ */
+function signStep(a: Args): RunStep {
+  const script = [
+    "set -e",
+    'd=$(mktemp -d); trap \'rm -rf -- "$d"\' EXIT',
+    'printf "%s" "$0" > "$d/csr"; printf "%s" "$1" > "$d/ext"',
+    // openssl 3.0 exits 0 when the self-signature fails: its verdict is read instead.
+    'case "$(openssl req -in "$d/csr" -noout -verify 2>&1)" in *"verify OK") ;; *) echo "the request is not signed by its own key" >&2; exit 65;; esac',
+    'openssl req -in "$d/csr" -noout -pubkey > "$d/pub"',
+    'openssl x509 -new -subj "$2" -force_pubkey "$d/pub" -CA "$3" -CAkey "$4" -days "$5" -set_serial "$6" -extfile "$d/ext"',
+  ].join("\n");
+  return {
+    run: ["sh", "-c", script, a.csr!, leafExtensions(a), subjectArg(a), a.ca_cert!, a.ca_key!, String(a.days), `0x${randomBytes(16).toString("hex")}`],
+    touches: [],
+    describe: `sign ${subjectSet(a).join(",")} with ${a.ca_cert}`,
+  };
+}
+
 async function planSign(a: Args, probe: Probe): Promise<Plan> {
   if (!a.csr) {
     if (probe.check) return { changes: [], steps: [], unknown: "no request yet: it is made in the run" };
     return { changes: [], steps: [], fail: "csr is empty: give the request's result (`{{ request.csr }}`)" };
   }
-  const certificate = await probe.fact(SignedCertificate, {
-    csr: a.csr,
-    caCert: a.ca_cert!,
-    caKey: a.ca_key!,
-    days: a.days,
-    serial: `0x${randomBytes(16).toString("hex")}`,
-  });
+  // Signing is the CA acting, never a read: check mode and drift plan it and do not run it.
   return {
-    changes: [{ resource: `ca:${a.ca_cert}`, field: "certificate signed", before: null, after: `by ${a.ca_cert}, ${a.days} days` }],
-    steps: [],
-    result: { certificate },
+    changes: [
+      {
+        resource: `ca:${a.ca_cert}`,
+        field: "certificate signed",
+        before: null,
+        after: `${subjectSet(a).join(",")} [${sanList(a).join(", ")}] ${a.usage.join(",")}, by ${a.ca_cert}, ${a.days} days`,
+      },
+    ],
+    steps: [signStep(a)],
+    next: async (outputs) => {
+      const certificate = outputs[0].stdout;
+      if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/.test(certificate))
+        return { changes: [], steps: [], fail: "signing printed no certificate" };
+      return { changes: [], steps: [], result: { certificate } };
+    },
   };
 }
 
@@ -177,7 +231,7 @@ export default defineModule<Args>({
       state: { enum: ["ca", "request", "sign"] },
       key: { ...absolutePath, description: "The private key (ca, request); made when missing, mode 0600." },
       cert: { ...absolutePath, description: "The certificate (ca: written; request: checked)." },
-      common_name: rdnValue,
+      common_name: { ...rdnValue, description: "ca, request: the subject's CN; sign: the CN the certificate gets, whatever the request asks." },
       organization: { anyOf: [rdnValue, { type: "array", items: rdnValue }] },
       sans: { type: "array", items: { type: "string", pattern: dnsOrIp }, description: "DNS names and IP addresses (`DNS:`/`IP:` optional)." },
       ca_cert: { ...absolutePath, description: "request: the CA to check the issuer against; sign: the CA certificate." },
@@ -186,13 +240,21 @@ export default defineModule<Args>({
       days: { type: "integer", minimum: 1, default: 365 },
       renew_days: { type: "integer", minimum: 0, default: 30, description: "request: ask again when the certificate expires within this many days." },
       key_type: { enum: ["ecdsa", "rsa", "ed25519"], default: "ecdsa" },
+      usage: {
+        type: "array",
+        items: { enum: [...USAGES] },
+        minItems: 1,
+        uniqueItems: true,
+        default: ["serverAuth", "clientAuth"],
+        description: "sign: the extended key usages the certificate gets.",
+      },
     },
     required: ["state"],
     additionalProperties: false,
   },
   notes: [
     "community.crypto spreads this over openssl_privatekey, openssl_csr and x509_certificate (ownca); here a request is made only when the certificate there no longer matches its key, subject, SANs or issuer, or is within renew_days of expiry, so a SAN added is reissued and a certificate that matches is left alone.",
-    "Signing writes nothing on the CA host (a random serial, no serial file); it is reported as a change, and the certificate is in the result for a `copy` to the host that asked.",
+    "Signing takes only the request's public key (its self-signature verified): subject, SANs, usages (serverAuth and clientAuth unless `usage` says), validity and CA:FALSE come from the task, so a host that lies in its request gets nothing it was not declared. It writes nothing on the CA host (a random serial, no serial file); it is a change, run only in a real run, and the certificate is in the result for a `copy` to the host that asked.",
     "IPv6 SANs are compared as written; write them as openssl prints them.",
   ].join("\n"),
   examples: `
@@ -201,7 +263,8 @@ export default defineModule<Args>({
          common_name: "system:node:{{ inventory_hostname }}", organization: "system:nodes", sans: ["{{ inventory_hostname }}", "{{ ansible_default_ipv4.address }}"] }
   register: request
 - name: signed on the CA host
-  pki: { state: sign, csr: "{{ request.csr }}", ca_cert: /etc/hoist-ca/ca.crt, ca_key: /etc/hoist-ca/ca.key }
+  pki: { state: sign, csr: "{{ request.csr }}", ca_cert: /etc/hoist-ca/ca.crt, ca_key: /etc/hoist-ca/ca.key,
+         common_name: "system:node:{{ inventory_hostname }}", organization: "system:nodes", sans: ["{{ inventory_hostname }}", "{{ ansible_default_ipv4.address }}"], usage: [serverAuth, clientAuth] }
   delegate_to: "{{ groups.ca[0] }}"
   when: request.needs_certificate
   register: signed
@@ -212,7 +275,7 @@ export default defineModule<Args>({
   check(a) {
     const need = (keys: (keyof Args)[]) => keys.filter((k) => a[k] === undefined);
     const missing =
-      a.state === "ca" ? need(["key", "cert", "common_name"]) : a.state === "request" ? need(["key", "cert", "common_name"]) : need(["ca_cert", "ca_key"]);
+      a.state === "ca" ? need(["key", "cert", "common_name"]) : a.state === "request" ? need(["key", "cert", "common_name"]) : need(["ca_cert", "ca_key", "common_name"]);
     return missing.length ? `state: ${a.state} needs ${missing.join(", ")}` : undefined;
   },
   async plan(args, probe) {

@@ -24,7 +24,11 @@ const playbook = (address: string) => `- hosts: node1
       pki: { state: request, key: ${PKI}/apiserver.key, cert: ${PKI}/apiserver.crt, ca_cert: ${PKI}/ca.crt, common_name: kube-apiserver,
              sans: [kubernetes, kubernetes.default, kubernetes.default.svc, 10.32.0.1, ${address}, 127.0.0.1] }
       register: req
-    - { name: apiserver sign, pki: { state: sign, csr: "{{ req.csr }}", ca_cert: ${PKI}/ca.crt, ca_key: ${PKI}/ca.key }, when: req.needs_certificate, register: signed }
+    - name: apiserver sign
+      pki: { state: sign, csr: "{{ req.csr }}", ca_cert: ${PKI}/ca.crt, ca_key: ${PKI}/ca.key, common_name: kube-apiserver,
+             sans: [kubernetes, kubernetes.default, kubernetes.default.svc, 10.32.0.1, ${address}, 127.0.0.1] }
+      when: req.needs_certificate
+      register: signed
     - { name: apiserver cert, copy: { content: "{{ signed.certificate }}", dest: ${PKI}/apiserver.crt }, when: req.needs_certificate }
     - { name: service account key, command: "openssl genpkey -algorithm RSA -out ${PKI}/sa.key", args: { creates: ${PKI}/sa.key } }
     - { name: service account public key, command: "openssl pkey -in ${PKI}/sa.key -pubout -out ${PKI}/sa.pub", args: { creates: ${PKI}/sa.pub } }

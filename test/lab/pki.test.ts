@@ -25,7 +25,8 @@ const playbook = (sans: string, renew = 30) => `- hosts: node1
       pki: { state: request, key: /etc/kube/node.key, cert: /etc/kube/node.crt, ca_cert: /etc/kube/ca.crt, common_name: "system:node:node2", organization: "system:nodes", sans: ${sans}, renew_days: ${renew} }
       register: req
     - name: sign
-      pki: { state: sign, csr: "{{ req.csr }}", ca_cert: /etc/hoist-ca/ca.crt, ca_key: /etc/hoist-ca/ca.key, days: 90 }
+      pki: { state: sign, csr: "{{ req.csr }}", ca_cert: /etc/hoist-ca/ca.crt, ca_key: /etc/hoist-ca/ca.key, days: 90,
+             common_name: "system:node:node2", organization: "system:nodes", sans: ${sans} }
       delegate_to: node1
       when: req.needs_certificate
       register: signed
@@ -74,6 +75,67 @@ test("a SAN added or the renewal window reached: a new certificate for the same 
   const renew = await lab.run(playbook('["node2", "10.0.0.2", "node2.lab"]', 100));
   assert.match(asked(renew), /expires in (89|90) days \(renew_days: 100\)/, asked(renew));
   assert.is(renew.byTask("install").status, "changed");
+});
+
+// A compromised node answers the request with a CSR of its choosing: cluster-admin, and a CA of its own.
+const HOSTILE_REQUEST =
+  "openssl req -new -key /etc/kube/node.key -subj /CN=admin/O=system:masters -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign -addext subjectAltName=DNS:kubernetes";
+const hostile = (request: string, checkModeOff = "") => `- hosts: node2
+  gather_facts: false
+  tasks:
+    - name: request
+      command: ${request}${checkModeOff}
+      register: req
+    - name: sign
+      pki: { state: sign, csr: "{{ req.stdout }}\\n", ca_cert: /etc/hoist-ca/ca.crt, ca_key: /etc/hoist-ca/ca.key, days: 90,
+             common_name: "system:node:node2", organization: "system:nodes", sans: [node2] }
+      delegate_to: node1
+      register: signed
+    - name: install
+      copy: { content: "{{ signed.certificate }}", dest: /etc/kube/hostile.crt }
+`;
+
+test("hostile: a node's CSR asking for system:masters and CA:TRUE gets only what the task declares; check mode never signs", async () => {
+  const real = await lab.run(hostile(HOSTILE_REQUEST));
+  assert.is(real.byTask("sign").status, "changed", real.byTask("sign").msg);
+  const text = await lab.sh(
+    "node2",
+    "openssl x509 -in /etc/kube/hostile.crt -noout -subject -ext basicConstraints,keyUsage,extendedKeyUsage,subjectAltName -nameopt RFC2253",
+  );
+  assert.match(text, /subject=O=system:nodes,CN=system:node:node2\n/);
+  assert.not.match(text, /system:masters|admin|CA:TRUE|Certificate Sign|DNS:kubernetes/);
+  assert.match(text, /CA:FALSE/);
+  assert.match(text, /DNS:node2/);
+  const samePublicKey = await lab.sh(
+    "node2",
+    '[ "$(openssl x509 -in /etc/kube/hostile.crt -noout -pubkey)" = "$(openssl pkey -in /etc/kube/node.key -pubout)" ] && echo same',
+  );
+  assert.is(samePublicKey, "same\n", "the certificate is for the request's public key");
+  // A request whose self-signature does not hold (whoever sent it does not hold the key) is refused.
+  const csr = await lab.sh("node2", HOSTILE_REQUEST);
+  const der = Buffer.from(csr.replace(/-----[A-Z ]+-----/g, "").replace(/\s/g, ""), "base64");
+  der[der.length - 1] ^= 1;
+  const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE REQUEST-----\n`;
+  await lab.sh("node2", `printf '%s' '${pem}' > /etc/kube/forged.csr`);
+  const refused = await lab.run(hostile("cat /etc/kube/forged.csr"));
+  assert.is(refused.byTask("sign").status, "failed");
+  assert.match(String(refused.byTask("sign").msg), /not signed by its own key/);
+  // Check mode (and so drift) plans the signing and never runs it: the CA host signs nothing.
+  await lab.sh(
+    "node1",
+    "printf '#!/bin/sh\\necho called >> /root/openssl-calls\\nexec /usr/bin/openssl \"$@\"\\n' > /usr/local/bin/openssl && chmod +x /usr/local/bin/openssl; rm -f /root/openssl-calls",
+  );
+  try {
+    const check = await lab.run(hostile(HOSTILE_REQUEST, "\n      check_mode: false"), { check: true });
+    assert.is(check.byTask("sign").status, "changed", check.byTask("sign").msg);
+    assert.is(await lab.sh("node1", "test -e /root/openssl-calls && echo signed || echo none"), "none\n", "check mode ran openssl on the CA host");
+    // The wrapper is on the PATH hoist's commands see: a real run goes through it.
+    await lab.run(hostile(HOSTILE_REQUEST));
+    assert.is(await lab.sh("node1", "test -e /root/openssl-calls && echo signed || echo none"), "signed\n");
+  } finally {
+    await lab.sh("node1", "rm -f /usr/local/bin/openssl /root/openssl-calls");
+  }
+  console.log("hostile: what a node's own CSR asks for reaching its certificate: tried 6, held 6");
 });
 
 test.run();
