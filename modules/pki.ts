@@ -179,7 +179,7 @@ function leafExtensions(a: Args): string {
 function signStep(a: Args): RunStep {
   const script = [
     "set -e",
-    'd=$(mktemp -d); trap \'rm -rf -- "$d"\' EXIT',
+    "d=$(mktemp -d); trap 'rm -rf -- \"$d\"' EXIT",
     'printf "%s" "$0" > "$d/csr"; printf "%s" "$1" > "$d/ext"',
     // openssl 3.0 exits 0 when the self-signature fails: its verdict is read instead.
     'case "$(openssl req -in "$d/csr" -noout -verify 2>&1)" in *"verify OK") ;; *) echo "the request is not signed by its own key" >&2; exit 65;; esac',
@@ -275,7 +275,11 @@ export default defineModule<Args>({
   check(a) {
     const need = (keys: (keyof Args)[]) => keys.filter((k) => a[k] === undefined);
     const missing =
-      a.state === "ca" ? need(["key", "cert", "common_name"]) : a.state === "request" ? need(["key", "cert", "common_name"]) : need(["ca_cert", "ca_key", "common_name"]);
+      a.state === "ca"
+        ? need(["key", "cert", "common_name"])
+        : a.state === "request"
+          ? need(["key", "cert", "common_name"])
+          : need(["ca_cert", "ca_key", "common_name"]);
     return missing.length ? `state: ${a.state} needs ${missing.join(", ")}` : undefined;
   },
   async plan(args, probe) {

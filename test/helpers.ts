@@ -77,20 +77,26 @@ export function writePlaybook(text: string, name = "playbook.yaml"): string {
 /**
  * The `hoist` command line in a child process, without blocking this one (a
  * server the command talks to may answer from this process): its exit code,
- * output and wall time.
+ * output and wall time; `signals` are sent that many ms after the start, and
+ * `cwd` is where it runs.
  *
  * @example
  * const { status, stdout } = await hoistCli(["drift", "site.yaml"], { GITHUB_TOKEN: "…" });
  */
-export function hoistCli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+export function hoistCli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { signals?: [number, NodeJS.Signals][]; cwd?: string } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
   const bin = join(fileURLToPath(import.meta.url), "..", "..", "..", "bin", "hoist.js");
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, cwd: options.cwd });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
+    for (const [at, signal] of options.signals ?? []) setTimeout(() => child.kill(signal), at);
     child.on("close", (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
   });
 }

@@ -6,7 +6,7 @@
 import { load as loadYamlValue } from "js-yaml";
 import { loadYamlFile } from "../load/yaml.ts";
 import { InputError, errorMessage } from "../errors.ts";
-import { createRun, type RunOutcome, type RunRequest } from "../run/run.ts";
+import { INTERRUPT_GRACE_MS, createRun, type RunOutcome, type RunRequest } from "../run/run.ts";
 import { loadSettings } from "../load/settings.ts";
 
 export type Vars = Record<string, unknown>;
@@ -99,6 +99,7 @@ export async function requestFrom(values: RunOptionValues, playbook: string): Pr
   const lockTimeout = Number(values["lock-timeout"] ?? 60);
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new InputError(`--lock-timeout must be a number of seconds, got '${values["lock-timeout"]}'`);
   const settings = await loadSettings();
+  if (settings.ignored) process.stderr.write(`warning: ${settings.ignored}\n`);
   const becomePassword = values["ask-become-pass"] ? await (await import("./secret.ts")).readSecret("BECOME password: ") : undefined;
   return {
     playbook,
@@ -112,13 +113,18 @@ export async function requestFrom(values: RunOptionValues, playbook: string): Pr
     becomePassword,
     rolesPath: settings.rolesPath,
     factCache: settings.factCache,
-    ssh: { acceptNewHostKeys: !!values["accept-new-host-keys"], connectTimeoutMs: timeout * 1000, attempts: 3 },
+    ssh: {
+      acceptNewHostKeys: !!values["accept-new-host-keys"],
+      connectTimeoutMs: timeout * 1000,
+      attempts: 3,
+      ...(settings.commandTimeoutMs ? { commandTimeoutMs: settings.commandTimeoutMs } : {}),
+    },
     lockTimeoutMs: lockTimeout * 1000,
   };
 }
 
 /**
- * Run to the outcome; Ctrl-C and SIGTERM let running steps finish their writes and start nothing new.
+ * Run to the outcome; Ctrl-C and SIGTERM start nothing new, and end what still runs after INTERRUPT_GRACE_MS.
  *
  * @example
  * const outcome = await runInterruptible({ ...request, check: true });
@@ -127,7 +133,7 @@ export async function runInterruptible(request: RunRequest): Promise<RunOutcome>
   const interrupt = new AbortController();
   const onSignal = () => {
     interrupt.abort();
-    process.stderr.write("\ninterrupted: letting running tasks finish, starting nothing new\n");
+    process.stderr.write(`\ninterrupted: starting nothing new; commands still running in ${INTERRUPT_GRACE_MS / 1000} s are ended\n`);
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

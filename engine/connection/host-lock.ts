@@ -1,12 +1,15 @@
 /**
  * One run at a time per host, decided on the host itself so that two control
- * machines exclude each other too. The lock is flock(1) on a file in
- * /run/lock, held by a shell that lives exactly as long as the run's
- * connection: when hoist exits or is killed, sshd ends that shell and the
- * lock is gone, so it never goes stale. Real runs hold it exclusively; check
- * runs share it (they change nothing, but must not read a host halfway
- * through a real run). The holder writes who it is beside the lock, so a run
- * that waits can say whom it waits for.
+ * machines exclude each other too. The lock is flock(1) on a file in a
+ * directory of the login user's own (`/run/hoist` for root, else under
+ * `XDG_RUNTIME_DIR` or `/run/lock/hoist-UID`; mode 0700, checked to be a
+ * directory it owns), so no other local user can hold it or forge who holds it. It is held by a shell that lives exactly as long as the
+ * run's connection: when hoist exits or is killed, sshd ends that shell and
+ * the lock is gone, so it never goes stale; commands run with its descriptor
+ * closed, so nothing a task leaves behind holds it. Real runs hold it
+ * exclusively; check runs share it (they change nothing, but must not read a
+ * host halfway through a real run). The holder writes who it is beside the
+ * lock, so a run that waits can say whom it waits for.
  */
 import { quote } from "../shell.ts";
 
@@ -20,6 +23,9 @@ export interface HostLock {
   /** Who holds it, shown to a run that waits: host, user, pid, start time. */
   holder: string;
 }
+
+/** The descriptor the lock is held on; every command runs with it closed. */
+export const LOCK_FD = 9;
 
 /** Exit status of the lock script when another run holds the lock too long. */
 export const LOCK_BUSY = 75;
@@ -38,10 +44,17 @@ export function lockScript(lock: HostLock): string {
   const mode = lock.exclusive ? "-x" : "-s";
   return `hoist_lock() {
   command -v flock >/dev/null 2>&1 || { echo "hoist: flock(1) is missing on this host: no run lock taken" >&2; return 0; }
-  d=/run/lock; [ -d "$d" ] && [ -w "$d" ] || d=/tmp
-  l="$d/hoist.lock"; i="$d/hoist.lock.holder"
-  [ -e "$l" ] || (umask 0; : >> "$l") 2>/dev/null
-  exec 9<"$l" || { echo "hoist: cannot open $l: no run lock taken" >&2; return 0; }
+  if [ "$(id -u)" = 0 ]; then d=/run/hoist
+  elif [ -n "\${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ]; then d="$XDG_RUNTIME_DIR/hoist"
+  else b=/run/lock; [ -d "$b" ] && [ -w "$b" ] || b=/tmp; d="$b/hoist-$(id -u)"
+  fi
+  (umask 077; mkdir -p -- "$d") 2>/dev/null
+  # Someone else's directory, or a link, would let them hold the lock or name its holder: refuse it.
+  if [ -L "$d" ] || [ ! -d "$d" ] || [ "$(stat -c %u:%a -- "$d" 2>/dev/null)" != "$(id -u):700" ]; then
+    printf 'the run lock directory %s on %s is not private to uid %s (%s): remove it\\n' "$d" "$(hostname)" "$(id -u)" "$(stat -c 'owner %U, mode %a' -- "$d" 2>&1)"; return ${LOCK_BUSY}
+  fi
+  l="$d/lock"; i="$d/holder"
+  exec 9>>"$l" || { echo "hoist: cannot open $l: no run lock taken" >&2; return 0; }
   if ! flock -n ${mode} 9; then
     grep -qxF ${quote(`run=${lock.runId}`)} "$i" 2>/dev/null && return 0
     printf 'waiting for the run lock on %s held by: %s\\n' "$(hostname)" "$(tail -n +2 "$i" 2>/dev/null | tr '\\n' ' ')" >&2

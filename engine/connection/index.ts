@@ -24,7 +24,7 @@ export interface ConnectOptions {
 /** Open (or describe how to open) the connection for `host`. */
 export async function openConnection(host: string, vars: Vars, options: ConnectOptions): Promise<Connection> {
   const kind = String(vars.ansible_connection ?? "ssh");
-  if (kind === "local") return new LocalConnection(host, options.lock);
+  if (kind === "local") return new LocalConnection(host, options.lock, options.ssh.commandTimeoutMs);
   if (kind === "ssh" || kind === "paramiko" || kind === "smart") {
     const { SshConnection } = await import("./ssh.ts");
     const fromArgs = sshArgSettings(sshArgsOf(vars), options.ssh.acceptNewHostKeys);

@@ -14,12 +14,13 @@ import { randomBytes } from "node:crypto";
 import { setImmediate } from "node:timers";
 import type { Duplex } from "node:stream";
 import type { Connection, ExecOptions } from "./types.ts";
-import { UnreachableError } from "./types.ts";
+import { CommandTimeout, DEFAULT_COMMAND_TIMEOUT_MS, MAX_OUTPUT_BYTES, UnreachableError } from "./types.ts";
 import type { RunResult } from "./types.ts";
 import { runBecome } from "./become.ts";
 import { sshConfigFor } from "./ssh-config.ts";
 import { knownHostsName, verifyHostKey } from "./known-hosts.ts";
-import { lockScript, type HostLock } from "./host-lock.ts";
+import { LOCK_FD, lockScript, type HostLock } from "./host-lock.ts";
+import { MarkedOutput } from "./marked-output.ts";
 
 export const MAX_SESSIONS = 4;
 
@@ -41,16 +42,16 @@ export interface SshOptions {
   proxyJump?: string;
   /** Hold the host's run lock for as long as the connection lives. */
   lock?: HostLock;
+  /** A command's bound when its exec gives none (DEFAULT_COMMAND_TIMEOUT_MS unless set). */
+  commandTimeoutMs?: number;
 }
 
 interface Pending {
   marker: string;
   resolve(r: RunResult): void;
   reject(e: Error): void;
-  stdout: Buffer[];
-  stderr: Buffer[];
-  outDone: number | null;
-  errDone: boolean;
+  outDone?: { text: string; code: number; droppedBytes: number };
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -63,28 +64,40 @@ class ShellSession {
   private readonly token = randomBytes(12).toString("hex");
   private seq = 0;
   private readonly queue: Pending[] = [];
-  private outBuf: Buffer = Buffer.alloc(0);
-  private errBuf: Buffer = Buffer.alloc(0);
+  private readonly out = new MarkedOutput(MAX_OUTPUT_BYTES);
+  private readonly err = new MarkedOutput(MAX_OUTPUT_BYTES);
   private closedError?: Error;
   private unsent: string[] = [];
   private channel?: ClientChannel;
   /** True until the end of the turn in which a command was written: more may join it. */
   joinable = false;
+  /**
+   * The far shell's pid, its process group (sshd makes each session's shell
+   * a session leader): what a command that outlived its bound is ended by.
+   */
+  readonly pid: Promise<number | undefined>;
 
   /** The session takes commands at once; they are written when its channel is open. */
   constructor(
     opening: Promise<ClientChannel>,
     private readonly host: string,
+    /** Told when a command outlived its bound and the session is given up, with the shell's process group; awaited. */
+    private readonly onGiveUp: (e: Error, pid: number | undefined) => Promise<void>,
   ) {
+    // First in the session's first write: no round trip of its own.
+    this.pid = this.run('printf "%s\\n" "$$"', undefined, true).then(
+      (r) => Number(r.stdout.trim()) || undefined,
+      () => undefined,
+    );
     opening.then(
       (channel) => {
         this.channel = channel;
         channel.on("data", (d: Buffer) => {
-          this.outBuf = this.outBuf.length ? Buffer.concat([this.outBuf, d]) : d;
+          this.out.push(d);
           this.drain();
         });
         channel.stderr.on("data", (d: Buffer) => {
-          this.errBuf = this.errBuf.length ? Buffer.concat([this.errBuf, d]) : d;
+          this.err.push(d);
           this.drain();
         });
         channel.on("close", () => this.fail(new UnreachableError(`${this.host}: connection closed while a command was running`)));
@@ -106,32 +119,26 @@ class ShellSession {
 
   fail(e: Error): void {
     this.closedError ??= e;
-    for (const c of this.queue.splice(0)) c.reject(e);
+    // The first cause is the one told (a command past its bound, not the channel its ending closed).
+    for (const c of this.queue.splice(0)) {
+      clearTimeout(c.timer);
+      c.reject(this.closedError);
+    }
   }
 
   private drain(): void {
     for (let c = this.queue[0]; c; c = this.queue[0]) {
-      if (c.outDone === null) {
-        const at = this.outBuf.indexOf(c.marker);
-        const end = at >= 0 ? this.outBuf.indexOf("\n", at) : -1;
-        if (end >= 0) {
-          c.stdout.push(this.outBuf.subarray(0, at));
-          c.outDone = Number(this.outBuf.subarray(at + c.marker.length, end).toString());
-          this.outBuf = this.outBuf.subarray(end + 1);
-        }
+      if (!c.outDone) {
+        const done = this.out.take(c.marker, true);
+        if (!done) return;
+        c.outDone = { text: done.text, code: Number(done.tail), droppedBytes: done.droppedBytes };
       }
-      if (!c.errDone) {
-        const at = this.errBuf.indexOf(c.marker);
-        const end = at >= 0 ? this.errBuf.indexOf("\n", at) : -1;
-        if (end >= 0) {
-          c.stderr.push(this.errBuf.subarray(0, at));
-          this.errBuf = this.errBuf.subarray(end + 1);
-          c.errDone = true;
-        }
-      }
-      if (c.outDone === null || !c.errDone) return;
+      const err = this.err.take(c.marker);
+      if (!err) return;
       this.queue.shift();
-      c.resolve({ code: c.outDone, stdout: Buffer.concat(c.stdout).toString("utf8"), stderr: Buffer.concat(c.stderr).toString("utf8") });
+      clearTimeout(c.timer);
+      const dropped = c.outDone.droppedBytes + err.droppedBytes;
+      c.resolve({ code: c.outDone.code, stdout: c.outDone.text, stderr: err.text, ...(dropped ? { cutBytes: dropped } : {}) });
     }
   }
 
@@ -140,14 +147,15 @@ class ShellSession {
    * that shell itself (what it opens stays open) and ends the shell when it
    * fails, so that nothing written after it runs.
    */
-  run(command: string, stdin?: Buffer | string, inShell = false): Promise<RunResult> {
+  run(command: string, stdin?: Buffer | string, inShell = false, timeoutMs?: number): Promise<RunResult> {
     if (this.closedError) return Promise.reject(this.closedError);
     const marker = `__hoist_${this.token}_${++this.seq}:`;
+    // The run lock's descriptor is closed for the command, so nothing it leaves running holds the lock.
     const input = inShell
       ? `${command} </dev/null`
       : stdin === undefined || stdin.length === 0
-        ? `( ${command}\n) </dev/null`
-        : `{ base64 -d | ( ${command}\n) ; } <<'${marker}EOF'\n${Buffer.from(stdin)
+        ? `( ${command}\n) </dev/null ${LOCK_FD}>&-`
+        : `{ base64 -d | ( ${command}\n) ${LOCK_FD}>&- ; } <<'${marker}EOF'\n${Buffer.from(stdin)
             .toString("base64")
             .replace(/.{1,76}/g, "$&\n")}${marker}EOF`;
     const trailer = inShell
@@ -155,7 +163,18 @@ class ShellSession {
       : `\nprintf '%s%d\\n' '${marker}' $?\nprintf '%s\\n' '${marker}' >&2\n`;
     this.write(`${input}${trailer}`);
     return new Promise<RunResult>((resolve, reject) => {
-      this.queue.push({ marker, resolve, reject, stdout: [], stderr: [], outDone: null, errDone: false });
+      const pending: Pending = { marker, resolve, reject };
+      if (timeoutMs !== undefined)
+        // A command past its bound leaves the session's shell busy for good: the session is given up
+        // (its channel closed, which ends its shell), the command fails naming the bound, the host goes on.
+        pending.timer = setTimeout(async () => {
+          const e = new CommandTimeout(this.host, timeoutMs);
+          this.closedError ??= e; // no more commands into this session meanwhile
+          await this.onGiveUp(e, await this.pid);
+          this.fail(e);
+          this.channel?.close();
+        }, timeoutMs);
+      this.queue.push(pending);
     });
   }
 
@@ -217,6 +236,9 @@ export class SshConnection implements Connection {
   private readonly becomeNeedsPassword = new Set<string>();
   /** The session holding the run lock, while it waits for it: every command queues behind it. */
   private locking?: ShellSession;
+  /** The session whose shell holds the run lock: giving it up would release the lock. */
+  private lockHolder?: ShellSession;
+  private readonly commandTimeoutMs: number;
 
   private constructor(
     readonly host: string,
@@ -224,7 +246,9 @@ export class SshConnection implements Connection {
     readonly user: string,
     private readonly client: Client,
     private readonly jump?: SshConnection,
+    commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
   ) {
+    this.commandTimeoutMs = commandTimeoutMs;
     client.on("close", () => this.lose(new UnreachableError(`${host}: connection closed`)));
     client.on("error", (e) => this.lose(new UnreachableError(`${host}: ${e.message}`)));
   }
@@ -271,7 +295,7 @@ export class SshConnection implements Connection {
         }
         sock = jump ? await jump.forward(address, port) : await connectSocket(address, port, o.connectTimeoutMs);
         const client = await SshConnection.handshake(sock, { o, address, port, username, keyFiles, knownFiles });
-        const conn = new SshConnection(o.host, username, client, jump);
+        const conn = new SshConnection(o.host, username, client, jump, o.commandTimeoutMs);
         if (o.lock) conn.takeLock(o.lock);
         return conn;
       } catch (e) {
@@ -344,6 +368,7 @@ export class SshConnection implements Connection {
   private takeLock(lock: HostLock): void {
     const session = this.openSession();
     this.locking = session;
+    this.lockHolder = session;
     session.run(lockScript(lock), undefined, true).then(
       (r) => {
         this.locking = undefined;
@@ -366,9 +391,30 @@ export class SshConnection implements Connection {
     const channel = new Promise<ClientChannel>((resolve, reject) => {
       this.client.exec("exec /bin/sh", (err, ch) => (err ? reject(new UnreachableError(`${this.host}: ${err.message}`)) : resolve(ch)));
     });
-    const session = new ShellSession(channel, this.host);
+    // A command that outlived its bound on the lock's session took the lock with it: the host is lost for this run.
+    const session = new ShellSession(channel, this.host, async (e, pid) => {
+      // Its shell and everything it started (its process group) are ended: nothing of it goes on holding the host.
+      if (pid) await this.killGroup(pid);
+      if (session === this.lockHolder) this.lose(new UnreachableError(`${e.message}; the run lock went with its session`));
+    });
     this.sessions.push(session);
     return session;
+  }
+
+  /** Kill a process group on the host through a channel of its own, waiting at most a few seconds (the host may be wedged). */
+  private killGroup(pid: number): Promise<void> {
+    return new Promise((done) => {
+      const timer = setTimeout(done, 5000);
+      this.client.exec(`kill -KILL -- -${pid}`, (err, ch) => {
+        if (err) return done();
+        ch.on("close", () => {
+          clearTimeout(timer);
+          done();
+        });
+        ch.resume();
+        ch.stderr.resume();
+      });
+    });
   }
 
   /**
@@ -387,7 +433,8 @@ export class SshConnection implements Connection {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<RunResult> {
-    const raw = (c: string, stdin?: Buffer | string) => this.acquire().run(c, stdin);
+    const timeout = options.timeoutMs ?? this.commandTimeoutMs;
+    const raw = (c: string, stdin?: Buffer | string) => this.acquire().run(c, stdin, false, timeout);
     // Already the user to become (root logged in as root): no sudo, so hosts without it work.
     if (options.become && options.become.user !== this.user) return runBecome(raw, command, options.stdin, options.become, this.becomeNeedsPassword);
     return raw(command, options.stdin);
@@ -396,7 +443,13 @@ export class SshConnection implements Connection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const s of this.sessions) s.close();
+    // Commands still running (an interrupted run) are ended on the host and fail now, rather than wait for a host that may never answer.
+    const busy = this.sessions.filter((s) => s.pending > 0 && !s.failed);
+    await Promise.all(busy.map(async (s) => (await s.pid) && this.killGroup((await s.pid)!)));
+    for (const s of this.sessions) {
+      s.fail(new UnreachableError(`${this.host}: connection closed`));
+      s.close();
+    }
     this.client.end();
     await this.jump?.close();
   }

@@ -15,6 +15,11 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /**
+   * Bytes of output past what one command may keep in memory (see
+   * `MAX_OUTPUT_BYTES`), dropped: stdout and stderr hold only their heads.
+   */
+  cutBytes?: number;
 }
 
 export interface Become {
@@ -26,7 +31,15 @@ export interface Become {
 export interface ExecOptions {
   stdin?: Buffer | string;
   become?: Become;
+  /** Fail the command (CommandTimeout) when it has not ended after this long; default: the connection's. */
+  timeoutMs?: number;
 }
+
+/** What one command may leave in memory, per stream; past it, the rest is counted and dropped (`RunResult.cutBytes`). */
+export const MAX_OUTPUT_BYTES = 64 << 20;
+
+/** How long a command may run when nothing says otherwise (a task's `timeout:`, `task_timeout` in ansible.cfg). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 900_000;
 
 export interface Connection {
   readonly host: string;
@@ -40,5 +53,20 @@ export class UnreachableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UnreachableError";
+  }
+}
+
+/**
+ * A command did not end within its bound: it fails its task (the host goes
+ * on with its other tasks as after any failure), and what it left running
+ * on the host is ended with its shell.
+ *
+ * @example
+ * throw new CommandTimeout("node1", 900_000) // "node1: a command did not end within 900 s (the task's timeout: or task_timeout)"
+ */
+export class CommandTimeout extends Error {
+  constructor(host: string, timeoutMs: number) {
+    super(`${host}: a command did not end within ${Math.round(timeoutMs / 1000)} s (the task's timeout: or task_timeout)`);
+    this.name = "CommandTimeout";
   }
 }

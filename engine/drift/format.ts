@@ -5,6 +5,7 @@
  * reach the page), table pipes are escaped and long values are cut.
  */
 import type { DriftItem, DriftReport } from "./report.ts";
+import { printable } from "../report/printable.ts";
 import type { DriftSpan } from "./history.ts";
 
 const MAX_VALUE = 160;
@@ -12,7 +13,7 @@ const MAX_VALUE = 160;
 /** A value on one line, cut to a readable length. */
 function oneLine(v: unknown): string {
   const text = v === null || v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v);
-  const flat = text.replace(/\r?\n/g, "⏎");
+  const flat = printable(text.replace(/\r?\n/g, "⏎"), false);
   return flat.length > MAX_VALUE ? `${flat.slice(0, MAX_VALUE)}… (${flat.length} chars)` : flat;
 }
 
@@ -24,7 +25,9 @@ function oneLine(v: unknown): string {
  * @example
  * code("a`b|c", true) // "`` a`b\\|c ``"
  */
-export function code(text: string, cell = false): string {
+export function code(raw: string, cell = false): string {
+  // On one line whatever it holds (a CR, a line separator or a line feed would end a table row), controls shown.
+  const text = printable(raw.replace(/\r?\n/g, "⏎"), false);
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longest + 1);
   const body = cell ? text.replace(/\|/g, "\\|") : text;

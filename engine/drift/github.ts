@@ -17,6 +17,7 @@ import { Octokit } from "@octokit/rest";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { InputError } from "../errors.ts";
+import { printable } from "../report/printable.ts";
 import { code, formatMarkdown } from "./format.ts";
 import type { DriftReport } from "./report.ts";
 
@@ -72,8 +73,13 @@ const MAX_BODY = 65_000;
 
 function bodyOf(report: DriftReport, set: { hash: string; keys: string[] }): string {
   const marker = `<!-- hoist-drift fingerprint:${report.fingerprint} resources:${set.hash} -->`;
-  const listed = `${marker}\n${formatMarkdown(report)}\n<sub>Written by \`hoist drift\`; rewritten on every run. Label it \`quiet\` to silence it.</sub>\n<!-- resources\n${set.keys.map((k) => k.replace(/-->/g, "--\\>")).join("\n")}\n-->\n`;
-  return listed.length <= MAX_BODY ? listed : `${listed.slice(0, MAX_BODY)}\n\n… (cut: the full report is in \`hoist drift --json\`)\n`;
+  const footer = `\n<sub>Written by \`hoist drift\`; rewritten on every run. Label it \`quiet\` to silence it.</sub>\n<!-- resources\n${set.keys.map((k) => printable(k, false).replace(/-->/g, "--\\>")).join("\n")}\n-->\n`;
+  const cut = "\n\n… (cut: the full report is in `hoist drift --json`)\n";
+  const markdown = formatMarkdown(report);
+  const room = MAX_BODY - marker.length - footer.length - cut.length - 1;
+  // Cut at a line's end: every value sits on its own line in a code span, so no span is left open.
+  const shown = markdown.length <= room + cut.length ? markdown : `${markdown.slice(0, Math.max(0, markdown.lastIndexOf("\n", room)))}${cut}`;
+  return `${marker}\n${shown}${footer}`;
 }
 
 /** The resources an earlier body listed, to say what changed. */
@@ -148,12 +154,15 @@ export async function reportToGitHub(report: DriftReport, target: GitHubTarget, 
         await octokit.rest.issues.update({ ...ref, body });
         return { action: "updated", ...at };
       }
-      await octokit.rest.issues.update({ ...ref, body, state: "open" });
+      // The notice first, then the body that records it was given: a comment that fails is posted by the next run.
       await comment(`Drift is back: ${set.keys.length} resource${set.keys.length === 1 ? "" : "s"}.\n\n${set.keys.map((k) => `- ${code(k)}`).join("\n")}\n`);
+      await octokit.rest.issues.update({ ...ref, body, state: "open" });
       return { action: "reopened", ...at };
     }
-    if (issue.body !== body) await octokit.rest.issues.update({ ...ref, body });
-    if (before === set.hash || quiet) return { action: issue.body !== body ? "updated" : "none", ...at };
+    if (before === set.hash || quiet) {
+      if (issue.body !== body) await octokit.rest.issues.update({ ...ref, body });
+      return { action: issue.body !== body ? "updated" : "none", ...at };
+    }
     const old = new Set(keysIn(issue.body ?? ""));
     const now = new Set(set.keys);
     const added = set.keys.filter((k) => !old.has(k));
@@ -165,6 +174,7 @@ export async function reportToGitHub(report: DriftReport, target: GitHubTarget, 
         gone.length ? `\nNo longer drifting:\n${gone.map((k) => `- ${code(k)}`).join("\n")}` : "",
       ].join("\n"),
     );
+    await octokit.rest.issues.update({ ...ref, body });
     return { action: "commented", ...at };
   }
   if (issue.state === "closed") return { action: "none", ...at };

@@ -6,7 +6,9 @@
  * pending) and `hoist drift --history` (when each resource started and
  * stopped drifting). Files land whole (temporary file, fsync, rename).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { privateDir } from "../host/private-file.ts";
+import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type DriftItem, type DriftReport, itemKey, settle } from "./report.ts";
@@ -58,11 +60,12 @@ export function readHistory(stateDir: string, fingerprint: string): DriftReport[
  */
 export function saveReport(stateDir: string, report: DriftReport, keep: number): void {
   const dir = historyDir(stateDir, report.fingerprint);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  privateDir(dir);
   // Sortable by name: the start time, then the pid so two runs in one millisecond do not collide.
   const name = `${report.started_at.replace(/[:.]/g, "-")}-${process.pid}.json`;
-  const tmp = join(dir, `.${name}.tmp`);
-  const fd = openSync(tmp, "w", 0o600);
+  const tmp = join(dir, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
+  // Exclusive: never written through a file or link someone else left there.
+  const fd = openSync(tmp, "wx", 0o600);
   try {
     writeSync(fd, JSON.stringify(report));
     fsyncSync(fd);
@@ -87,12 +90,13 @@ const drifted = (r: DriftReport) => new Set([...r.drift, ...r.pending].map(itemK
  * debounce(report, readHistory(dir, report.fingerprint), 3).pending // drifted in fewer than 3 runs in a row
  */
 export function debounce(report: DriftReport, previous: DriftReport[], alertAfter: number): DriftReport {
-  const sets = previous.map(drifted).reverse();
+  const runs = previous.map((r) => ({ drifted: drifted(r), silent: new Set(r.errors.map((e) => e.host)) })).reverse();
   const runsOf = (i: DriftItem) => {
     let n = 1;
-    for (const s of sets) {
-      if (!s.has(itemKey(i))) break;
-      n++;
+    for (const r of runs) {
+      if (r.drifted.has(itemKey(i))) n++;
+      // A run where the host failed or could not be reached said nothing about it: the streak goes on.
+      else if (!r.silent.has(i.host)) break;
     }
     return n;
   };

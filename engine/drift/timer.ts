@@ -3,16 +3,22 @@
  * schedule on the control machine, as a systemd timer and service (system
  * units as root, user units otherwise) or, where systemd does not run, a
  * line in /etc/cron.d. Runs never overlap (`flock -n` on a lock of the
- * playbook + inventory; a run that finds it held exits 75), output goes to
- * the journal (the service's stdout; `logger` under cron), and exit 2 (drift)
- * is not a unit failure. `--uninstall-timer` removes it all. Secrets are never
- * written into a unit: a GitHub token is read from its file at each run.
+ * playbook + inventory in a directory only its user can enter; a firing that
+ * finds it held exits 75), no run outlives STUCK_AFTER_S (`timeout`), and a
+ * firing that finds the lock held longer than that fails loudly: monitoring
+ * that stopped is a failure someone sees, never a quiet success. Output goes
+ * to the journal (the service's stdout; `logger` under cron), and exit 2
+ * (drift) is not a unit failure. `--uninstall-timer` removes it all. The
+ * files are private (0600), and secrets are never written into them: a
+ * GitHub token is read from its file at each run, `-e` values from a private
+ * file in the state directory.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { InputError } from "../errors.ts";
 import type { Schedule } from "./schedule.ts";
 
@@ -41,6 +47,25 @@ export interface TimerPlaces {
 /** Exit code of a run that found another one still running. */
 export const LOCKED_EXIT = 75;
 
+/** A drift run older than this is stuck: it is ended, and a firing that finds its lock fails. */
+export const STUCK_AFTER_S = 3600;
+
+/**
+ * What each firing runs (with `sh -c`, arguments: the lock, the limit, the
+ * command): the lock taken on fd 9 and its time of taking kept as the lock
+ * file's mtime; the command under `timeout`; a lock held past the limit is
+ * an error, one held less is "still going" (exit 75).
+ */
+const FIRING = [
+  "l=$1 limit=$2; shift 2",
+  'mkdir -p -m 0700 -- "$(dirname -- "$l")" || exit 1',
+  'exec 9>>"$l" || exit 1',
+  'if flock -n 9; then touch -- "$l"; exec timeout -k 30 "$limit" "$@"; fi',
+  'if [ -n "$(find "$l" -mmin +$((limit / 60)))" ]; then echo "hoist drift: the run holding $l started over $limit s ago and is still going: it is stuck" >&2; exit 1; fi',
+  `echo "hoist drift: the previous run is still going" >&2; exit ${LOCKED_EXIT}`,
+  // One line: a unit's or cron's line ends at a line break.
+].join("; ");
+
 /**
  * Where this machine keeps timers: systemd when it runs (system or user units), else cron.
  *
@@ -51,14 +76,14 @@ export function timerPlaces(): TimerPlaces {
   const root = process.getuid?.() === 0;
   if (existsSync("/run/systemd/system"))
     return root
-      ? { unitDir: "/etc/systemd/system", systemctl: ["systemctl"], lockDir: "/run/lock" }
+      ? { unitDir: "/etc/systemd/system", systemctl: ["systemctl"], lockDir: "/run/hoist" }
       : {
           unitDir: join(process.env.XDG_CONFIG_HOME || join(homedir(), ".config"), "systemd", "user"),
           systemctl: ["systemctl", "--user"],
-          lockDir: process.env.XDG_RUNTIME_DIR || "/tmp",
+          lockDir: join(process.env.XDG_RUNTIME_DIR || join(homedir(), ".cache"), "hoist"),
         };
   if (!root) throw new InputError("--install-timer: no systemd here, and a cron entry in /etc/cron.d needs root");
-  return { systemctl: [], cronFile: "/etc/cron.d", lockDir: "/run/lock" };
+  return { systemctl: [], cronFile: "/etc/cron.d", lockDir: "/run/hoist" };
 }
 
 /** The hoist command this process runs as: Node and bin/hoist.js of this installation. */
@@ -87,7 +112,7 @@ function safe(text: string, what: string): string {
  */
 export function timerFiles(spec: TimerSpec, places: TimerPlaces): Record<string, string> {
   const lock = join(places.lockDir, `${spec.name}.lock`);
-  const argv = ["/usr/bin/flock", "-n", "-E", String(LOCKED_EXIT), lock, ...hoistCommand(), ...spec.args].map((a) => safe(a, "an argument"));
+  const argv = ["/bin/sh", "-c", FIRING, "hoist-drift", lock, String(STUCK_AFTER_S), ...hoistCommand(), ...spec.args].map((a) => safe(a, "an argument"));
   safe(spec.cwd, "the working directory");
   for (const [k, v] of Object.entries(spec.env)) safe(`${k}=${v}`, "the environment");
   if (places.unitDir) {
@@ -128,10 +153,11 @@ export function timerFiles(spec: TimerSpec, places: TimerPlaces): Record<string,
   return { [join(places.cronFile!, spec.name)]: `# written by hoist drift --install-timer; removed by --uninstall-timer\n${line}\n` };
 }
 
+/** A private file written whole: a fresh temporary file (never one planted there, never through a link), then renamed. */
 function writeWhole(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.hoist-tmp`;
-  writeFileSync(tmp, text, { mode: 0o644 });
+  const tmp = `${path}.hoist-${process.pid}-${randomBytes(6).toString("hex")}`;
+  writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });
   renameSync(tmp, path);
 }
 

@@ -170,7 +170,12 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
     fact<A, V>(fact: Fact<A, V>, args: A): Promise<V> {
       if (options.ahead && fact.prefetch === false) return Promise.reject(new NotAhead(fact.name));
       const key = `fact:${factKey(fact, args)}`;
-      const read = () => conn.exec(commandLine(fact.command(args)), { become: options.become }).then((r) => fact.parse(r, args));
+      const read = () =>
+        conn.exec(commandLine(fact.command(args)), { become: options.become }).then((r) => {
+          // A fact parsed from half its output would be a confident wrong answer.
+          if (r.cutBytes) throw new Error(`${fact.name}: the host printed more than hoist keeps (${r.cutBytes} bytes dropped)`);
+          return fact.parse(r, args);
+        });
       // The paths the command line names matter only to the check-mode overlay: worked out when it asks.
       const named = () => fact.command(args).filter((w) => w.startsWith("/"));
       return through({ key, fact, named }, () => (fact.fresh ? read() : memo(key, read)));

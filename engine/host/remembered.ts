@@ -9,8 +9,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
-import { writePrivateFile } from "./private-file.ts";
+import { dirname, join } from "node:path";
+import { trustedDir, writePrivateFile } from "./private-file.ts";
 
 interface Kept {
   identity: string;
@@ -31,6 +31,8 @@ function memoryOf(host: string): Map<string, Kept> {
   if (memory) return memory;
   memory = new Map();
   try {
+    // Kept answers are trusted (a digest stands for a file's content): only from a directory no one else can write.
+    if (!trustedDir(dirname(fileOf(host)))) throw new Error("not a private directory");
     const saved = JSON.parse(readFileSync(fileOf(host), "utf8")) as Record<string, Kept>;
     for (const [key, kept] of Object.entries(saved)) if (typeof kept?.identity === "string" && kept.value != null) memory.set(key, kept);
   } catch {

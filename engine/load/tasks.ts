@@ -51,6 +51,8 @@ export interface Task {
   delegateTo?: string;
   vars: Vars;
   noLog?: boolean;
+  /** Seconds each command of the task may run (Ansible's `timeout`); past it the task fails. */
+  timeout?: number;
   /** The role whose files hold the task: its variables and its `files/`/`templates/`. */
   role?: Role;
   /**
@@ -99,6 +101,7 @@ export const TASK_KEYWORDS = [
   "vars",
   "args",
   "no_log",
+  "timeout",
 ];
 
 function roleArgsSchema() {
@@ -152,6 +155,7 @@ export const taskKeywordSchema = {
     vars: { type: ["object", "null"] },
     args: { type: "object" },
     no_log: { type: "boolean" },
+    timeout: { type: "integer", minimum: 1 },
   },
 };
 
@@ -272,6 +276,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     delegateTo: t.delegate_to as string | undefined,
     vars: (t.vars as Vars) ?? {},
     noLog: t.no_log as boolean | undefined,
+    timeout: t.timeout as number | undefined,
     role: ctx.role,
     delegateFacts: t.delegate_facts as boolean | undefined,
   };

@@ -10,6 +10,7 @@
  * `status` is one of ok, changed, skipped, failed, unreachable, unknown (check mode cannot know
  * until an earlier change is applied; `unknown` was added within version 1).
  */
+import { printable } from "./printable.ts";
 import type { createTwoFilesPatch } from "diff";
 import type { Play, Task } from "../load/playbook.ts";
 import type { TaskResult } from "../run/task.ts";
@@ -106,12 +107,14 @@ export class TextReporter implements Reporter {
       // Results arrive redacted (engine/report/redact.ts); a no_log task shows its message only when it failed.
       const msg = task.noLog && res.status !== "failed" ? undefined : res.msg;
       if (msg && (res.status !== "ok" || this.o.verbose || typeof res.values.msg === "string")) {
-        text += ` => ${msg.trimEnd()}`;
+        // A message's further lines are indented: what a host printed cannot pass for a result line.
+        text += ` => ${msg.trimEnd().replace(/\n/g, "\n    ")}`;
       }
+      text = printable(text);
       if (res.ignored) text += " (ignored)";
       lines.push(this.paint(res.status, text));
       if (this.o.diff && task.diff !== false && res.changes.length && !res.results) {
-        lines.push(task.noLog ? `    ${HIDDEN}` : res.changes.map((c) => formatChange(c, this.o.createPatch)).join("\n"));
+        lines.push(task.noLog ? `    ${HIDDEN}` : printable(res.changes.map((c) => formatChange(c, this.o.createPatch)).join("\n")));
       }
     };
     if (r.results) {
@@ -125,7 +128,7 @@ export class TextReporter implements Reporter {
     const width = Math.max(...[...stats.keys()].map((h) => h.length), 10);
     const lines = [...stats].map(
       ([host, s]) =>
-        `${host.padEnd(width)} : ok=${s.ok} changed=${s.changed} unreachable=${s.unreachable} failed=${s.failed} skipped=${s.skipped} rescued=${s.rescued} ignored=${s.ignored} unknown=${s.unknown}`,
+        `${printable(host).padEnd(width)} : ok=${s.ok} changed=${s.changed} unreachable=${s.unreachable} failed=${s.failed} skipped=${s.skipped} rescued=${s.rescued} ignored=${s.ignored} unknown=${s.unknown}`,
     );
     const title = "PLAY RECAP ";
     this.o.write(`\n${title}${"*".repeat(72 - title.length)}\n${lines.join("\n")}\n`);

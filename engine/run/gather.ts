@@ -10,7 +10,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createProbe } from "../host/probe.ts";
-import { writePrivateFile } from "../host/private-file.ts";
+import { trustedDir, writePrivateFile } from "../host/private-file.ts";
+import { errorMessage } from "../errors.ts";
 import { data, type DataLayer, type Vars } from "../template/vars.ts";
 import { FactsPending, FactsUnknown } from "../template/unavailable.ts";
 import type { PlanContext } from "../module.ts";
@@ -84,21 +85,43 @@ export function factsLayer(host: HostRun, groupOf: Readonly<Record<string, strin
 
 const layers = new WeakMap<HostRun, { known: KnownFacts | undefined; gather: boolean; layer: DataLayer }>();
 
-function readCache(cache: FactCache, host: string): Vars | undefined {
+/** What a cache entry holds: the facts, and which groups of them were gathered (a `gather_subset` run keeps a part). */
+const GROUPS_KEY = "hoist_gathered_groups";
+
+/** The cached facts of `host` when fresh, trusted and holding every group asked for. */
+function readCache(cache: FactCache, host: string, groups: Set<string> | "all"): { facts: Vars; groups: Set<string> | "all" } | undefined {
   const file = join(cache.dir, host);
+  // A cache in a directory others can write holds what they put there.
+  if (!trustedDir(cache.dir)) return undefined;
   try {
     const age = (Date.now() - statSync(file).mtimeMs) / 1000;
     if (cache.timeoutS > 0 && age > cache.timeoutS) return undefined;
     const facts = JSON.parse(readFileSync(file, "utf8"));
-    return facts && typeof facts === "object" && !Array.isArray(facts) ? facts : undefined;
+    if (!facts || typeof facts !== "object" || Array.isArray(facts)) return undefined;
+    const { [GROUPS_KEY]: kept, ...rest } = facts as Vars;
+    // An entry without the key was written whole (by an earlier hoist, or Ansible).
+    const had: Set<string> | "all" = Array.isArray(kept) ? new Set(kept.map(String)) : "all";
+    const covers = had === "all" || (groups !== "all" && [...groups].every((g) => had.has(g)));
+    return covers ? { facts: rest, groups: had } : undefined;
   } catch {
     return undefined; // No cache entry, or a broken one: gather.
   }
 }
 
+let cacheWarned = false;
+
 /** Written whole (temporary file, rename) and readable only by its owner: facts hold the host's environment. */
-function writeCache(cache: FactCache, host: string, facts: Vars): void {
-  writePrivateFile(join(cache.dir, host), JSON.stringify(facts));
+function writeCache(cache: FactCache, host: HostRun): void {
+  const known = host.hostFacts;
+  if (!known || !("facts" in known)) return;
+  const entry = known.groups === "all" ? known.facts : { ...known.facts, [GROUPS_KEY]: [...known.groups].sort() };
+  try {
+    writePrivateFile(join(cache.dir, host.name), JSON.stringify(entry));
+  } catch (e) {
+    // A cache that cannot be written costs the next run a gathering, never this run its facts.
+    if (!cacheWarned) process.stderr.write(`warning: the fact cache is not written: ${errorMessage(e)}\n`);
+    cacheWarned = true;
+  }
 }
 
 /** The module that gathers facts, and the names it gathers. */
@@ -124,9 +147,9 @@ export function gatherFacts(ctx: RunContext, host: HostRun, subset: string[], pl
   if (running) return running;
   const p = (async () => {
     const cache = ctx.options.factCache;
-    const cached = cache && readCache(cache, host.name);
+    const cached = cache && readCache(cache, host.name, groups);
     if (cached) {
-      host.hostFacts = { facts: cached, groups: "all" };
+      addFacts(host, cached.facts, cached.groups);
       return;
     }
     const info = factsModule(ctx);
@@ -149,7 +172,7 @@ export function gatherFacts(ctx: RunContext, host: HostRun, subset: string[], pl
     if (unknown !== undefined) host.hostFacts = { unknown };
     else {
       addFacts(host, plan.hostFacts ?? {}, groups);
-      if (cache) writeCache(cache, host.name, plan.hostFacts ?? {});
+      if (cache) writeCache(cache, host);
     }
   })().finally(() => underway.delete(key));
   underway.set(key, p);

@@ -141,6 +141,9 @@ function identities(plays: Play[]): Map<Task, string> {
   return out;
 }
 
+/** How long an interrupted run lets running commands finish before it ends them. */
+export const INTERRUPT_GRACE_MS = 5000;
+
 /**
  * Run a playbook; bad input throws InputError before any host is touched.
  *
@@ -210,9 +213,15 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
     },
   };
   let interrupted = false;
+  let ending: NodeJS.Timeout | undefined;
   const onAbort = () => {
     interrupted = true;
     for (const h of hosts.values()) h.failed = true;
+    // Commands still running after the grace are ended with their connections (a write lands whole or
+    // not at all), so an interrupted run ends within seconds even when a host never answers.
+    ending = setTimeout(() => {
+      for (const c of opened) c.then((conn) => conn.close()).catch(() => {});
+    }, INTERRUPT_GRACE_MS);
   };
   request.signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -237,6 +246,7 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
       plays,
     );
   } finally {
+    clearTimeout(ending);
     request.signal?.removeEventListener("abort", onAbort);
     await Promise.allSettled(opened.map(async (c) => (await c).close()));
   }

@@ -10,6 +10,8 @@ import type { Change, Module, Plan, Probe, StepOutput } from "../module.ts";
 import { changesHost, isWrite, resourceOf } from "../module.ts";
 import type { Connection, Become } from "../connection/types.ts";
 import { UnreachableError } from "../connection/types.ts";
+import { bounded } from "../connection/bounded.ts";
+import { MAX_OUTPUT_BYTES } from "../connection/types.ts";
 import { type HostState, createProbe } from "../host/probe.ts";
 import { UnknowableRead } from "../host/overlay.ts";
 import { atomicWrite } from "../host/remote.ts";
@@ -79,8 +81,14 @@ export interface TaskEnvironment {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What a command leaves in its registered result, as Ansible's command module does: the output without its trailing newlines. */
-function commandValues(out: { code: number; stdout: string; stderr: string }): Vars {
-  return { rc: out.code, stdout: out.stdout.replace(/[\r\n]+$/, ""), stderr: out.stderr.replace(/[\r\n]+$/, "") };
+function commandValues(out: { code: number; stdout: string; stderr: string; cutBytes?: number }): Vars {
+  return {
+    rc: out.code,
+    stdout: out.stdout.replace(/[\r\n]+$/, ""),
+    stderr: out.stderr.replace(/[\r\n]+$/, ""),
+    // Said, never silent: what was kept is the output's head.
+    ...(out.cutBytes ? { output_cut_bytes: out.cutBytes } : {}),
+  };
 }
 
 function registeredValue(r: TaskResult): Vars {
@@ -166,7 +174,7 @@ async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironm
   const check = task.checkMode ?? env.check;
   const target = task.delegateTo ? env.hosts.get(String(render(task.delegateTo, vars))) : host;
   if (!target) throw new Error(`delegate_to: no such host '${task.delegateTo}'`);
-  const conn = await target.connect();
+  const conn = bounded(await target.connect(), task.timeout === undefined ? undefined : task.timeout * 1000);
   const become = env.become(task, host, vars);
   const unknown: Planned["unknown"] = [];
   const probe = createProbe(conn, target.state, { check, become, ahead, onUnknown: (read, because) => unknown.push({ read, because }) });
@@ -239,11 +247,13 @@ async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironme
     const changing = applied.outputs.filter((o) => changesHost(o.step));
     const unchanged = changing.length > 0 && changing.every((o) => !isWrite(o.step) && o.step.unchangedCodes?.includes(o.code));
     const changed = !unchanged && (applied.plan.changes.length > 0 || changing.length > 0 || !!applied.plan.changed);
+    const cut =
+      last && !isWrite(last.step) && last.cutBytes ? `output cut: ${last.cutBytes} bytes past the first ${MAX_OUTPUT_BYTES >> 20} MiB were dropped` : undefined;
     return {
       status: changed ? "changed" : "ok",
       changed,
       changes: unchanged ? [] : addressed(applied.plan.changes),
-      msg: shown ?? (changed ? undefined : plan.reason),
+      msg: shown ?? cut ?? (changed ? undefined : plan.reason),
       values,
       durationMs: Date.now() - started,
     };

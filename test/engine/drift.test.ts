@@ -8,7 +8,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPlaybook, tempDir } from "../helpers.ts";
@@ -294,19 +294,19 @@ test("timer files: a oneshot service under flock, exit 2 not a failure, words qu
     cwd: "/srv",
     env: { HOIST_STATE_DIR: "/var/lib/hoist" },
   };
-  const systemd = timerFiles(spec, { unitDir: "/etc/systemd/system", systemctl: ["systemctl"], lockDir: "/run/lock" });
+  const systemd = timerFiles(spec, { unitDir: "/etc/systemd/system", systemctl: ["systemctl"], lockDir: "/run/hoist" });
   const service = systemd["/etc/systemd/system/hoist-drift-0123456789abcdef.service"];
   assert.match(
     service,
-    /^ExecStart="\/usr\/bin\/flock" "-n" "-E" "75" "\/run\/lock\/hoist-drift-0123456789abcdef.lock" ".*node" ".*bin\/hoist.js" "drift" "\/srv\/site.yaml" "--inventory=\/srv\/inv 1" "-e" "pct=50%%"$/m,
+    /^ExecStart="\/bin\/sh" "-c" ".*flock -n 9.*exec timeout -k 30 \\"\$\$limit\\" .*" "hoist-drift" "\/run\/hoist\/hoist-drift-0123456789abcdef.lock" "3600" ".*node" ".*bin\/hoist.js" "drift" "\/srv\/site.yaml" "--inventory=\/srv\/inv 1" "-e" "pct=50%%"$/m,
   );
   assert.match(service, /^SuccessExitStatus=2 75$/m);
   assert.match(service, /^Environment="HOIST_STATE_DIR=\/var\/lib\/hoist"$/m);
   assert.match(systemd["/etc/systemd/system/hoist-drift-0123456789abcdef.timer"], /^OnCalendar=\*-\*-\* \*:00,30:00$/m);
-  const cron = timerFiles(spec, { systemctl: [], cronFile: "/etc/cron.d", lockDir: "/run/lock" })["/etc/cron.d/hoist-drift-0123456789abcdef"];
+  const cron = timerFiles(spec, { systemctl: [], cronFile: "/etc/cron.d", lockDir: "/run/hoist" })["/etc/cron.d/hoist-drift-0123456789abcdef"];
   assert.match(
     cron,
-    /^\*\/30 \* \* \* \* root cd '\/srv' && HOIST_STATE_DIR='\/var\/lib\/hoist' '\/usr\/bin\/flock' .* 'pct=50\\%' 2>&1 \| logger -t hoist-drift-0123456789abcdef$/m,
+    /^\*\/30 \* \* \* \* root cd '\/srv' && HOIST_STATE_DIR='\/var\/lib\/hoist' '\/bin\/sh' '-c' .* 'pct=50\\%' 2>&1 \| logger -t hoist-drift-0123456789abcdef$/m,
   );
   assert.throws(
     () => timerFiles({ ...spec, args: ["drift", "x\nExecStartPre=/bin/evil"] }, { unitDir: "/u", systemctl: ["systemctl"], lockDir: "/l" }),
@@ -318,6 +318,7 @@ test("timer files: a oneshot service under flock, exit 2 not a failure, words qu
   const places = { systemctl: [], cronFile: cronDir, lockDir: "/run/lock" };
   assert.equal(installTimer(spec, places), [join(cronDir, spec.name)]);
   assert.equal(readdirSync(cronDir), [spec.name], "no temporary file left");
+  assert.is(statSync(join(cronDir, spec.name)).mode & 0o777, 0o600, "the timer's files are private");
   assert.equal(uninstallTimer(spec.name, places), [join(cronDir, spec.name)]);
   assert.equal(readdirSync(cronDir), []);
   assert.equal(uninstallTimer(spec.name, places), [], "nothing to remove the second time");
