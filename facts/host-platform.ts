@@ -205,5 +205,34 @@ function dnsFacts(s: Sections): Facts {
  * platformFacts(new Map([["init", "systemd\n"]])) // { service_mgr: "systemd" }
  */
 export function platformFacts(s: Sections): Facts {
-  return { ...nameFacts(s), ...distributionFacts(s), ...envFacts(s), ...dateFacts(s), ...pythonFacts(s), ...managerFacts(s), ...userFacts(s), ...dnsFacts(s) };
+  const facts = { ...nameFacts(s), ...distributionFacts(s) };
+  checkNames(facts);
+  return { ...facts, ...envFacts(s), ...dateFacts(s), ...pythonFacts(s), ...managerFacts(s), ...userFacts(s), ...dnsFacts(s) };
+}
+
+/**
+ * Facts playbooks put in file names and name lists (`include_vars: "{{
+ * ansible_os_family }}.yml"`, /etc/hosts lines): what a host says of them
+ * must be a name, or its gathering fails — a host may lie about itself, but
+ * its os-release cannot name a file on the control machine, nor its hostname
+ * add names to another host's /etc/hosts.
+ */
+const NAME_PATTERNS: Record<string, RegExp> = {
+  hostname: /^[A-Za-z0-9_-]{0,63}$/,
+  nodename: /^[A-Za-z0-9_.-]{0,253}$/,
+  fqdn: /^[A-Za-z0-9_.-]{0,253}$/,
+  domain: /^[A-Za-z0-9_.-]{0,253}$/,
+  distribution: /^[A-Za-z0-9][A-Za-z0-9 _+-]{0,63}$/,
+  os_family: /^[A-Za-z0-9][A-Za-z0-9 _+-]{0,63}$/,
+  distribution_version: /^[A-Za-z0-9._~+-]{0,64}$/,
+  distribution_major_version: /^[A-Za-z0-9._~+-]{0,64}$/,
+  distribution_release: /^[A-Za-z0-9._~+-]{0,64}$/,
+};
+
+function checkNames(facts: Facts): void {
+  for (const [name, pattern] of Object.entries(NAME_PATTERNS)) {
+    const v = facts[name];
+    if (typeof v === "string" && (!pattern.test(v) || v.includes("..")))
+      throw new Error(`the host reports ansible_${name} ${JSON.stringify(v.slice(0, 80))}, which is not a name: refusing its facts`);
+  }
 }

@@ -5,7 +5,7 @@
  * then beside the playbook (the same subdirectory, then the directory).
  */
 import { existsSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 /** What kind of file a task reads: it decides the subdirectory searched first. */
 export type ControlFileKind = "files" | "templates" | "vars";
 
@@ -20,14 +20,21 @@ export function searchDirs(kind: ControlFileKind, roleDir: string | undefined, p
 }
 
 /**
- * The file a task means by `path`: itself when absolute, else the first match on the search path.
+ * The file a task means by `path`: itself when absolute, else the first match
+ * on the search path; `confined` (the name came from a template) refuses one
+ * outside the role and the playbook's directory.
  *
  * @example
  * findControlFile("nginx.conf.j2", "templates", "/srv/site/roles/web", "/srv/site") // "/srv/site/roles/web/templates/nginx.conf.j2"
  */
-export function findControlFile(path: string, kind: ControlFileKind, roleDir: string | undefined, playbookDir: string): string {
-  if (isAbsolute(path)) return path;
+export function findControlFile(path: string, kind: ControlFileKind, roleDir: string | undefined, playbookDir: string, confined = false): string {
   const dirs = searchDirs(kind, roleDir, playbookDir);
-  for (const dir of dirs) if (existsSync(join(dir, path))) return join(dir, path);
-  throw new Error(`${path} not found on the control machine; looked in ${dirs.join(", ")}`);
+  const found = isAbsolute(path) ? path : dirs.map((dir) => join(dir, path)).find((p) => existsSync(p));
+  if (!found) throw new Error(`${path} not found on the control machine; looked in ${dirs.join(", ")}`);
+  // A name made by a template may hold what a host answered: it stays inside the role and the playbook's directory.
+  const inside = (dir: string | undefined) =>
+    dir !== undefined && !relative(resolve(dir), resolve(found)).startsWith("..") && !isAbsolute(relative(resolve(dir), resolve(found)));
+  if (confined && !inside(roleDir) && !inside(playbookDir))
+    throw new Error(`${path}: a file name made by a template must stay inside the role and the playbook's directory`);
+  return found;
 }

@@ -178,12 +178,14 @@ async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironm
   const become = env.become(task, host, vars);
   const unknown: Planned["unknown"] = [];
   const probe = createProbe(conn, target.state, { check, become, ahead, onUnknown: (read, because) => unknown.push({ read, because }) });
+  // Names of control-machine files made by a template are kept inside the role and playbook (see findControlFile).
+  const templated = /\{\{|\{%/.test(JSON.stringify(task.args ?? null));
   const plan = await module.plan(args, probe, {
     render: (text) => renderText(text, vars),
     playbookDir: env.playbookDir,
-    readLocal: (p, kind = "files") => readFile(findControlFile(p, kind, env.role?.dir, env.playbookDir)),
+    readLocal: (p, kind = "files") => readFile(findControlFile(p, kind, env.role?.dir, env.playbookDir, templated)),
     readVars: async (p) => {
-      const file = findControlFile(p, "vars", env.role?.dir, env.playbookDir);
+      const file = findControlFile(p, "vars", env.role?.dir, env.playbookDir, templated);
       return { file, vars: loadVarsFile(file) };
     },
     vars,
