@@ -5,7 +5,7 @@
  * routes nowhere. Writes an Ansible INI inventory with a lab key and a lab
  * known_hosts. Needs root; installs its Debian packages itself.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, openSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, openSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { connectionVars, hostLine } from "./inventory-lines.ts";
 import { spawn } from "node:child_process";
@@ -392,13 +392,26 @@ export async function labDown(name = "hoist"): Promise<void> {
     await removeCgroups(name);
     for (const n of nodes) await $`umount -l ${join(dir, n, "root")}`.nothrow();
     for (const n of nodes) await $`ip link del ${veth(machineName(subnet(name), Number(n.slice(4))))}`.nothrow();
-    // Swap is the kernel's: a swap file a host left on outlives the host and cannot be removed.
-    for (const n of nodes.filter((n) => existsSync(join(dir, n, "swap")))) {
-      for (const f of readdirSync(join(dir, n, "swap"))) await $`swapoff ${join(dir, n, "swap", f)}`.nothrow();
-    }
+    // Swap is the kernel's: a swap file a host left on outlives the host and cannot be removed. Only plain
+    // files: a name a host planted (a link to the control machine's own swap device) is never given to swapoff.
+    for (const f of labSwapFiles(nodes.map((n) => join(dir, n, "swap")))) await $`swapoff -- ${f}`.nothrow();
     rmSync(dir, { recursive: true, force: true });
   }
   await $`ip link del ${bridge(name)}`.nothrow();
+}
+
+/**
+ * The files under `dirs` that may be swapping: regular files only, never a
+ * link (a host could plant one to the control machine's own swap device).
+ *
+ * @example
+ * labSwapFiles(["/var/lib/hoist-lab/x/node1/swap"]) // ["/var/lib/hoist-lab/x/node1/swap/swapfile"]
+ */
+export function labSwapFiles(dirs: string[]): string[] {
+  return dirs
+    .filter((d) => existsSync(d))
+    .flatMap((d) => readdirSync(d).map((f) => join(d, f)))
+    .filter((f) => lstatSync(f, { throwIfNoEntry: false })?.isFile());
 }
 
 export function labStatus(name = "hoist"): Lab | undefined {

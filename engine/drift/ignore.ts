@@ -1,12 +1,12 @@
 /**
  * `drift_ignore:` rules: what an operator accepts as legitimately changing
  * (replicas an autoscaler owns, a file another tool rewrites). A rule names
- * glob patterns (picomatch) for any of host, task (its name, `file:line` or
+ * glob patterns (engine/drift/glob.ts) for any of host, task (its name, `file:line` or
  * identity), resource and field; an item matching every pattern given is
  * listed as ignored, not as drift. Rules live in a YAML file given with
  * `--ignore FILE`; bad rules are bad input (exit 4, file:line:col).
  */
-import picomatch from "picomatch";
+import { globMatcher } from "./glob.ts";
 import { loadYamlFile } from "../load/yaml.ts";
 import { validateSchema } from "../load/validate.ts";
 import { InputError } from "../errors.ts";
@@ -56,8 +56,8 @@ export function loadIgnoreRules(file: string): IgnoreRule[] {
 
 /** A rule as a test of one item. */
 function matcher(rule: IgnoreRule): (i: DriftItem) => boolean {
-  // `/` separates path segments for picomatch: `*` stays within one, `**` crosses them.
-  const glob = (p: string | undefined) => (p === undefined ? () => true : picomatch(p, { dot: true }));
+  // `/` separates path segments: `*` stays within one, `**` crosses them.
+  const glob = (p: string | undefined) => (p === undefined ? () => true : globMatcher(p));
   const host = glob(rule.host);
   const task = glob(rule.task);
   const resource = glob(rule.resource);

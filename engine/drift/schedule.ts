@@ -88,6 +88,10 @@ export function parseSchedule(text: string): Schedule {
     throw new InputError(
       "--install-timer: a cron day of month and day of week both restricted means either day, which systemd cannot say; give one, or a systemd calendar expression",
     );
+  // A day no month listed has (Feb 30, Apr 31) never comes: a timer that never fires would be monitoring that never runs.
+  const longest = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (!months.some((m) => days.some((d) => d <= longest[m - 1])))
+    throw new InputError(`--install-timer: '${text}' never fires: no month listed has day ${days.join(",")}`);
   const list = (values: number[], i: number) => (full(values, i) ? "*" : values.map(pad).join(","));
   const dow = full(weekdays, 4) ? "" : `${weekdays.map((d) => DAYS[d]).join(",")} `;
   return { cron: parts.join(" "), onCalendar: `${dow}*-${list(months, 3)}-${list(days, 2)} ${list(hours, 1)}:${list(minutes, 0)}:00` };

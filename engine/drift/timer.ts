@@ -124,7 +124,8 @@ export function timerFiles(spec: TimerSpec, places: TimerPlaces): Record<string,
       "",
       "[Service]",
       "Type=oneshot",
-      `WorkingDirectory=${spec.cwd}`,
+      // A path as it is: systemd would expand `%` specifiers in it.
+      `WorkingDirectory=${spec.cwd.replace(/%/g, "%%")}`,
       ...Object.entries(spec.env).map(([k, v]) => `Environment=${envWord(`${k}=${v}`)}`),
       `ExecStart=${argv.map(systemdWord).join(" ")}`,
       // 2 is drift, 75 a run still going: reported, not unit failures.
@@ -179,6 +180,7 @@ export function installTimer(spec: TimerSpec, places = timerPlaces()): string[] 
     const check = spawnSync("systemd-analyze", ["calendar", spec.schedule.onCalendar], { encoding: "utf8" });
     if (check.status !== 0 && !check.error)
       throw new InputError(`--install-timer: systemd does not read '${spec.schedule.onCalendar}': ${check.stderr.trim()}`);
+    if (/Next elapse: never/i.test(check.stdout ?? "")) throw new InputError(`--install-timer: '${spec.schedule.onCalendar}' never fires`);
   }
   for (const [path, text] of Object.entries(files)) writeWhole(path, text);
   if (places.unitDir) {

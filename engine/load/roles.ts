@@ -5,7 +5,7 @@
  * A role becomes a block of tasks (its dependencies' first) whose tasks know
  * their role, for its variables and its files; its handlers join the play's.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { InputError, didYouMean, type Where } from "../errors.ts";
@@ -110,7 +110,12 @@ export function findRole(name: string, search: string[], where: Where): string {
  * rolePart("/srv/site/roles/common", "tasks") // "/srv/site/roles/common/tasks/main.yml"
  */
 export function rolePart(dir: string, part: string, from = "main"): string | undefined {
-  for (const name of [from, `${from}.yml`, `${from}.yaml`]) if (isFile(join(dir, part, name))) return join(dir, part, name);
+  for (const name of [from, `${from}.yml`, `${from}.yaml`]) {
+    const file = join(dir, part, name);
+    if (isFile(file)) return file;
+    // Something is there that is no file (a directory, a link in a loop or to nothing): an error, never a silently empty role.
+    if (name !== from && lstatSync(file, { throwIfNoEntry: false })) throw new InputError(`${file} is not a file that can be read`, { file });
+  }
   return undefined;
 }
 

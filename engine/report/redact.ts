@@ -6,7 +6,8 @@
  *   before and after, as Terraform hides a sensitive attribute;
  * - a task with `no_log: true`: everything it returned;
  * - the values of secret variables (the become and SSH passwords, and any
- *   variable a play lists under `secret:`) wherever they appear in text.
+ *   variable a play lists under `secret:`) wherever they appear in text, and
+ *   passwords written into URLs (`get_url: { url: "https://u:pw@host/f" }`).
  * The registered result keeps the real values: later tasks may use them.
  */
 import type { Change } from "../module.ts";
@@ -23,6 +24,10 @@ export const HIDDEN = "the output has been hidden due to no_log: true";
  */
 const SHORTEST = 4;
 
+/** A URL's `user:password@`: the user is kept, the password hidden. */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]*@/gi;
+const HAS_URL_PASSWORD = new RegExp(URL_PASSWORD.source, "i");
+
 export class Redactor {
   private readonly secrets: string[];
 
@@ -36,9 +41,9 @@ export class Redactor {
     this.secrets = [...new Set([...secrets].filter((s): s is string => typeof s === "string" && s.length >= SHORTEST))].sort((a, b) => b.length - a.length);
   }
 
-  /** Text with every secret value replaced. */
+  /** Text with every secret value replaced, and the password of any URL holding one (`https://u:pw@host/`). */
   text(s: string): string {
-    let out = s;
+    let out = s.replace(URL_PASSWORD, `$1${REDACTED}@`);
     for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     return out;
   }
@@ -69,7 +74,8 @@ export class Redactor {
    */
   result(r: TaskResult, options: { noLog?: boolean } = {}): TaskResult {
     // Nothing secret to look for and nothing marked: the result goes out as it is (most results).
-    if (!options.noLog && this.secrets.length === 0 && !r.changes.some((c) => c.sensitive) && !r.results?.length) return r;
+    if (!options.noLog && this.secrets.length === 0 && !r.changes.some((c) => c.sensitive) && !r.results?.length && !HAS_URL_PASSWORD.test(JSON.stringify(r)))
+      return r;
     if (options.noLog) {
       return {
         ...r,

@@ -122,13 +122,17 @@ test("the timer: installed in a host with systemd, fired by its schedule, never 
     "mkdir -p /root/d && printf '%s\\n' 'localhost ansible_connection=local' > /root/d/hosts && printf '%s\\n' '- hosts: localhost' '  gather_facts: false' '  tasks:' '    - { name: flag, file: { path: /root/d/flag, content: \"on\\\\n\" } }' > /root/d/site.yaml",
   );
   const installed = await sh(
-    "cd /root/d && /opt/node/bin/node /opt/hoist/bin/hoist.js drift site.yaml -i hosts --state-dir /var/lib/hoist --install-timer '*:*:0/2'",
+    "cd /root/d && /opt/node/bin/node /opt/hoist/bin/hoist.js drift site.yaml -i hosts --state-dir /var/lib/hoist -e note=s3cr3t-value --install-timer '*:*:0/2'",
   );
   const name = /installed (hoist-drift-[0-9a-f]{16})/.exec(installed)![1];
   assert.match(
     installed,
-    /ExecStart="\/usr\/bin\/flock" "-n" "-E" "75" .*"\/opt\/node\/bin\/node" "\/opt\/hoist\/bin\/hoist.js" "drift" "\/root\/d\/site.yaml" "--inventory=\/root\/d\/hosts"/,
+    /ExecStart="\/bin\/sh" "-c" ".*" "hoist-drift" "\/run\/hoist\/hoist-drift-[0-9a-f]{16}.lock" "3600" "\/opt\/node\/bin\/node" "\/opt\/hoist\/bin\/hoist.js" "drift" "\/root\/d\/site.yaml" "--inventory=\/root\/d\/hosts"/,
   );
+  // -e values may be secrets: in a private file the unit names, not in the unit; the unit itself private.
+  assert.not.match(installed, /s3cr3t-value/);
+  assert.match(installed, /"--extra-vars=@\/var\/lib\/hoist\/drift\/[0-9a-f]{16}\/timer-extra-vars.json"/);
+  assert.is(await sh(`stat -c %a /etc/systemd/system/${name}.service /var/lib/hoist/drift/*/timer-extra-vars.json`), "600\n600\n");
   assert.match(await sh(`systemctl is-enabled ${name}.timer; systemctl is-active ${name}.timer`), /^enabled\nactive\n$/);
   const runs = async () => Number((await sh(`ls /var/lib/hoist/drift/*/ 2>/dev/null | grep -c json || true`)).trim());
   const until = async (ok: () => Promise<boolean>, what: string) => {
@@ -146,13 +150,18 @@ test("the timer: installed in a host with systemd, fired by its schedule, never 
   // While another run holds the lock, firings start nothing and exit 75. The lock is taken once a firing under
   // way has let go of it (flock waits) and held until released, so no fixed sleep decides the outcome.
   await sh(
-    `rm -f /tmp/locked /tmp/unlock; (flock /run/lock/${name}.lock sh -c 'touch /tmp/locked; while [ ! -e /tmp/unlock ]; do sleep 0.2; done' >/dev/null 2>&1 &)`,
+    `rm -f /tmp/locked /tmp/unlock; (flock /run/hoist/${name}.lock sh -c 'touch /tmp/locked; while [ ! -e /tmp/unlock ]; do sleep 0.2; done' >/dev/null 2>&1 &)`,
   );
   await until(async () => (await sh("test -e /tmp/locked && echo yes || true")).trim() === "yes", "the lock is held");
   const before = await runs();
   const status = () => sh(`systemctl show -p ExecMainStatus --value ${name}.service`).then((s) => s.trim());
   await until(async () => (await status()) === "75", "a firing found the lock held and said so (exit 75)");
   assert.is(await runs(), before, "no run while the lock is held");
+  // Held past the limit (its run started over an hour ago): the firing fails, where systemctl --failed shows it.
+  await sh(`touch -d '-2 hours' /run/hoist/${name}.lock`);
+  await until(async () => (await status()) === "1", "a firing found the lock held for too long and failed");
+  assert.match(await sh(`systemctl is-failed ${name}.service || true`), /^failed/);
+  assert.match(await sh(`journalctl -u ${name}.service --no-pager -o cat`), /it is stuck/);
   await sh("touch /tmp/unlock");
   await until(async () => (await runs()) > before, "runs resume once the lock is free");
 
