@@ -69,7 +69,7 @@ export function formatText(r: DriftReport): string {
     out.push("", `${title}:`);
     for (const [host, list] of byHost(items)) {
       out.push(`  ${host}`);
-      for (const i of list) out.push(`    ${i.resource}  ${showItem(i)}  [${i.where} ${JSON.stringify(i.task)}]${extra(i)}`);
+      for (const i of list) out.push(`    ${oneLine(i.resource)}  ${showItem(i)}  [${i.where} ${JSON.stringify(i.task)}]${extra(i)}`);
     }
   };
   section("drift", r.drift, (i) => (i.runs && i.runs > 1 ? ` (${i.runs} runs)` : ""));
@@ -83,7 +83,8 @@ export function formatText(r: DriftReport): string {
     out.push("", "errors:");
     for (const e of r.errors) out.push(`  ${e.host} ${e.status}  [${e.where} ${JSON.stringify(e.task)}] ${oneLine(e.msg)}`);
   }
-  return out.join("\n") + "\n";
+  // Lines are the report's own: no control character from a host reaches the terminal or the journal.
+  return printable(out.join("\n")) + "\n";
 }
 
 /** GitHub refuses issue bodies over 65,536 characters: rows beyond this are summarised. */

@@ -73,7 +73,14 @@ const MAX_BODY = 65_000;
 
 function bodyOf(report: DriftReport, set: { hash: string; keys: string[] }): string {
   const marker = `<!-- hoist-drift fingerprint:${report.fingerprint} resources:${set.hash} -->`;
-  const footer = `\n<sub>Written by \`hoist drift\`; rewritten on every run. Label it \`quiet\` to silence it.</sub>\n<!-- resources\n${set.keys.map((k) => printable(k, false).replace(/-->/g, "--\\>")).join("\n")}\n-->\n`;
+  // The resource list (for the next run's "what changed") takes at most half the body; the marker's hash still names the whole set.
+  const listed: string[] = [];
+  let size = 0;
+  for (const k of set.keys.map((k) => printable(k, false).replace(/-->/g, "--\\>"))) {
+    if ((size += k.length + 1) > MAX_BODY / 2) break;
+    listed.push(k);
+  }
+  const footer = `\n<sub>Written by \`hoist drift\`; rewritten on every run. Label it \`quiet\` to silence it.</sub>\n<!-- resources\n${listed.join("\n")}\n-->\n`;
   const cut = "\n\n… (cut: the full report is in `hoist drift --json`)\n";
   const markdown = formatMarkdown(report);
   const room = MAX_BODY - marker.length - footer.length - cut.length - 1;

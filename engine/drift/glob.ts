@@ -26,7 +26,7 @@ const MAX_ALTERNATIVES = 64;
 /** `{a,b}` expanded, innermost first; more than MAX_ALTERNATIVES is refused. */
 function expandBraces(pattern: string): string[] {
   const m = /\{([^{}]*)\}/.exec(pattern);
-  if (!m || !m[1].includes(",")) return [pattern];
+  if (!m?.[1].includes(",")) return [pattern];
   const out = m[1].split(",").flatMap((alt) => expandBraces(pattern.slice(0, m.index) + alt + pattern.slice(m.index + m[0].length)));
   if (out.length > MAX_ALTERNATIVES) throw new Error(`the pattern ${pattern} has more than ${MAX_ALTERNATIVES} alternatives`);
   return out;
@@ -86,7 +86,10 @@ function simulate(toks: Token[]): (text: string) => boolean {
         if (t.kind === "char" && t.test(c)) next.add(i + 1);
         else if (t.kind === "star" && c !== "/") next.add(i);
         else if (t.kind === "globstar") next.add(i);
-        else if (t.kind === "globstar-slash") c === "/" ? next.add(i + 1) : nextInner.add(i), nextInner.add(i);
+        else if (t.kind === "globstar-slash") {
+          nextInner.add(i);
+          if (c === "/") next.add(i + 1);
+        }
       }
       for (const i of inner) {
         nextInner.add(i);
@@ -107,6 +110,8 @@ function simulate(toks: Token[]): (text: string) => boolean {
  * globMatcher("site.yaml:*")("site.yaml:12:7") // true
  */
 export function globMatcher(pattern: string): (text: string) => boolean {
-  const alternatives = expandBraces(pattern).map((p) => simulate(tokens(p)));
-  return (text) => alternatives.some((m) => m(text));
+  // As picomatch: `a/**` matches `a` too; nothing matches the empty text.
+  const expanded = expandBraces(pattern).flatMap((p) => (p.endsWith("/**") ? [p, p.slice(0, -3)] : [p]));
+  const alternatives = expanded.map((p) => simulate(tokens(p)));
+  return (text) => text !== "" && alternatives.some((m) => m(text));
 }

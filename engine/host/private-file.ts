@@ -8,7 +8,22 @@
  */
 import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir spins for ever
+ * where a parent refuses new entries in its own way (`/proc/x`).
+ */
+function makeDirs(dir: string): void {
+  if (lstatSync(dir, { throwIfNoEntry: false })) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirs(parent);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+}
 
 /** Why `dir` is no private directory of this user (a link, someone else's, open to others), or undefined when it is one. */
 function notPrivate(dir: string, fixMode: boolean): string | undefined {
@@ -31,7 +46,7 @@ function notPrivate(dir: string, fixMode: boolean): string | undefined {
  * privateDir(join(homedir(), ".cache", "hoist", "remembered"));
  */
 export function privateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(resolve(dir));
   const why = notPrivate(dir, true);
   if (why) throw new Error(`refusing to keep private files in ${dir}: ${why}`);
 }

@@ -100,8 +100,8 @@ export interface IssueServer {
   violations: string[];
   /** Every request, as `METHOD path`. */
   requests: string[];
-  /** Answer the next `times` requests with this status (5xx, 403 rate limit, 429). */
-  fail(status: number, times: number, headers?: Record<string, string>): void;
+  /** Answer the next `times` requests (those `only` matches, as `METHOD path`) with this status (5xx, 403 rate limit, 429). */
+  fail(status: number, times: number, headers?: Record<string, string>, only?: RegExp): void;
   /** Add an issue directly (another tool's, or history). */
   seed(issue: Partial<StoredIssue> & { title: string }): StoredIssue;
   close(): Promise<void>;
@@ -142,7 +142,7 @@ export async function startIssueServer(owner: string, repo: string): Promise<Iss
   const issues = new Map<number, StoredIssue>();
   const violations: string[] = [];
   const requests: string[] = [];
-  const faults: { status: number; headers: Record<string, string> }[] = [];
+  const faults: { status: number; headers: Record<string, string>; only?: RegExp }[] = [];
   const token = "ghp_test_token_for_the_issue_server_0001";
   let next = 1;
   let url = "";
@@ -231,7 +231,9 @@ export async function startIssueServer(owner: string, repo: string): Promise<Iss
       res.end(body === undefined ? "" : JSON.stringify(body));
     };
     const routeOf = route(method, full.pathname);
-    const fault = faults.shift();
+    // The first fault that applies to this request (`only` names the requests it hits, as `METHOD path`).
+    const at = faults.findIndex((f) => !f.only || f.only.test(`${method} ${full.pathname}`));
+    const fault = at >= 0 ? faults.splice(at, 1)[0] : undefined;
     if (fault) return send(fault.status, { message: fault.status === 403 || fault.status === 429 ? "API rate limit exceeded" : "Server Error" }, fault.headers);
     if (req.headers.authorization !== `token ${token}` && req.headers.authorization !== `Bearer ${token}`)
       return send(401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
@@ -333,8 +335,8 @@ export async function startIssueServer(owner: string, repo: string): Promise<Iss
     issues,
     violations,
     requests,
-    fail: (status, times, headers = {}) => {
-      for (let n = 0; n < times; n++) faults.push({ status, headers });
+    fail: (status, times, headers = {}, only) => {
+      for (let n = 0; n < times; n++) faults.push({ status, headers, only });
     },
     seed,
     close: () => new Promise((r) => server.close(() => r())),
