@@ -330,6 +330,25 @@ export interface PlanContext {
 }
 
 /**
+ * What a module's `check` may read when the playbook loads.
+ *
+ * @example
+ * ```ts
+ * import type { CheckContext } from "./module.ts";
+ * const context: CheckContext = { readVars: (path) => (path === "prod.yml" ? { replicas: 3 } : undefined) };
+ * if (context.readVars("prod.yml")?.replicas !== 3 || context.readVars("none.yml") !== undefined) throw new Error("example");
+ * ```
+ */
+export interface CheckContext {
+  /**
+   * A variables file where `PlanContext.readVars` would find it; undefined
+   * when there is none yet (an earlier task may make it). One that does not
+   * read (bad YAML, not a mapping) throws, naming file, line and column.
+   */
+  readVars(path: string): Record<string, unknown> | undefined;
+}
+
+/**
  * What a module file's default export is (built with `defineModule`).
  *
  * @example
@@ -359,10 +378,13 @@ export interface Module<A = any> {
    * the playbook loads, for arguments without templates, and again once they
    * are rendered, before the plan.
    *
+   * At load, `context` reads the control machine's files as the plan would,
+   * so that a broken one is refused before any host is touched.
+   *
    * @example
    * check: (args) => (args.cmd?.includes("\0") ? "a command cannot hold NUL" : undefined)
    */
-  check?(args: A): string | undefined;
+  check?(args: A, context?: CheckContext): string | undefined;
   /**
    * The module that gathers host facts (`setup`): the engine runs it, with
    * `{ gather_subset }`, when a play with `gather_facts` reads facts. Maps

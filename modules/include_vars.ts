@@ -32,6 +32,11 @@ export default defineModule<Args>({
   include_vars: "{{ ansible_os_family }}.yml"
 - include_vars: { file: cluster.yml, name: cluster }
 `,
+  check(args, context) {
+    // A file already there is read at load: a broken one is refused before any host is touched.
+    context?.readVars(args.file);
+    return undefined;
+  },
   async plan(args, _probe, ctx) {
     const { file, vars } = await ctx.readVars(args.file);
     const loaded = args.name ? { [args.name]: vars } : vars;

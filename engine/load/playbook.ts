@@ -11,6 +11,8 @@ import { validateSchema } from "./validate.ts";
 import type { ModuleRegistry } from "./registry.ts";
 import { findCycle } from "../run/graph.ts";
 import { loadVarsFile } from "./vars-file.ts";
+import { findControlFile } from "./control-files.ts";
+import type { CheckContext } from "../module.ts";
 import { parseTaskList, roleTaskParser, walkTasks, type LoadContext, type PendingCheck, type Task, type Vars } from "./tasks.ts";
 import { DEFAULT_ROLES_PATH, expandRole, parseRoleEntry, roleSearchPath } from "./roles.ts";
 import { factsRead } from "./uses-facts.ts";
@@ -220,7 +222,18 @@ export async function loadPlaybook(file: string, registry: ModuleRegistry, optio
   if (gatherer && plays.some((p) => p.gatherFacts)) used.modules.add(gatherer.name);
   await registry.load(used.modules);
   for (const c of used.checks) {
-    const problem = registry.require(c.module).check?.(c.args);
+    const context: CheckContext = {
+      readVars(path) {
+        let found: string;
+        try {
+          found = findControlFile(path, "vars", c.roleDir, dirname(resolve(file)));
+        } catch {
+          return undefined; // not there yet: the run finds it, or says it is missing
+        }
+        return loadVarsFile(found);
+      },
+    };
+    const problem = registry.require(c.module).check?.(c.args, context);
     if (problem) throw new InputError(`module '${c.module}': ${problem}`, c.where);
   }
   return plays;

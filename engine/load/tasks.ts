@@ -178,6 +178,8 @@ export interface PendingCheck {
   module: string;
   args: unknown;
   where: Where;
+  /** The directory of the task's role: where its `vars/` are. */
+  roleDir?: string;
 }
 
 /** Keywords that hold tasks rather than call a module, with their collection names (`ansible.builtin.import_role`). */
@@ -320,7 +322,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     what: `module '${module.name}'`,
     allowTemplates: true,
   });
-  if (module.hasCheck && !containsTemplate(args)) ctx.used.checks.push({ module: module.name, args, where: doc.at([...path, key]) });
+  if (module.hasCheck && !containsTemplate(args)) ctx.used.checks.push({ module: module.name, args, where: doc.at([...path, key]), roleDir: ctx.role?.dir });
   task.module = module.name;
   task.args = args;
   task.name = (t.name as string) ?? `${module.name}`;
