@@ -52,6 +52,8 @@ interface Pending {
   reject(e: Error): void;
   outDone?: { text: string; code: number; droppedBytes: number };
   timer?: NodeJS.Timeout;
+  /** Run in the session's shell itself: when it fails, the shell exits and takes the commands after it along. */
+  inShell: boolean;
 }
 
 /**
@@ -138,6 +140,10 @@ class ShellSession {
       this.queue.shift();
       clearTimeout(c.timer);
       const dropped = c.outDone.droppedBytes + err.droppedBytes;
+      // The shell exits after a failed in-shell command (the run lock refused): what follows fails with its reason,
+      // not with the closing of the channel that comes after it.
+      if (c.inShell && c.outDone.code !== 0)
+        this.fail(new UnreachableError(`${this.host}: ${c.outDone.text.trim() || err.text.trim() || `exit ${c.outDone.code}`}`));
       c.resolve({ code: c.outDone.code, stdout: c.outDone.text, stderr: err.text, ...(dropped ? { cutBytes: dropped } : {}) });
     }
   }
@@ -163,7 +169,7 @@ class ShellSession {
       : `\nprintf '%s%d\\n' '${marker}' $?\nprintf '%s\\n' '${marker}' >&2\n`;
     this.write(`${input}${trailer}`);
     return new Promise<RunResult>((resolve, reject) => {
-      const pending: Pending = { marker, resolve, reject };
+      const pending: Pending = { marker, resolve, reject, inShell };
       if (timeoutMs !== undefined)
         // A command past its bound leaves the session's shell busy for good: the session is given up
         // (its channel closed, which ends its shell), the command fails naming the bound, the host goes on.
