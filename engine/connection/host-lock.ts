@@ -37,21 +37,29 @@ export const LOCK_BUSY = 75;
  * on stderr.
  *
  * @example
- * session.runInShell(lockScript({ runId: "r1", exclusive: true, timeoutMs: 60000, holder: "ctl pid 42" }));
+ * session.runInShell(lockScript({ runId: "r1", exclusive: true, timeoutMs: 60000, holder: "ctl pid 42" }, "root"));
  */
-export function lockScript(lock: HostLock): string {
+export function lockScript(lock: HostLock, user: string): string {
   const seconds = Math.max(1, Math.ceil(lock.timeoutMs / 1000));
   const mode = lock.exclusive ? "-x" : "-s";
   return `hoist_lock() {
   command -v flock >/dev/null 2>&1 || { echo "hoist: flock(1) is missing on this host: no run lock taken" >&2; return 0; }
-  if [ "$(id -u)" = 0 ]; then d=/run/hoist
-  elif [ -n "\${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ]; then d="$XDG_RUNTIME_DIR/hoist"
-  else b=/run/lock; [ -d "$b" ] && [ -w "$b" ] || b=/tmp; d="$b/hoist-$(id -u)"
-  fi
-  (umask 077; mkdir -p -- "$d") 2>/dev/null
-  # Someone else's directory, or a link, would let them hold the lock or name its holder: refuse it.
-  if [ -L "$d" ] || [ ! -d "$d" ] || [ "$(stat -c %u:%a -- "$d" 2>/dev/null)" != "$(id -u):700" ]; then
-    printf 'the run lock directory %s on %s is not private to uid %s (%s): remove it\\n' "$d" "$(hostname)" "$(id -u)" "$(stat -c 'owner %U, mode %a' -- "$d" 2>&1)"; return ${LOCK_BUSY}
+  ${
+    user === "root"
+      ? "d=/run/hoist"
+      : `if [ -n "\${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ]; then d="$XDG_RUNTIME_DIR/hoist"
+  else b=/run/lock; [ -d "$b" ] && [ -w "$b" ] || b=/tmp; d="$b"/${quote(`hoist-${user}`)}
+  fi`
+  }
+  # Checked once (shell built-ins only after that: the lock is in front of every run's first command): a directory
+  # of this user's, made 0700 and marked, can be changed only by this user or root. Someone else's directory, or a
+  # link, would let them hold the lock or name its holder: refused.
+  if [ -L "$d" ] || [ ! -O "$d" ] || [ ! -e "$d/.private" ]; then
+    (umask 077; mkdir -p -- "$d") 2>/dev/null
+    if [ -L "$d" ] || [ ! -d "$d" ] || [ ! -O "$d" ] || [ "$(stat -c %a -- "$d" 2>/dev/null)" != 700 ]; then
+      printf 'the run lock directory %s on %s is not private to %s (%s): remove it\\n' "$d" "$(hostname)" ${quote(user)} "$(stat -c 'owner %U, mode %a' -- "$d" 2>&1)"; return ${LOCK_BUSY}
+    fi
+    : > "$d/.private"
   fi
   l="$d/lock"; i="$d/holder"
   exec 9>>"$l" || { echo "hoist: cannot open $l: no run lock taken" >&2; return 0; }

@@ -29,7 +29,7 @@ export class LocalConnection implements Connection {
   /** The run lock, held by a shell that lives until this connection closes or hoist exits (its stdin closes). */
   private takeLock(lock: HostLock): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", `${lockScript(lock)}\nrc=$?; echo "hoist-lock:$rc"; [ $rc = 0 ] && exec cat >/dev/null`], {
+      const child = spawn("sh", ["-c", `${lockScript(lock, this.user)}\nrc=$?; echo "hoist-lock:$rc"; [ $rc = 0 ] && exec cat >/dev/null`], {
         stdio: ["pipe", "pipe", "pipe"],
       });
       this.holder = child;

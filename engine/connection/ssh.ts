@@ -54,6 +54,8 @@ interface Pending {
   timer?: NodeJS.Timeout;
   /** Run in the session's shell itself: when it fails, the shell exits and takes the commands after it along. */
   inShell: boolean;
+  /** The session's question for its shell's pid. */
+  isPid?: boolean;
 }
 
 /**
@@ -91,6 +93,7 @@ class ShellSession {
       (r) => Number(r.stdout.trim()) || undefined,
       () => undefined,
     );
+    this.queue[0].isPid = true;
     opening.then(
       (channel) => {
         this.channel = channel;
@@ -109,9 +112,9 @@ class ShellSession {
     );
   }
 
-  /** Commands written and not yet answered. */
+  /** Commands written and not yet answered (the shell's own pid, asked first, is not one: it answers at once). */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length - (this.queue[0]?.isPid ? 1 : 0);
   }
 
   /** Its channel could not open or has closed: it takes no more commands. */
@@ -375,7 +378,7 @@ export class SshConnection implements Connection {
     const session = this.openSession();
     this.locking = session;
     this.lockHolder = session;
-    session.run(lockScript(lock), undefined, true).then(
+    session.run(lockScript(lock, this.user), undefined, true).then(
       (r) => {
         this.locking = undefined;
         if (r.code !== 0) this.lose(new UnreachableError(`${this.host}: ${r.stdout.trim() || r.stderr.trim() || "cannot take the run lock"}`));
