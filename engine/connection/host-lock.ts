@@ -2,7 +2,7 @@
  * One run at a time per host, decided on the host itself so that two control
  * machines exclude each other too. The lock is flock(1) on a file in a
  * directory of the login user's own (`/run/hoist` for root, else under
- * `XDG_RUNTIME_DIR` or `/run/lock/hoist-UID`; mode 0700, checked to be a
+ * `XDG_RUNTIME_DIR` or `/run/lock/hoist-USER`; mode 0700, checked to be a
  * directory it owns), so no other local user can hold it or forge who holds it. It is held by a shell that lives exactly as long as the
  * run's connection: when hoist exits or is killed, sshd ends that shell and
  * the lock is gone, so it never goes stale; commands run with its descriptor
