@@ -56,6 +56,12 @@ export interface Fact<A = any, V = unknown> {
    * change to a path under them makes this fact unknown.
    */
   readonly paths?: readonly string[];
+  /**
+   * The files this one answer is made of, for these arguments (a unit's own
+   * file and drop-in directories): in check mode, a write planned to one of
+   * them makes the answer unknown, as the real run reads it again after it.
+   */
+  files?(args: A): readonly string[];
 }
 
 /**

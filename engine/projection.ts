@@ -34,7 +34,7 @@ export type Projection =
   | { kind: "value"; key: string; value: unknown }
   | { kind: "transform"; fact: string; transform: (value: unknown) => unknown }
   | { kind: "empty"; path: string }
-  | { kind: "unknown"; facts?: string[]; paths?: string[]; keys?: string[]; everything?: boolean };
+  | { kind: "unknown"; facts?: string[]; paths?: string[]; keys?: string[]; everything?: boolean; written?: string[] };
 
 /**
  * A fact read (this fact, these arguments) will give `value`.

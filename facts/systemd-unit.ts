@@ -17,6 +17,8 @@ export interface UnitState {
 
 /** Where administrators (and hoist) put drop-ins; packages' own come with their own reload. */
 const DROP_IN_DIRS = ["/etc/systemd/system", "/run/systemd/system"];
+/** Where systemd finds unit files, the administrator's first. */
+const UNIT_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
 
 /**
  * @example
@@ -47,4 +49,8 @@ for f in ${DROP_IN_DIRS.map((d) => `${d}/"$1".d/*.conf`).join(" ")}; do [ -e "$f
     };
   },
   paths: ["/etc/systemd/", "/lib/systemd/", "/usr/lib/systemd/", "/run/systemd/"],
+  files: ({ unit }) => {
+    const name = /\.[a-z]+$/.test(unit) ? unit : `${unit}.service`;
+    return UNIT_DIRS.flatMap((d) => [`${d}/${name}`, `${d}/${name}.d/`]);
+  },
 });

@@ -34,6 +34,8 @@ export interface Read {
    * function: only a rule with paths asks.
    */
   named?: () => readonly string[];
+  /** The files a fact's answer is made of (`Fact.files`). */
+  files?: () => readonly string[];
 }
 
 /**
@@ -57,6 +59,13 @@ const overlaps = (a: string, b: string) => under(a, b) || under(b, a);
 
 function makesUnknown(rule: Extract<Projection, { kind: "unknown" }>, read: Read): boolean {
   if (rule.everything || rule.keys?.includes(read.key)) return true;
+  // A file written: reads of it, commands naming it, and facts made of it.
+  const written = rule.written ?? [];
+  if (written.length) {
+    if (read.path !== undefined && written.some((w) => under(read.path!, w))) return true;
+    if (read.named?.().some((n) => written.some((w) => under(n, w)))) return true;
+    if (read.files?.().some((f) => written.some((w) => overlaps(f, w)))) return true;
+  }
   if (read.fact && rule.facts?.includes(read.fact.name)) return true;
   const paths = rule.paths ?? [];
   if (read.path !== undefined && paths.some((p) => under(read.path!, p))) return true;

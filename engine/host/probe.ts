@@ -12,7 +12,7 @@ import { commandLine } from "../shell.ts";
 import { factKey, type Fact, type RememberedFact } from "../fact.ts";
 import { keep, recall } from "./remembered.ts";
 import { Overlay, readLabel, UnknowableRead, type Read } from "./overlay.ts";
-import { projectFile, projectStat } from "../projection.ts";
+import { projectFile, projectStat, type Projection } from "../projection.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
 import { setImmediate } from "node:timers";
 
@@ -81,7 +81,10 @@ export class HostState {
         group: step.group ?? "root",
         size: Buffer.byteLength(content),
       };
-      return [projectFile(step.write, content), projectStat(step.write, stat)];
+      // As the real run forgets every fact after a write, check mode cannot know a fact made of the file's
+      // place (a unit file written, then the unit's state): unknown, unless a projection after this says.
+      const written: Projection = { kind: "unknown", written: [step.write] };
+      return [written, projectFile(step.write, content), projectStat(step.write, stat)];
     });
     const all = [...writes, ...(plan.projects ?? [])];
     this.overlay.add(doubtful ? Overlay.doubtful(all) : all, by);
@@ -178,7 +181,8 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
         });
       // The paths the command line names matter only to the check-mode overlay: worked out when it asks.
       const named = () => fact.command(args).filter((w) => w.startsWith("/"));
-      return through({ key, fact, named }, () => (fact.fresh ? read() : memo(key, read)));
+      const files = fact.files ? () => fact.files!(args) : undefined;
+      return through({ key, fact, named, files }, () => (fact.fresh ? read() : memo(key, read)));
     },
     async remembered<A, V>(fact: RememberedFact<A, V>, args: A): Promise<V | null> {
       const key = factKey(fact, args);

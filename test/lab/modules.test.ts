@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { labSession, skipUnlessLab } from "./lab-session.ts";
 
-skipUnlessLab(7);
+skipUnlessLab(8);
 const lab = labSession("mtest", 2);
 const HOSTS = ["node1", "node2"];
 const changedOn = (out: Awaited<ReturnType<typeof lab.run>>, task: string) => HOSTS.filter((h) => out.byTask(task, h).status === "changed");
@@ -53,6 +53,27 @@ test("check mode tells the truth: a unit a planned install may bring is unknown,
     [],
   );
   await lab.run(`- hosts: lab\n  tasks:\n    - { apt: { name: haproxy, state: absent, purge: true } }\n    - { file: { path: /srv/truth, state: absent } }\n`);
+});
+
+test("check mode: a unit file written by one task and started by the next is unknown, never failed; the run starts it", async () => {
+  const pb = `- hosts: lab
+  tasks:
+    - name: unit file
+      copy: { dest: /etc/systemd/system/truth-sleeper.service, content: "[Service]\\nExecStart=/bin/sleep infinity\\n" }
+    - { name: started, systemd: { name: truth-sleeper, state: started, daemon_reload: true } }
+`;
+  const check = await lab.run(pb, { check: true });
+  for (const h of HOSTS) {
+    assert.is(check.byTask("unit file", h).status, "changed");
+    assert.is(check.byTask("started", h).status, "unknown", check.byTask("started", h).msg);
+    assert.match(check.byTask("started", h).msg!, /depends on 'unit file'/);
+  }
+  const real = await lab.run(pb);
+  for (const h of HOSTS) assert.is(real.byTask("started", h).status, "changed", real.byTask("started", h).msg);
+  assert.is(await lab.sh("node1", "systemctl is-active truth-sleeper"), "active\n");
+  await lab.run(
+    "- hosts: lab\n  tasks:\n    - { systemd: { name: truth-sleeper, state: stopped } }\n    - { file: { path: /etc/systemd/system/truth-sleeper.service, state: absent } }\n",
+  );
 });
 
 test("apt: one transaction from the lab repository, re-run, tamper, remove", async () => {
