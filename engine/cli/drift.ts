@@ -120,6 +120,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
   const alertAfter = count(values["alert-after"], "alert-after", 1);
   const keep = count(values.keep, "keep", 200);
   const timerName = `hoist-drift-${fingerprint}`;
+  const history = historyDir(stateDir, fingerprint);
 
   if (values["install-timer"] !== undefined && values["uninstall-timer"]) throw new InputError("give one of --install-timer and --uninstall-timer");
   if (keep < alertAfter)
@@ -146,7 +147,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
   if (values["github-url"] !== undefined && !github) throw new InputError("--github-url goes with --report github:OWNER/REPO");
   // The history's directory is checked before any host is touched: a run whose report cannot be kept is refused.
   try {
-    privateDir(historyDir(stateDir, fingerprint));
+    privateDir(history);
   } catch (e) {
     throw new InputError(`--state-dir: ${errorMessage(e)}`);
   }
@@ -160,7 +161,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
       throw new InputError("--install-timer with --report needs --github-token-file (a token is never written into a timer)");
     const request = await requestFrom(values, playbook); // the options are checked now, not at the first firing
     // -e values may be secrets: they go to a private file the timer names, never into its unit or cron line.
-    const varsFile = join(historyDir(stateDir, fingerprint), "timer-extra-vars.json");
+    const varsFile = join(history, "timer-extra-vars.json");
     const extra = Object.keys(request.extraVars ?? {}).length > 0;
     if (extra) writePrivateFile(varsFile, JSON.stringify(request.extraVars));
     const args = [...timerArgs(tokens), ...(extra ? [`--extra-vars=@${varsFile}`] : [])];
@@ -176,7 +177,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
   const outcome = await runInterruptible({ ...request, check: true });
   if (outcome.interrupted) return 130;
   // From reading the history to the GitHub report, one run at a time: overlapping runs would open two issues.
-  return withStateLock(historyDir(stateDir, fingerprint), STATE_LOCK_WAIT_MS, async () => {
+  return withStateLock(history, STATE_LOCK_WAIT_MS, async () => {
     let report: DriftReport = buildReport(outcome, { playbook, inventory, startedAt });
     report = applyIgnore(report, rules);
     report = debounce(report, readHistory(stateDir, fingerprint), alertAfter);

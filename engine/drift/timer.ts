@@ -13,13 +13,13 @@
  * GitHub token is read from its file at each run, `-e` values from a private
  * file in the state directory.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { InputError } from "../errors.ts";
+import { writeWholeFile } from "../host/private-file.ts";
 import type { Schedule } from "./schedule.ts";
 
 /** What the timer runs and where its files go. */
@@ -154,14 +154,6 @@ export function timerFiles(spec: TimerSpec, places: TimerPlaces): Record<string,
   return { [join(places.cronFile!, spec.name)]: `# written by hoist drift --install-timer; removed by --uninstall-timer\n${line}\n` };
 }
 
-/** A private file written whole: a fresh temporary file (never one planted there, never through a link), then renamed. */
-function writeWhole(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.hoist-${process.pid}-${randomBytes(6).toString("hex")}`;
-  writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });
-  renameSync(tmp, path);
-}
-
 function systemctl(places: TimerPlaces, ...args: string[]): void {
   const r = spawnSync(places.systemctl[0], [...places.systemctl.slice(1), ...args], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${[...places.systemctl, ...args].join(" ")}: ${(r.stderr || r.stdout || `exit ${r.status}`).trim()}`);
@@ -182,7 +174,10 @@ export function installTimer(spec: TimerSpec, places = timerPlaces()): string[] 
       throw new InputError(`--install-timer: systemd does not read '${spec.schedule.onCalendar}': ${check.stderr.trim()}`);
     if (/Next elapse: never/i.test(check.stdout ?? "")) throw new InputError(`--install-timer: '${spec.schedule.onCalendar}' never fires`);
   }
-  for (const [path, text] of Object.entries(files)) writeWhole(path, text);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeWholeFile(path, text);
+  }
   if (places.unitDir) {
     systemctl(places, "daemon-reload");
     systemctl(places, "enable", "--now", `${spec.name}.timer`);

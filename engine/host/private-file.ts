@@ -74,6 +74,19 @@ export function trustedDir(dir: string): boolean {
  */
 export function writePrivateFile(file: string, text: string): void {
   privateDir(dirname(file));
+  writeWholeFile(file, text);
+}
+
+/**
+ * Write `text` to `file` whole, mode 0600, through a fresh temporary file
+ * beside it (opened exclusively: never through what is planted there),
+ * renamed over it; the directory is taken as it is (a timer's unit in
+ * /etc/systemd/system).
+ *
+ * @example
+ * writeWholeFile("/etc/cron.d/hoist-drift-0123456789abcdef", line);
+ */
+export function writeWholeFile(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });
