@@ -34,7 +34,16 @@ export type Projection =
   | { kind: "value"; key: string; value: unknown }
   | { kind: "transform"; fact: string; transform: (value: unknown) => unknown }
   | { kind: "empty"; path: string }
-  | { kind: "unknown"; facts?: string[]; paths?: string[]; keys?: string[]; everything?: boolean; written?: string[] };
+  | {
+      kind: "unknown";
+      facts?: string[];
+      paths?: string[];
+      keys?: string[];
+      everything?: boolean;
+      /** A step's footprint (the engine adds it for every step): what the real run forgets after it, but the facts named in `except`. */
+      touched?: readonly string[] | "anything";
+      except?: string[];
+    };
 
 /**
  * A fact read (this fact, these arguments) will give `value`.

@@ -55,6 +55,7 @@ export const CertificateInfo = defineFact<{ path: string }, CertificateInfo | nu
     if (r.code !== 0) throw new Error(`${path} is not a certificate openssl reads: ${r.stderr.trim()}`);
     return parseCertificate(r.stdout);
   },
+  files: ({ path }) => [path],
 });
 
 /**
@@ -69,6 +70,7 @@ export const PublicKeyOf = defineFact<{ path: string }, string | null>({
     if (r.code !== 0) throw new Error(`${path} is not a private key openssl reads: ${r.stderr.trim()}`);
     return r.stdout;
   },
+  files: ({ path }) => [path],
 });
 
 /**

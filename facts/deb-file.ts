@@ -11,6 +11,7 @@ import { commandFailure } from "../engine/errors.ts";
 export const DebFile = defineFact<{ path: string }, { name: string; version: string } | { fail: string }>({
   name: "DebFile",
   command: ({ path }) => ["dpkg-deb", "-f", "--", path, "Package", "Version"],
+  files: ({ path }) => [path],
   parse(r, { path }) {
     if (r.code !== 0) return { fail: commandFailure(`dpkg-deb -f ${path}`, r) };
     const f = Object.fromEntries(

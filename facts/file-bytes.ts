@@ -13,6 +13,7 @@ export const FileBytes = defineFact<{ path: string }, string | null>({
   name: "FileBytes",
   command: ({ path }) => ["base64", "-w0", "--", path],
   parse: (r) => (r.code === 0 ? r.stdout.trim() : null),
+  files: ({ path }) => [path],
 });
 
 /**
@@ -30,4 +31,5 @@ export const MismatchedEntries = defineFact<{ path: string; mode?: string; owner
     return ["find", "-P", path, "-mindepth", "1", "(", ...tests, ")", "-print"];
   },
   parse: (r) => r.stdout.split("\n").filter(Boolean),
+  files: ({ path }) => [path],
 });

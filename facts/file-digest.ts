@@ -38,4 +38,5 @@ export const FileDigest: RememberedFact<{ path: string; algorithm: Digest }, str
     const digest = /^[0-9a-f]+(?=\s)/.exec(second)?.[0] ?? null;
     return { identity, value: unchanged ? null : digest, unchanged };
   },
+  files: ({ path }) => [path],
 });

@@ -52,9 +52,12 @@ const APT_ENV = ["env", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a"];
  * Where packages put their files: after an install or removal, check mode
  * cannot know what later tasks read there (a unit, a default configuration).
  */
-const PACKAGE_CHANGE = [unknowable({ paths: ["/etc/", "/usr/", "/var/", "/lib/", "/lib64/", "/bin/", "/sbin/", "/opt/", "/run/", "/boot/"] })];
+const PACKAGE_PATHS = ["/etc/", "/usr/", "/var/", "/lib/", "/lib64/", "/bin/", "/sbin/", "/opt/", "/run/", "/boot/"];
+const PACKAGE_CHANGE = [unknowable({ paths: PACKAGE_PATHS })];
 /** After apt-get update, what apt would install is not known before it ran. */
 const LISTS_CHANGE = [unknowable({ paths: ["/var/lib/apt/"] })];
+/** What apt-get update changes: the package lists and the caches made of them. */
+const LISTS_PATHS = ["/var/lib/apt/", "/var/cache/apt/"];
 /**
  * Download $1 to $2 with curl or wget: the file lands only when one of them
  * succeeded and gave something; otherwise the step fails and nothing is left
@@ -98,14 +101,18 @@ async function planSource(args: Args, probe: Probe): Promise<{ changes: Change[]
       // A downloaded key is fetched once; its content is not known before the download.
       if (!(await probe.stat(keyFile))) {
         changes.push({ field: "signing key", path: keyFile, before: null, after: `downloaded from ${args.key}` });
-        steps.push({ run: ["install", "-d", "-m", "0755", "/etc/apt/keyrings"] });
-        steps.push({ run: ["sh", "-c", `${DOWNLOAD} && chmod 0644 "$2"`, "sh", args.key, keyFile], describe: `download ${args.key} to ${keyFile}` });
+        steps.push({ run: ["install", "-d", "-m", "0755", "/etc/apt/keyrings"], touches: ["/etc/apt/keyrings"] });
+        steps.push({
+          run: ["sh", "-c", `${DOWNLOAD} && chmod 0644 "$2"`, "sh", args.key, keyFile],
+          describe: `download ${args.key} to ${keyFile}`,
+          touches: [keyFile],
+        });
       }
     } else {
       if (!/-----BEGIN PGP PUBLIC KEY BLOCK-----/.test(args.key)) throw new Error("key must be an http(s) URL or an ASCII-armored public key block");
       const key = await planFileContent(probe, keyFile, args.key.trimEnd() + "\n", { mode: "0644" });
       changes.push(...key.changes);
-      if (key.steps.length) steps.push({ run: ["install", "-d", "-m", "0755", "/etc/apt/keyrings"] }, ...key.steps);
+      if (key.steps.length) steps.push({ run: ["install", "-d", "-m", "0755", "/etc/apt/keyrings"], touches: ["/etc/apt/keyrings"] }, ...key.steps);
     }
   }
   const list = await planFileContent(probe, `/etc/apt/sources.list.d/${name}.list`, line + "\n", { mode: "0644" });
@@ -152,7 +159,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     }
     return {
       changes,
-      steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, "--", ...gone.map((s) => s.name)] }],
+      steps: [{ run: [...APT_ENV, "apt-get", args.purge ? "purge" : "remove", ...APT_OPTIONS, "--", ...gone.map((s) => s.name)], touches: PACKAGE_PATHS }],
       projects: PACKAGE_CHANGE,
     };
   }
@@ -174,7 +181,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   if (debWanted) {
     debTarget = /^https?:/.test(args.deb!) ? `/var/cache/apt/archives/hoist-${debFile!.name}_${debFile!.version.replace(/:/g, "%3a")}.deb` : args.deb!;
     if (debTarget !== args.deb) {
-      steps.push({ run: ["sh", "-c", DOWNLOAD, "sh", args.deb!, debTarget], describe: `download ${args.deb}` });
+      steps.push({ run: ["sh", "-c", DOWNLOAD, "sh", args.deb!, debTarget], describe: `download ${args.deb}`, touches: [debTarget] });
     }
     targets.push(debTarget.startsWith("/") ? debTarget : `./${debTarget}`);
   }
@@ -200,7 +207,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   }
   for (const n of sim?.removes ?? [])
     changes.push({ resource: `package:${n}`, field: "version (removed by apt)", before: host.installed.get(n)?.version ?? "installed", after: null });
-  steps.push({ run: [...APT_ENV, "apt-get", "install", ...APT_OPTIONS, ...recommends, "--", ...targets] });
+  steps.push({ run: [...APT_ENV, "apt-get", "install", ...APT_OPTIONS, ...recommends, "--", ...targets], touches: PACKAGE_PATHS });
   return { changes, steps, projects: PACKAGE_CHANGE, reason: sim && !sim.ok ? "resolved after the cache update" : undefined };
 }
 
@@ -226,7 +233,12 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   // As in Ansible: with packages to manage, the cache update is upkeep and the packages alone
   // decide `changed` (so a playbook that refreshes the cache does not drift on every run);
   // alone, the update is the task's change.
-  if (update) steps.push({ run: [...APT_ENV, "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"], ...(hasPackages ? { upkeep: true } : {}) });
+  if (update)
+    steps.push({
+      run: [...APT_ENV, "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"],
+      touches: LISTS_PATHS,
+      ...(hasPackages ? { upkeep: true } : {}),
+    });
   if (!hasPackages)
     return steps.length
       ? { changes: [...before, ...(cache ? [cache] : [])], steps, projects: update ? LISTS_CHANGE : [] }

@@ -3,8 +3,8 @@
  * far (in order), and what they make of a later read — a value, the host's
  * own answer, or "unknown until an earlier change is applied", naming it.
  */
-import type { Fact } from "../fact.ts";
 import type { Projection } from "../projection.ts";
+import { overlaps, staleAfter, under, type Read } from "./read.ts";
 
 /**
  * A read that an earlier planned change makes unknowable, and that fails on
@@ -22,22 +22,6 @@ export class UnknowableRead extends Error {
   }
 }
 
-/** One read as the overlay sees it: its key, and the fact or path it reads. */
-export interface Read {
-  key: string;
-  fact?: Fact;
-  path?: string;
-  /**
-   * The absolute paths a fact's command line names (the program it runs, a
-   * kubeconfig): the answer depends on those files too, so a read through
-   * `/snap/bin/microk8s` is unknowable after a planned snap install. A
-   * function: only a rule with paths asks.
-   */
-  named?: () => readonly string[];
-  /** The files a fact's answer is made of (`Fact.files`). */
-  files?: () => readonly string[];
-}
-
 /**
  * How a read is named where check mode says it is unknowable: its key without
  * the `fact:` prefix, cut short (a fact's arguments can hold whole manifests).
@@ -50,28 +34,20 @@ export function readLabel(read: Read): string {
   return label.length > 120 ? `${label.slice(0, 119)}…` : label;
 }
 
-/** A path is under a prefix: itself or below it (`/etc/` and `/etc` both cover `/etc/fstab`). */
-const under = (path: string, prefix: string) => {
-  const p = prefix.replace(/(?<=.)\/$/, "");
-  return path === p || path.startsWith(p === "/" ? "/" : `${p}/`);
-};
-const overlaps = (a: string, b: string) => under(a, b) || under(b, a);
-
 function makesUnknown(rule: Extract<Projection, { kind: "unknown" }>, read: Read): boolean {
   if (rule.everything || rule.keys?.includes(read.key)) return true;
-  // A file written: reads of it, commands naming it, and facts made of it.
-  const written = rule.written ?? [];
-  if (written.length) {
-    if (read.path !== undefined && written.some((w) => under(read.path!, w))) return true;
-    if (read.named?.().some((n) => written.some((w) => under(n, w)))) return true;
-    if (read.files?.().some((f) => written.some((w) => overlaps(f, w)))) return true;
-  }
+  // A step's own footprint: what the real run would forget after it (read.ts), but for facts the plan itself projects.
+  if (rule.touched && staleAfter(read, rule.touched) && !(read.fact && rule.except?.includes(read.fact.name))) return true;
   if (read.fact && rule.facts?.includes(read.fact.name)) return true;
   const paths = rule.paths ?? [];
   if (read.path !== undefined && paths.some((p) => under(read.path!, p))) return true;
   if (paths.length && read.named?.().some((n) => paths.some((p) => under(n, p)))) return true;
   return !!read.fact?.paths?.some((fp) => paths.some((p) => overlaps(fp, p)));
 }
+
+/** A missing path above one a step touched may exist after it (`mkdir -p`): known only once the read's answer is. */
+const parentOfTouched = (rule: Projection, read: Read) =>
+  rule.kind === "unknown" && Array.isArray(rule.touched) && read.path !== undefined && rule.touched.some((t) => under(t, read.path!));
 
 type State = { is: "host" } | { is: "known"; value: unknown } | { is: "unknown"; by: string };
 
@@ -124,6 +100,10 @@ export class Overlay {
       } else if (rule.kind === "empty" && read.path !== undefined && read.path !== rule.path && under(read.path, rule.path))
         state = { is: "known", value: null };
       else if (rule.kind === "unknown" && makesUnknown(rule, read)) state = { is: "unknown", by };
+      else if (parentOfTouched(rule, read) && state.is !== "unknown") {
+        const value = state.is === "known" ? state.value : await host();
+        state = value === null ? { is: "unknown", by } : { is: "known", value };
+      }
     }
     if (state.is === "known") return { value: state.value as T };
     if (state.is !== "unknown") return { value: await host() };

@@ -1,9 +1,11 @@
 /**
  * The read-only view of a host that modules plan against. Reads are memoised
- * per host and forgotten whenever anything is applied to that host. In check
- * mode, earlier plans are projected into an overlay so later plans see the
- * state the run would have produced (a file written by an earlier task, a
- * package an earlier task would install).
+ * per host; after a step is applied, those it may have changed are forgotten
+ * (`staleAfter` in read.ts decides). In check mode, nothing is applied: each
+ * planned step makes the same reads unknown, and the plans' projections say
+ * what some of them become, so later plans see the state the run would have
+ * produced (a file written by an earlier task, a unit it would start) or
+ * learn that they cannot know it.
  */
 import type { Connection, Become } from "../connection/types.ts";
 import type { Plan, Probe, Stat } from "../module.ts";
@@ -11,7 +13,8 @@ import { isWrite } from "../module.ts";
 import { commandLine } from "../shell.ts";
 import { factKey, type Fact, type RememberedFact } from "../fact.ts";
 import { keep, recall } from "./remembered.ts";
-import { Overlay, readLabel, UnknowableRead, type Read } from "./overlay.ts";
+import { Overlay, readLabel, UnknowableRead } from "./overlay.ts";
+import { staleAfter, touchedBy, type Read, type Touched } from "./read.ts";
 import { projectFile, projectStat, type Projection } from "../projection.ts";
 import { readRemoteFile, statPaths } from "./remote.ts";
 import { setImmediate } from "node:timers";
@@ -24,6 +27,8 @@ interface StatBatch {
 /** What hoist knows of one host during a run. */
 export class HostState {
   readonly cache = new Map<string, Promise<unknown>>();
+  /** What each memoised fact read is (by cache key), for `forget` to ask `staleAfter`. */
+  readonly reads = new Map<string, Read>();
   /** Cache keys of stats that found nothing: a touched path may create those (`mkdir -p`). */
   readonly absent = new Set<string>();
   /** Check mode: what the plans planned so far would have made of the host. */
@@ -36,30 +41,23 @@ export class HostState {
   prefetched = { generation: -1, tasks: new WeakSet<object>() };
 
   /**
-   * Forget memoised reads after something was applied to the host: those of
-   * the `touched` paths and of what is under them, the missing parents they
-   * may have created, and every command's output; without `touched`, all.
+   * Forget the memoised reads a step applied to the host may have changed
+   * (`staleAfter`: reads under the paths it touched, missing parents it may
+   * have created, facts made of those paths or of anything); after a step
+   * that does not say what it touches, all of them.
    *
    * @example
    * state.forget(["/etc/motd"]); // a stat of /etc/hosts stays memoised
    */
-  forget(touched?: string[]): void {
+  forget(touched: Touched = "anything"): void {
     this.generation++;
-    if (!touched) {
-      this.cache.clear();
-      this.absent.clear();
-      return;
-    }
-    const trim = (p: string) => p.replace(/(?<=.)\/+$/, "");
-    const paths = touched.map(trim);
-    const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer === "/" ? "/" : `${outer}/`);
     for (const key of [...this.cache.keys()]) {
-      const read = /\0(?:stat|file):(.*)$/s.exec(key);
-      const path = read && trim(read[1]);
-      const stale = !path || paths.some((t) => within(path, t) || (this.absent.has(key) && within(t, path)));
-      if (stale) {
+      const path = /\0(?:stat|file):(.*)$/s.exec(key)?.[1];
+      const read = path === undefined ? this.reads.get(key) : { key, path };
+      if (!read || staleAfter(read, touched, this.absent.has(key))) {
         this.cache.delete(key);
         this.absent.delete(key);
+        this.reads.delete(key);
       }
     }
   }
@@ -72,7 +70,12 @@ export class HostState {
    * state.project(plan, "file /etc/motd (site.yaml:4)");
    */
   project(plan: Plan, by: string, doubtful = false): void {
-    const writes = plan.steps.filter(isWrite).flatMap((step) => {
+    // The one rule: each step makes unknown what the real run would forget after it (read.ts), but the
+    // facts whose every read the plan's own projections say (a transform), which come after it.
+    const except = (plan.projects ?? []).flatMap((p) => (p.kind === "transform" ? [p.fact] : []));
+    const steps = plan.steps.flatMap((step): Projection[] => {
+      const footprint: Projection = { kind: "unknown", touched: touchedBy(step), except };
+      if (!isWrite(step)) return [footprint];
       const content = step.base64 ? Buffer.from(step.content, "base64").toString("utf8") : step.content;
       const stat: Stat = {
         type: "file",
@@ -81,12 +84,9 @@ export class HostState {
         group: step.group ?? "root",
         size: Buffer.byteLength(content),
       };
-      // As the real run forgets every fact after a write, check mode cannot know a fact made of the file's
-      // place (a unit file written, then the unit's state): unknown, unless a projection after this says.
-      const written: Projection = { kind: "unknown", written: [step.write] };
-      return [written, projectFile(step.write, content), projectStat(step.write, stat)];
+      return [footprint, projectFile(step.write, content), projectStat(step.write, stat)];
     });
-    const all = [...writes, ...(plan.projects ?? [])];
+    const all = [...steps, ...(plan.projects ?? [])];
     this.overlay.add(doubtful ? Overlay.doubtful(all) : all, by);
   }
 }
@@ -116,12 +116,13 @@ export class NotAhead extends Error {
  */
 export function createProbe(conn: Connection, state: HostState, options: ProbeOptions): Probe {
   const becomeKey = options.become ? `${options.become.user}` : "";
-  const memo = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+  const memo = <T>(key: string, read: () => Promise<T>, what?: Read): Promise<T> => {
     const k = `${becomeKey}\0${key}`;
     let p = state.cache.get(k) as Promise<T> | undefined;
     if (!p) {
       p = read();
       state.cache.set(k, p);
+      if (what) state.reads.set(k, what);
       p.catch(() => state.cache.delete(k));
     }
     return p;
@@ -182,7 +183,8 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
       // The paths the command line names matter only to the check-mode overlay: worked out when it asks.
       const named = () => fact.command(args).filter((w) => w.startsWith("/"));
       const files = fact.files ? () => fact.files!(args) : undefined;
-      return through({ key, fact, named, files }, () => (fact.fresh ? read() : memo(key, read)));
+      const what: Read = { key, fact, named, files };
+      return through(what, () => (fact.fresh ? read() : memo(key, read, what)));
     },
     async remembered<A, V>(fact: RememberedFact<A, V>, args: A): Promise<V | null> {
       const key = factKey(fact, args);

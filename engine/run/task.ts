@@ -13,6 +13,7 @@ import { UnreachableError } from "../connection/types.ts";
 import { bounded } from "../connection/bounded.ts";
 import { MAX_OUTPUT_BYTES } from "../connection/types.ts";
 import { type HostState, createProbe } from "../host/probe.ts";
+import { touchedBy } from "../host/read.ts";
 import { UnknowableRead } from "../host/overlay.ts";
 import { atomicWrite } from "../host/remote.ts";
 import { commandLine } from "../shell.ts";
@@ -124,7 +125,7 @@ async function applyPlan(plan: Plan, conn: Connection, state: HostState, probe: 
     const batch: StepOutput[] = [];
     for (const step of current.steps) {
       const r = isWrite(step) ? await atomicWrite(conn, step, become) : await conn.exec(commandLine(step.run), { stdin: step.stdin, become });
-      state.forget(isWrite(step) ? [step.write] : step.touches);
+      state.forget(touchedBy(step));
       const ok = isWrite(step) ? r.code === 0 : (step.okCodes ?? [0]).includes(r.code);
       batch.push({ ...r, step });
       if (!ok) {
