@@ -37,6 +37,12 @@ export interface Fact<A = any, V = unknown> {
   readonly name: string;
   /** The argv that reads it. It must not change the host. */
   command(args: A): string[];
+  /**
+   * What the command reads on its standard input, for these arguments (a
+   * manifest for `kubectl -f -`): data too large for an argument (Linux
+   * caps one at 128 KiB) or that must not show in a process list.
+   */
+  stdin?(args: A): string;
   /** The value, from what the command returned; throws when the answer means the read failed. */
   parse(result: RunResult, args: A): V;
   /**

@@ -5,7 +5,7 @@
  * server's own dry run: defaults, admission and field ownership included;
  * nothing is written); KubeSelected, the objects of some kinds that carry a
  * label selector (what `prune` may delete). The manifests travel as one JSON
- * List in an argument.
+ * List on kubectl's standard input, whatever their size.
  */
 import { defineFact } from "../engine/fact.ts";
 
@@ -34,15 +34,14 @@ const items = (text: string): KubeObject[] => {
   return doc.kind === "List" || Array.isArray(doc.items) ? (doc.items ?? []) : [doc];
 };
 
-const pipe = (args: string[]) => ["sh", "-c", 'm=$1; shift; printf "%s" "$m" | "$@"', "kubectl", ...args];
-
 /**
  * @example
  * await probe.fact(KubeLive, { kubectl: ["kubectl"], manifests }) // [{ kind: "ConfigMap", metadata: { name: "app", … }, data: { … } }]
  */
 export const KubeLive = defineFact<KubeRead, KubeObject[]>({
   name: "KubeLive",
-  command: ({ kubectl, manifests }) => pipe([manifests, ...kubectl, "get", "--ignore-not-found", "-o", "json", "-f", "-"]),
+  command: ({ kubectl }) => [...kubectl, "get", "--ignore-not-found", "-o", "json", "-f", "-"],
+  stdin: ({ manifests }) => manifests,
   parse(r) {
     if (r.code !== 0) throw new Error(`kubectl get failed: ${r.stderr.trim()}`);
     return items(r.stdout);
@@ -57,20 +56,19 @@ export const KubeLive = defineFact<KubeRead, KubeObject[]>({
  */
 export const KubeDryRun = defineFact<KubeRead & { fieldManager: string; force: boolean }, DryRun>({
   name: "KubeDryRun",
-  command: ({ kubectl, manifests, fieldManager, force }) =>
-    pipe([
-      manifests,
-      ...kubectl,
-      "apply",
-      "--server-side",
-      "--dry-run=server",
-      `--field-manager=${fieldManager}`,
-      ...(force ? ["--force-conflicts"] : []),
-      "-o",
-      "json",
-      "-f",
-      "-",
-    ]),
+  command: ({ kubectl, fieldManager, force }) => [
+    ...kubectl,
+    "apply",
+    "--server-side",
+    "--dry-run=server",
+    `--field-manager=${fieldManager}`,
+    ...(force ? ["--force-conflicts"] : []),
+    "-o",
+    "json",
+    "-f",
+    "-",
+  ],
+  stdin: ({ manifests }) => manifests,
   parse(r) {
     if (r.code !== 0) return { objects: [], error: r.stderr.trim() || `kubectl exit ${r.code}` };
     return { objects: items(r.stdout) };

@@ -20,7 +20,7 @@ import { realpathSync } from "node:fs";
 import type { RunOutcome } from "../run/run.ts";
 import type { Change } from "../module.ts";
 import { resourceOf } from "../module.ts";
-import type { TaskResult } from "../run/task.ts";
+import type { TaskResult } from "../outcome/result.ts";
 
 export const DRIFT_SCHEMA_VERSION = 1;
 

@@ -175,7 +175,7 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
       if (options.ahead && fact.prefetch === false) return Promise.reject(new NotAhead(fact.name));
       const key = `fact:${factKey(fact, args)}`;
       const read = () =>
-        conn.exec(commandLine(fact.command(args)), { become: options.become }).then((r) => {
+        conn.exec(commandLine(fact.command(args)), { become: options.become, stdin: fact.stdin?.(args) }).then((r) => {
           // A fact parsed from half its output would be a confident wrong answer.
           if (r.cutBytes) throw new Error(`${fact.name}: the host printed more than hoist keeps (${r.cutBytes} bytes dropped)`);
           return fact.parse(r, args);

@@ -16,7 +16,7 @@ import { load as loadYamlValue } from "js-yaml";
 import { InputError, type Where } from "../errors.ts";
 import { loadYamlFile, parseYaml, readUserText, type Located } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
-import { findCycle } from "../run/graph.ts";
+import { findCycle } from "../graph/graph.ts";
 
 export type Vars = Record<string, unknown>;
 

@@ -9,7 +9,7 @@ import { InputError, didYouMean, type Where } from "../errors.ts";
 import { loadYamlFile, type Located } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
 import type { ModuleRegistry } from "./registry.ts";
-import { findCycle } from "../run/graph.ts";
+import { findCycle } from "../graph/graph.ts";
 import { loadVarsFile } from "./vars-file.ts";
 import { findControlFile } from "./control-files.ts";
 import type { CheckContext } from "../module.ts";

@@ -11,7 +11,7 @@
  * The registered result keeps the real values: later tasks may use them.
  */
 import type { Change } from "../module.ts";
-import type { TaskResult } from "../run/task.ts";
+import type { TaskResult } from "../outcome/result.ts";
 
 /** What a hidden value is replaced with. */
 export const REDACTED = "(sensitive)";

@@ -13,9 +13,9 @@
 import { printable } from "./printable.ts";
 import type { createTwoFilesPatch } from "diff";
 import type { Play, Task } from "../load/playbook.ts";
-import type { TaskResult } from "../run/task.ts";
-import type { HostStats } from "../run/stats.ts";
-import type { Reporter } from "../run/context.ts";
+import type { TaskResult } from "../outcome/result.ts";
+import type { HostStats } from "../outcome/stats.ts";
+import type { Reporter } from "../outcome/reporter.ts";
 import type { Change } from "../module.ts";
 import { formatWhere } from "../errors.ts";
 

@@ -4,9 +4,11 @@
  * become. Each task result is reported and counted here.
  */
 import type { Task } from "../load/playbook.ts";
-import { includePasses, runTask, type HostRun, type TaskResult } from "./task.ts";
+import { includePasses, runTask } from "./task.ts";
+import type { HostRun } from "./host-run.ts";
+import type { TaskResult } from "../outcome/result.ts";
 import { selectedByTags } from "./tags.ts";
-import { countResult } from "./stats.ts";
+import { countResult } from "../outcome/stats.ts";
 import type { RunContext } from "./context.ts";
 import type { Inherited, PlayVars } from "./play-vars.ts";
 import pLimit, { type LimitFunction } from "p-limit";

@@ -2,19 +2,12 @@
  * What a run hands the scheduler: its options, the modules, the inventory
  * as hosts and groups, the hosts' run state, the counters and the reporter.
  */
-import type { Play, Task } from "../load/playbook.ts";
 import type { ModuleRegistry } from "../load/registry.ts";
 import type { Vars } from "../template/vars.ts";
-import type { HostRun, TaskResult } from "./task.ts";
-import type { HostStats } from "./stats.ts";
+import type { HostRun } from "./host-run.ts";
+import type { HostStats } from "../outcome/stats.ts";
+import type { Reporter } from "../outcome/reporter.ts";
 import type { FactCache } from "./gather.ts";
-
-/** Told of each play and of each result, redacted, as they happen. */
-export interface Reporter {
-  play(play: Play, hosts: string[]): void;
-  /** `identity`: the result's stable name (see RunResult.identity in run.ts), when the run API reports. */
-  result(task: Task, host: string, result: TaskResult, kind: "task" | "handler", identity?: string): void;
-}
 
 export interface RunOptions {
   check: boolean;

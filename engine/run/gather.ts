@@ -16,7 +16,7 @@ import { data, type DataLayer, type Vars } from "../template/vars.ts";
 import { FactsPending, FactsUnknown } from "../template/unavailable.ts";
 import type { PlanContext } from "../module.ts";
 import type { ModuleInfo } from "../load/registry.ts";
-import type { HostRun } from "./task.ts";
+import type { HostRun } from "./host-run.ts";
 import type { RunContext } from "./context.ts";
 
 /** Ansible's jsonfile fact cache: a directory, one file per host, valid for `timeoutS` seconds (0: forever). */

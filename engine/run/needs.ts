@@ -8,7 +8,7 @@ import type { Play, Task } from "../load/playbook.ts";
 import { parseNeed, topLevelOf, walkTasks } from "../load/playbook.ts";
 import { matchHosts } from "../load/patterns.ts";
 import { InputError } from "../errors.ts";
-import { findCycle } from "./graph.ts";
+import { findCycle } from "../graph/graph.ts";
 import type { HostSource } from "./context.ts";
 
 export class Needs {

@@ -16,7 +16,8 @@ import { Redactor } from "../report/redact.ts";
 import { lookupSecrets } from "../template/lookups.ts";
 import type { Become } from "../connection/types.ts";
 import type { RunContext } from "./context.ts";
-import type { TaskEnvironment, TaskResult } from "./task.ts";
+import type { TaskEnvironment } from "./host-run.ts";
+import type { TaskResult } from "../outcome/result.ts";
 
 /** What a block passes to the tasks inside it. */
 export interface Inherited {

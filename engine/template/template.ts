@@ -14,17 +14,32 @@ import { unavailableIn, type Unavailable } from "./unavailable.ts";
 import { lookup, query } from "./lookups.ts";
 import "./jinja-add.ts";
 
+/**
+ * A template that does not render: the message says where and why; when an
+ * undefined variable stopped it, `undefinedName` names it, as data (check
+ * mode decides by it whether a registered result not made yet is to blame).
+ *
+ * @example
+ * ```ts
+ * import { TemplateError } from "./template.ts";
+ * const e = new TemplateError("'x' is undefined in \"{{ x }}\"", { undefinedName: "x" });
+ * if (e.undefinedName !== "x") throw new Error("example");
+ * ```
+ */
 export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly undefinedName?: string;
+  constructor(message: string, options: { undefinedName?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TemplateError";
+    this.undefinedName = options.undefinedName;
   }
 }
 
 type Vars = Record<string, unknown>;
 type Kwargs = { __keywords?: boolean; [k: string]: unknown };
 
-const env = harden(new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true }));
+// `dev`: nunjucks then keeps what a getter threw as the `cause` of its own error (FactsPending, see unavailable.ts).
+const env = harden(new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true, dev: true }));
 let captured: unknown;
 env.addGlobal("__capture", (v: unknown) => {
   captured = v;
@@ -239,16 +254,16 @@ function explain(e: unknown, source: string, vars: Vars): TemplateError | Unavai
   const message = e instanceof Error ? e.message : String(e);
   // A cycle found deep inside nested renders is reported once, as found.
   const cycle = /variables form a cycle: [^\n]*/.exec(message);
-  if (cycle) return new TemplateError(cycle[0]);
+  if (cycle) return new TemplateError(cycle[0], { cause: e });
   if (/undefined|null/.test(message)) {
     const name = undefinedName(source, vars);
-    if (name) return new TemplateError(`'${name}' is undefined in ${JSON.stringify(source)}`);
+    if (name) return new TemplateError(`'${name}' is undefined in ${JSON.stringify(source)}`, { undefinedName: name, cause: e });
   }
   const reason = message
     .replace(/^\(unknown path\)\s*/, "")
     .replace(/\s+/g, " ")
     .trim();
-  return new TemplateError(`cannot render ${JSON.stringify(source)}: ${reason}`);
+  return new TemplateError(`cannot render ${JSON.stringify(source)}: ${reason}`, { cause: e });
 }
 
 /** Exactly one `{{ expression }}`: text around it, even a newline, makes the value a string. */
@@ -291,7 +306,7 @@ export function evaluate(expression: string, vars: Vars, shown = expression): un
   // unless the expression itself guards the name.
   const name = undefinedName(source, vars);
   if (name !== undefined && (value === undefined || !guarded(expression, name))) {
-    throw new TemplateError(`'${name}' is undefined in ${JSON.stringify(shown)}`);
+    throw new TemplateError(`'${name}' is undefined in ${JSON.stringify(shown)}`, { undefinedName: name });
   }
   if (value === undefined) throw new TemplateError(`${JSON.stringify(shown)} is undefined`);
   return value;

@@ -2,9 +2,9 @@
  * Values a template may read that are not known yet: a host's facts before
  * they are gathered, or, in check mode, facts an earlier planned change makes
  * unknowable. Reading one throws; the task runner gathers and tries again, or
- * reports the task unknown. nunjucks turns what a getter throws into a new
- * Error carrying only the message, so the last one thrown is remembered here
- * and found again by its message (see `unavailableIn`).
+ * reports the task unknown. nunjucks wraps what a getter throws in an error
+ * of its own, keeping it as the `cause` (template.ts sets nunjucks' `dev`),
+ * so `unavailableIn` finds it by walking the causes, never by a message.
  */
 
 /** Facts of `host` (of one `gather_subset` group, or all) are read before they were gathered. */
@@ -14,7 +14,6 @@ export class FactsPending extends Error {
     readonly group?: string,
   ) {
     super(`facts of '${host}'${group ? ` (${group})` : ""} are not gathered yet`);
-    remember(this);
   }
 }
 
@@ -25,16 +24,10 @@ export class FactsUnknown extends Error {
     readonly because: string,
   ) {
     super(`facts of '${host}' depend on ${because}`);
-    remember(this);
   }
 }
 
 export type Unavailable = FactsPending | FactsUnknown;
-
-let last: Unavailable | undefined;
-function remember(e: Unavailable): void {
-  last = e;
-}
 
 /**
  * The unavailable value behind a render error, when that is what stopped the render.
@@ -43,7 +36,9 @@ function remember(e: Unavailable): void {
  * try { renderSource(t, vars) } catch (e) { throw unavailableIn(e) ?? e }
  */
 export function unavailableIn(e: unknown): Unavailable | undefined {
-  if (e instanceof FactsPending || e instanceof FactsUnknown) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return last && message.includes(last.message) ? last : undefined;
+  // A chain of causes: a template's variable rendered inside another template's.
+  for (let cause = e, depth = 0; cause instanceof Error && depth < 64; cause = cause.cause, depth++) {
+    if (cause instanceof FactsPending || cause instanceof FactsUnknown) return cause;
+  }
+  return undefined;
 }

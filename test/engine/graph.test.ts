@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { findCycle } from "../../engine/run/graph.ts";
+import { findCycle } from "../../engine/graph/graph.ts";
 
 test("a cycle is found and returned from where it closes; none in a DAG", () => {
   const g: Record<string, string[]> = { a: ["b"], b: ["c"], c: ["a"], d: ["a"] };

@@ -4,7 +4,7 @@
  * output gives the recorded value. Every fact in facts/ has fixtures.
  *
  * Fixture shape:
- *   { "about": "...", "args": {}, "command": ["argv", "..."], "output": { "code": 0, "stdout": "", "stderr": "" }, "value": ... }
+ *   { "about": "...", "args": {}, "command": ["argv", "..."], "stdin": "what it reads, if anything", "output": { "code": 0, "stdout": "", "stderr": "" }, "value": ... }
  * or, for an answer that means the read failed, `"throws": "the message"` instead of `value`.
  * Record one from a lab host with `node dist/test/facts/record-fact.js` (see there).
  */
@@ -37,6 +37,7 @@ for (const [name, fact] of facts) {
     const fx = JSON.parse(readFileSync(join(dir, file), "utf8"));
     test(`${name}/${file}: ${fx.about}`, () => {
       assert.equal(fact.command(fx.args), fx.command);
+      assert.is(fact.stdin?.(fx.args), fx.stdin);
       if (fx.throws !== undefined)
         return assert.throws(
           () => fact.parse(fx.output, fx.args),

@@ -28,7 +28,8 @@ const args = JSON.parse(argsJson);
 const conn = await openConnection(host, hostVariables(loadInventory(inventory), host), {
   ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2 },
 });
-const output = await conn.exec(commandLine(fact.command(args)));
+const stdin = fact.stdin?.(args);
+const output = await conn.exec(commandLine(fact.command(args)), { stdin });
 await conn.close();
 let parsed: { value: unknown } | { throws: string };
 try {
@@ -40,6 +41,10 @@ const dir = join(here, "..", "..", "..", "test", "facts", name);
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   join(dir, `${caseName}.json`),
-  JSON.stringify({ about: `${about} (recorded on a lab host)`, args, command: fact.command(args), output, ...parsed }, null, 2) + "\n",
+  JSON.stringify(
+    { about: `${about} (recorded on a lab host)`, args, command: fact.command(args), ...(stdin === undefined ? {} : { stdin }), output, ...parsed },
+    null,
+    2,
+  ) + "\n",
 );
 console.log(JSON.stringify(parsed, null, 2));

@@ -227,4 +227,32 @@ ${names.map((n) => `          - { apiVersion: v1, kind: ConfigMap, metadata: { n
   assert.is((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "ok", "nothing left to prune");
 });
 
+test("kubectl_apply of a 1 MB ConfigMap plans, checks and applies: manifests reach kubectl on stdin, never as one argument (Linux caps one at 128 KiB)", async () => {
+  const kubectl = "/opt/kubernetes/bin/kubectl";
+  const big = (fill: string) => fill.repeat(1_000_000);
+  const pb = (fill: string) => `- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: big
+      kubectl_apply:
+        kubectl: ${kubectl}
+        namespace: demo
+        definition: { apiVersion: v1, kind: ConfigMap, metadata: { name: big }, data: { blob: "${big(fill)}" } }
+`;
+  const check = await lab.run(pb("a"), { check: true });
+  assert.is(check.byTask("big").status, "changed", check.byTask("big").msg);
+  assert.is(await lab.sh("node1", `${kubectl} -n demo get configmap big --ignore-not-found -o name`), "", "check mode applied nothing");
+  const real = await lab.run(pb("a"));
+  assert.is(real.byTask("big").status, "changed", real.byTask("big").msg);
+  assert.is(await lab.sh("node1", `${kubectl} -n demo get configmap big -o jsonpath='{.data.blob}' | wc -c`), "1000000");
+  assert.is((await lab.run(pb("a"))).byTask("big").status, "ok", "the re-run finds it as declared");
+  const changed = await lab.run(pb("b"), { check: true });
+  assert.equal(
+    changed.byTask("big").changes.map((c) => [c.resource, c.field]),
+    [["k8s:ConfigMap/demo/big", "data.blob"]],
+  );
+  assert.is((await lab.run(pb("b"))).byTask("big").status, "changed");
+  await lab.sh("node1", `${kubectl} -n demo delete configmap big >/dev/null`);
+});
+
 test.run();

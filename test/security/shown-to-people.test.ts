@@ -13,7 +13,7 @@ import { TextReporter } from "../../engine/report/report.ts";
 import { MarkedOutput } from "../../engine/connection/marked-output.ts";
 import type { DriftReport } from "../../engine/drift/report.ts";
 import type { Task } from "../../engine/load/playbook.ts";
-import type { TaskResult } from "../../engine/run/task.ts";
+import type { TaskResult } from "../../engine/outcome/result.ts";
 import { tally } from "./tally.ts";
 
 /** What hosts may put in a value to break out of where it is shown. */

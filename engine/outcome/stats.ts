@@ -2,7 +2,7 @@
  * The recap's counters per host, as Ansible counts them (`ok` includes
  * changed), plus `unknown` for check-mode results that cannot be known.
  */
-import type { TaskResult } from "./task.ts";
+import type { TaskResult } from "./result.ts";
 
 export interface HostStats {
   ok: number;

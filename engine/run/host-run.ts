@@ -1,0 +1,68 @@
+/**
+ * One host as a run tracks it, and what a task is run with: the types the
+ * scheduler, the task runner and fact gathering share.
+ *
+ * @example
+ * ```ts
+ * import type { HostRun } from "./host-run.ts";
+ * const seen = (h: HostRun) => `${h.name}: ${h.failed ? "failed" : "running"}, ${h.notified.size} handlers notified`;
+ * if (typeof seen !== "function") throw new Error("example");
+ * ```
+ */
+import type { Task } from "../load/playbook.ts";
+import type { Module } from "../module.ts";
+import type { Connection, Become } from "../connection/types.ts";
+import type { HostState } from "../host/probe.ts";
+import type { Vars } from "../template/vars.ts";
+import type { Role } from "../load/roles.ts";
+import type { KnownFacts } from "./gather.ts";
+
+/**
+ * One host as the scheduler tracks it.
+ *
+ * @example
+ * ```ts
+ * import type { HostRun } from "./host-run.ts";
+ * const registered = (h: HostRun, name: string) => h.facts[name];
+ * if (typeof registered !== "function") throw new Error("example");
+ * ```
+ */
+export interface HostRun {
+  name: string;
+  state: HostState;
+  connect(): Promise<Connection>;
+  /** Registered results and set facts, above play vars: data, never rendered. */
+  facts: Vars;
+  /** Variables from `include_vars`: templates in them render when read. */
+  includedVars: Vars;
+  /** Facts gathered (setup) or returned by modules; unset until gathered. */
+  hostFacts?: KnownFacts;
+  notified: Set<string>;
+  failed: boolean;
+}
+
+/**
+ * What a task runs with besides itself and its host.
+ *
+ * @example
+ * ```ts
+ * import type { TaskEnvironment } from "./host-run.ts";
+ * const mode = (env: TaskEnvironment) => (env.check ? "check" : "run");
+ * if (typeof mode !== "function") throw new Error("example");
+ * ```
+ */
+export interface TaskEnvironment {
+  module?: Module;
+  check: boolean;
+  playbookDir: string;
+  /** Variables of `host` for this task; `loop` holds loop variables, which are data (never rendered again). */
+  vars(host: HostRun, extra?: Vars, loop?: Vars): Vars;
+  hosts: Map<string, HostRun>;
+  become(task: Task, host: HostRun, vars: Vars): Become | undefined;
+  /** The `when` conditions of the blocks around the task, outermost first: it runs only where they and its own hold. */
+  inheritedWhen: unknown[];
+  /** The role whose files hold the task. */
+  role?: Role;
+  /** Gather the facts of a host (named by inventory name) now: one group of them, or all. */
+  gatherFacts(host: string, group?: string): Promise<void>;
+}
