@@ -59,6 +59,9 @@ for i in (1, 2, 3):
 systemd.service(name="service", service="bench-sleeper.service", running=True, enabled=True)
 `;
 
+/**
+ * The files the bench workload is made of, by role: what each peer is given to run.
+ */
 export interface WorkloadFiles {
   hoist: string;
   /** The same workload reading a fact (ansible_hostname is the inventory name in the lab): facts are gathered. */

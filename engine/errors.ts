@@ -26,6 +26,9 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * `file:line:col` of a place in an input file, as every error about input names it.
+ */
 export function formatWhere(w: Where): string {
   if (w.line === undefined) return w.file;
   return `${w.file}:${w.line}:${w.col ?? 1}`;
@@ -68,6 +71,9 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   return n ? ` (did you mean '${n}'?)` : "";
 }
 
+/**
+ * The message of anything thrown, without a stack trace: what the user is shown.
+ */
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

@@ -20,7 +20,7 @@
  * if (SysctlValue.command({ name: "vm.swappiness" }).join(" ") !== "sysctl -n -- vm.swappiness") throw new Error("example");
  * ```
  */
-import type { RunResult } from "./module.ts";
+import type { RunResult } from "./connection/types.ts";
 
 /**
  * A typed read of a host (see the example at the top of this file).

@@ -18,7 +18,7 @@
  */
 import type { Fact } from "./fact.ts";
 import { factKey } from "./fact.ts";
-import type { Stat } from "./module.ts";
+import type { Stat } from "./contract/probe.ts";
 
 /**
  * One rule: a read's value, a change to every read of a fact, a tree emptied, or reads made unknowable.

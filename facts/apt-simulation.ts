@@ -4,6 +4,10 @@
  */
 import { defineFact } from "../engine/fact.ts";
 
+/**
+ * What `apt-get -s` says an install would do: the packages it would install or upgrade, and would remove, or
+ * the error apt gave.
+ */
 export interface AptSimulationValue {
   ok: boolean;
   error: string;

@@ -6,6 +6,9 @@
  */
 import { defineFact } from "../engine/fact.ts";
 
+/**
+ * What a certificate says: subject, issuer, SANs, expiry and public key.
+ */
 export interface CertificateInfo {
   /** RFC 2253, as openssl prints it (`O=system:nodes,CN=system:node:w0`). */
   subject: string;

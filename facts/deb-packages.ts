@@ -4,12 +4,19 @@
  */
 import { defineFact } from "../engine/fact.ts";
 
+/**
+ * One package as dpkg has it: version and status letter.
+ */
 export interface DebPackageState {
   version: string;
   /** dpkg's status letter: i installed, c config files only, others half-done states. */
   status: string;
 }
 
+/**
+ * The packages asked for as dpkg has them, their candidates (for `latest`), and the age of the
+ * package lists.
+ */
 export interface DebPackagesValue {
   /** Seconds since the package lists were updated (null: never). */
   cacheAge: number | null;

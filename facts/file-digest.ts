@@ -11,6 +11,9 @@ import { defineFact, type RememberedFact } from "../engine/fact.ts";
 
 /** The checksum algorithms hosts have a `<algo>sum` command for. */
 export const DIGESTS = ["sha256", "sha512", "sha1", "md5"] as const;
+/**
+ * A digest algorithm with a coreutils `<name>sum` program.
+ */
 export type Digest = (typeof DIGESTS)[number];
 
 const IDENTITY = /^\d+:\d+:\d+:\d+(\.\d+)?:\d+(\.\d+)?$/;

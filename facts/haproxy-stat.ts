@@ -6,6 +6,9 @@
  */
 import { defineFact } from "../engine/fact.ts";
 
+/**
+ * One server of a haproxy backend as its runtime API reports it: status, weight, sessions.
+ */
 export interface ServerStat {
   backend: string;
   server: string;

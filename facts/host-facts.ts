@@ -9,10 +9,16 @@ import { networkFacts } from "./host-network.ts";
 import { hardwareFacts } from "./host-hardware.ts";
 import { platformFacts } from "./host-platform.ts";
 
+/**
+ * Host facts by name, without the `ansible_` prefix.
+ */
 export type Facts = Record<string, unknown>;
 
 /** The groups of facts one can ask for; Ansible's `min` is every group but network and hardware. */
 export const SUBSETS = ["platform", "distribution", "env", "date_time", "python", "service_mgr", "pkg_mgr", "user", "dns", "network", "hardware"] as const;
+/**
+ * A `gather_subset` group of host facts.
+ */
 export type Subset = (typeof SUBSETS)[number];
 const MIN: Subset[] = SUBSETS.filter((s) => s !== "network" && s !== "hardware");
 

@@ -9,12 +9,18 @@
  */
 import { defineFact } from "../engine/fact.ts";
 
+/**
+ * A Kubernetes object as the API server returns it.
+ */
 export type KubeObject = Record<string, unknown> & {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string } & Record<string, unknown>;
 };
 
+/**
+ * How to reach the API server (the kubectl command line) and the manifests read.
+ */
 export interface KubeRead {
   /** The kubectl command line's words (`kubectl --kubeconfig …`, or `microk8s kubectl`). */
   kubectl: string[];
@@ -22,6 +28,9 @@ export interface KubeRead {
   manifests: string;
 }
 
+/**
+ * What the server-side dry run of an apply would make, or what the server refused.
+ */
 export interface DryRun {
   objects: KubeObject[];
   /** What the server refused, when it did (a namespace or a kind that does not exist yet). */

@@ -6,6 +6,9 @@
  */
 import { defineFact } from "../engine/fact.ts";
 
+/**
+ * One NFS export as the server has it: path, client and options.
+ */
 export interface ExportEntry {
   path: string;
   client: string;

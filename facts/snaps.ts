@@ -5,6 +5,9 @@
 import { defineFact } from "../engine/fact.ts";
 import { commandFailure } from "../engine/errors.ts";
 
+/**
+ * One installed snap as `snap list` shows it: version, revision, the channel it tracks, its notes.
+ */
 export interface InstalledSnap {
   version: string;
   rev: string;

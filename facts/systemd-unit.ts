@@ -8,6 +8,10 @@
 import { defineFact } from "../engine/fact.ts";
 import { commandFailure } from "../engine/errors.ts";
 
+/**
+ * A unit as systemd has it: load and active states, unit file state, and whether its files
+ * changed since systemd read them.
+ */
 export interface UnitState {
   LoadState: string;
   ActiveState: string;

@@ -7,6 +7,10 @@
  */
 import { defineFact } from "../engine/fact.ts";
 
+/**
+ * What `wait_for` waits for (a port or a path to reach a state, a regex in a file) and how long
+ * it polls.
+ */
 export interface WaitArgs {
   /** What is waited on: a TCP port on `host`, or a path. */
   on: "port" | "path";

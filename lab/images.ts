@@ -14,7 +14,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $ } from "zx";
 
+/**
+ * Where the lab keeps the container images it builds from the Go module proxy.
+ */
 export const IMAGES_DIR = "/var/cache/hoist-lab/images-v3";
+/**
+ * The lab's smallest image, for tests that need one to run.
+ */
 export const HELLO_IMAGE = "hoist.lab/hello:1";
 /** The same program waiting for ever: a pod sandbox's pause container (registry.k8s.io is unreachable here). */
 export const PAUSE_IMAGE = "hoist.lab/pause:1";

@@ -14,4 +14,8 @@ import type { Lab, LabHost } from "./lab.ts";
  * ["[web]", hostLine(lab.hosts[0]), "[all:vars]", ...connectionVars(lab)].join("\n")
  */
 export const hostLine = (h: LabHost): string => `${h.name} ansible_host=${h.address}`;
+/**
+ * Inventory variables that make hoist reach a lab host as root with the lab's key and
+ * known_hosts.
+ */
 export const connectionVars = (lab: Lab): string[] => ["ansible_user=root", `ansible_ssh_private_key_file=${lab.key}`, `hoist_known_hosts=${lab.knownHosts}`];

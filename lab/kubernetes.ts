@@ -10,8 +10,14 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { $ } from "zx";
 
+/**
+ * The Kubernetes release the lab builds from the Go module proxy.
+ */
 export const KUBERNETES_VERSION = "1.34.4";
 const STAGING_VERSION = "0.34.4";
+/**
+ * Where the lab keeps the Kubernetes binaries it built.
+ */
 export const KUBERNETES_DIR = `/var/cache/hoist-lab/kubernetes-v${KUBERNETES_VERSION}`;
 /** What the lab's clusters run. */
 export const KUBERNETES_COMMANDS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet", "kube-proxy"];

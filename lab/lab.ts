@@ -18,17 +18,26 @@ import { ensureRepo, REPO_DIR } from "./repo.ts";
 $.quiet = true;
 $.verbose = false;
 
+/**
+ * Where the lab keeps what it builds once (root file systems, binaries, images).
+ */
 export const CACHE = "/var/cache/hoist-lab";
 const BASE = join(CACHE, "base-bookworm-v1");
 const STATE = "/var/lib/hoist-lab";
 const PACKAGES = ["debootstrap", "systemd-container", "iproute2", "openssh-client", "dpkg-dev", "squashfs-tools"];
 const BASE_INCLUDE = "systemd,systemd-sysv,dbus,openssh-server,sudo,python3,iproute2,procps,kmod,ca-certificates";
 
+/**
+ * One lab host: its name and address.
+ */
 export interface LabHost {
   name: string;
   address: string;
 }
 
+/**
+ * A running lab: its hosts, the SSH key and known_hosts that reach them, the inventory.
+ */
 export interface Lab {
   name: string;
   dir: string;
@@ -414,11 +423,17 @@ export function labSwapFiles(dirs: string[]): string[] {
     .filter((f) => lstatSync(f, { throwIfNoEntry: false })?.isFile());
 }
 
+/**
+ * The lab of this name, when one is running.
+ */
 export function labStatus(name = "hoist"): Lab | undefined {
   const file = join(labDir(name), "lab.json");
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Lab) : undefined;
 }
 
+/**
+ * `hoist lab up|down|status`: the lab's command line; exit code as `main`.
+ */
 export async function labCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,

@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { $ } from "zx";
 import { InputError } from "../engine/errors.ts";
 
+/**
+ * Where the lab keeps its local apt repository (the Kubernetes repository's stand-in).
+ */
 export const REPO_DIR = "/var/cache/hoist-lab/repo";
 /** Packages lab tests and example playbooks install, with what they depend on beyond the base image. */
 export const REPO_PACKAGES = ["haproxy", "nginx-light", "nfs-kernel-server", "tree", "jq", "socat", "conntrack"];

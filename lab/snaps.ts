@@ -12,6 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $ } from "zx";
 
+/**
+ * Where the lab keeps the snaps it builds (the snap store's stand-in).
+ */
 export const SNAPS_DIR = "/var/cache/hoist-lab/snaps-v2";
 
 interface StandIn {

@@ -5,6 +5,9 @@ import { absolutePath } from "./lib/argument-types.ts";
 import { defineModule, type Plan, type Probe } from "../engine/module.ts";
 import { commandLine, splitWords } from "../engine/shell.ts";
 
+/**
+ * The arguments of `command` and `shell`.
+ */
 export interface CommandArgs {
   cmd?: string;
   argv?: string[];
@@ -14,6 +17,9 @@ export interface CommandArgs {
   stdin?: string;
 }
 
+/**
+ * The argument schema `command` and `shell` share.
+ */
 export const commandSchema = {
   type: "object",
   properties: {
@@ -66,7 +72,7 @@ export default defineModule<CommandArgs>({
 - name: run once
   command: { argv: [/usr/local/bin/init-cluster, --yes], creates: /etc/cluster/initialised }
 `,
-  check(args) {
+  validate(args) {
     try {
       if (args.cmd !== undefined) splitWords(args.cmd);
     } catch (e) {

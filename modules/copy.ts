@@ -34,7 +34,7 @@ export default defineModule<Args>({
 - name: exact content
   copy: { content: "net.ipv4.ip_forward = 1\\n", dest: /etc/sysctl.d/90-forward.conf }
 `,
-  check(args) {
+  validate(args) {
     if ((args.src === undefined) === (args.content === undefined)) return "give either src or content";
     if (args.src?.endsWith("/")) return "copying a directory (src ending in /) is not supported; copy its files one by one";
     return undefined;

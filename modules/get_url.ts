@@ -119,7 +119,7 @@ export default defineModule<Args>({
     checksum: "sha256:{{ etcd_sha256 }}"
     mode: "0644"
 `,
-  check(args) {
+  validate(args) {
     const sum = parseChecksum(args.checksum);
     const lengths: Record<Digest, number> = { sha256: 64, sha512: 128, sha1: 40, md5: 32 };
     if (sum && sum.hex.length !== lengths[sum.algorithm]) return `a ${sum.algorithm} checksum has ${lengths[sum.algorithm]} hex digits, got ${sum.hex.length}`;

@@ -191,7 +191,7 @@ export default defineModule<Args>({
 - name: take web1 out, sessions drained
   haproxy: { state: drain, host: web1, backend: web, wait: true }
 `,
-  check(args) {
+  validate(args) {
     const runtime = args.state !== undefined || args.host !== undefined || args.weight !== undefined;
     const config =
       args.config !== undefined ||

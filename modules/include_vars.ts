@@ -32,7 +32,7 @@ export default defineModule<Args>({
   include_vars: "{{ ansible_os_family }}.yml"
 - include_vars: { file: cluster.yml, name: cluster }
 `,
-  check(args, context) {
+  validate(args, context) {
     // A file already there is read at load: a broken one is refused before any host is touched.
     context?.readVars(args.file);
     return undefined;

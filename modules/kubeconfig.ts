@@ -151,7 +151,7 @@ export default defineModule<Args>({
     cluster: { name: hoist, server: "https://{{ api_lb }}:6443", certificate_authority: /etc/kubernetes/pki/ca.crt }
     user: { name: admin, client_certificate: /etc/kubernetes/pki/admin.crt, client_key: /etc/kubernetes/pki/admin.key }
 `,
-  check(args) {
+  validate(args) {
     if (args.user.token !== undefined && (args.user.client_certificate !== undefined || args.user.client_key !== undefined))
       return "user: a token or a client certificate and key, not both";
     if ((args.user.client_certificate === undefined) !== (args.user.client_key === undefined)) return "user: client_certificate and client_key go together";

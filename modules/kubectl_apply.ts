@@ -264,7 +264,7 @@ export default defineModule<Args>({
     namespace: nfs
     prune: { selector: app.kubernetes.io/part-of=nfs-provisioner }
 `,
-  check(args) {
+  validate(args) {
     if ((args.definition === undefined) === (args.src === undefined)) return "give definition or src";
     if (args.wait && !args.wait_condition) return "wait needs wait_condition (type, status)";
     return undefined;

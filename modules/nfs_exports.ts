@@ -163,7 +163,7 @@ export default defineModule<Args>({
     clients:
       - { host: 10.0.0.0/24, options: [rw, sync, no_subtree_check, no_root_squash] }
 `,
-  check(args) {
+  validate(args) {
     if (args.state !== "absent" && !args.clients?.length) return "clients: at least one client for an export";
     for (const c of args.clients ?? []) for (const o of optionsOf(c)) if (badOption(o)) return badOption(o);
     return undefined;

@@ -272,7 +272,7 @@ export default defineModule<Args>({
   copy: { content: "{{ signed.certificate }}", dest: /var/lib/kubelet/kubelet.crt }
   when: request.needs_certificate
 `,
-  check(a) {
+  validate(a) {
     const need = (keys: (keyof Args)[]) => keys.filter((k) => a[k] === undefined);
     const missing =
       a.state === "ca"

@@ -64,7 +64,7 @@ export default defineModule<Args>({
 - name: the log says ready
   wait_for: { path: /var/log/app.log, search_regex: "listening on [0-9]+" }
 `,
-  check(args) {
+  validate(args) {
     if ((args.port === undefined) === (args.path === undefined)) return "give either port or path";
     if (args.path !== undefined && args.state === "stopped") return "a path is present or absent; stopped is for ports";
     if (args.port !== undefined && (args.state === "present" || args.state === "absent")) return "a port is started or stopped; present/absent are for paths";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadModules, type ModuleRegistry } from "../engine/load/registry.ts";
-import { createRun, type RunOutcome, type RunRequest, type RunResult } from "../engine/run/run.ts";
+import { createRun, type RunOutcome, type RunRequest, type ReportedResult } from "../engine/run/run.ts";
 import { LocalConnection } from "../engine/connection/local.ts";
 import type { Connection } from "../engine/connection/types.ts";
 
@@ -31,7 +31,7 @@ export function tempDir(prefix = "hoist-test-"): string {
   return dir;
 }
 
-export type Recorded = RunResult;
+export type Recorded = ReportedResult;
 
 let registry: Promise<ModuleRegistry> | undefined;
 export const modules = (extra: string[] = []) => (extra.length ? loadModules(extra) : (registry ??= loadModules()));

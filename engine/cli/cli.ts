@@ -81,6 +81,10 @@ async function modulesCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * The `hoist` command line: parses `argv`, runs the subcommand and returns the exit code (see the top of this
+ * file: 0 success, 1 a task failed, 4 bad input, …). A thin client of `createRun`.
+ */
 export async function main(argv: string[]): Promise<number> {
   // A reader that goes away (`hoist run … | head`) ends the output, not with a stack trace.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {

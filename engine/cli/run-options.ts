@@ -8,8 +8,7 @@ import { loadYamlFile } from "../load/yaml.ts";
 import { InputError, errorMessage } from "../errors.ts";
 import { INTERRUPT_GRACE_MS, createRun, type RunOutcome, type RunRequest } from "../run/run.ts";
 import { loadSettings } from "../load/settings.ts";
-
-export type Vars = Record<string, unknown>;
+import type { Vars } from "../vars.ts";
 
 function parseExtraVars(values: string[]): Vars {
   const out: Vars = {};

@@ -13,6 +13,9 @@
  */
 import { quote } from "../shell.ts";
 
+/**
+ * The run lock of one host, held while hoist is connected: released when the connection closes.
+ */
 export interface HostLock {
   /** Identifies this run; a second connection of the same run to the same machine does not wait for the first. */
   runId: string;

@@ -8,13 +8,16 @@ import { InputError } from "../errors.ts";
 import type { SshOptions } from "./ssh.ts";
 import type { HostLock } from "./host-lock.ts";
 import { sshArgSettings } from "./ssh-args.ts";
+import type { Vars } from "../vars.ts";
 
 /** A host's OpenSSH options, as Ansible joins them. */
 export const sshArgsOf = (vars: Vars): string =>
   [vars.ansible_ssh_common_args, vars.ansible_ssh_extra_args].filter((v) => v !== undefined && v !== null).join(" ");
 
-export type Vars = Record<string, unknown>;
-
+/**
+ * How to open a connection to a host: its variables (ansible_host, ansible_user, …), SSH settings
+ * and the run lock.
+ */
 export interface ConnectOptions {
   ssh: Omit<SshOptions, "host" | "address" | "port" | "user" | "privateKeyFile" | "password" | "knownHostsFile" | "lock">;
   /** Hold the host's run lock while connected (see host-lock.ts). */

@@ -58,6 +58,10 @@ function keyType(key: Buffer): string {
   return key.subarray(4, 4 + len).toString();
 }
 
+/**
+ * What known_hosts says of a host key: accepted (added, with accept-new), or refused with the
+ * reason.
+ */
 export type Verdict = { ok: true; added?: boolean } | { ok: false; reason: string };
 
 /**

@@ -12,6 +12,10 @@ import { CommandTimeout, DEFAULT_COMMAND_TIMEOUT_MS, UnreachableError } from "./
 type Zx = typeof import("zx");
 let zx: Promise<Zx> | undefined;
 
+/**
+ * The `local` connection: commands run on the control machine through `sh`, as Ansible's
+ * `ansible_connection=local`.
+ */
 export class LocalConnection implements Connection {
   private readonly uid = userInfo().uid;
   private readonly user = userInfo().username;

@@ -7,6 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
+/**
+ * What ~/.ssh/config says of one host (as `ssh -G` resolves it): host name, user, port, identity
+ * files, proxy jump, known_hosts files.
+ */
 export interface SshHostConfig {
   hostName?: string;
   user?: string;

@@ -20,8 +20,15 @@ import { knownHostsName, verifyHostKey } from "./known-hosts.ts";
 import { lockScript, type HostLock } from "./host-lock.ts";
 import { ShellSession } from "./shell-session.ts";
 
+/**
+ * Shell sessions hoist opens at most on one SSH connection, to run commands side by side
+ * (OpenSSH's MaxSessions allows 10 by default).
+ */
 export const MAX_SESSIONS = 4;
 
+/**
+ * Settings of one SSH connection: where and as whom, keys, host-key checking, timeouts.
+ */
 export interface SshOptions {
   /** Inventory name. */
   host: string;
@@ -70,6 +77,10 @@ function defaultKeys(): string[] {
   return ["id_ed25519", "id_ecdsa", "id_rsa"].map((k) => join(homedir(), ".ssh", k)).filter(existsSync);
 }
 
+/**
+ * One SSH connection per host (ssh2), with persistent shell sessions that take commands
+ * pipelined.
+ */
 export class SshConnection implements Connection {
   private readonly sessions: ShellSession[] = [];
   private closed = false;

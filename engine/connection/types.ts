@@ -22,12 +22,18 @@ export interface RunResult {
   cutBytes?: number;
 }
 
+/**
+ * Run as another user (`become`): the user, and the sudo password when one is needed.
+ */
 export interface Become {
   user: string;
   /** sudo password; never logged, never echoed. */
   password?: string;
 }
 
+/**
+ * How one command runs: what it reads on stdin, as whom, and for how long at most.
+ */
 export interface ExecOptions {
   stdin?: Buffer | string;
   become?: Become;
@@ -41,6 +47,9 @@ export const MAX_OUTPUT_BYTES = 64 << 20;
 /** How long a command may run when nothing says otherwise (a task's `timeout:`, `task_timeout` in ansible.cfg). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 900_000;
 
+/**
+ * A host that runs commands: the transport every module reads and writes through (local or SSH).
+ */
 export interface Connection {
   readonly host: string;
   /** Run `command` (sh syntax) on the host. */

@@ -30,6 +30,10 @@ export interface GitHubTarget {
   baseUrl?: string;
 }
 
+/**
+ * How `hoist drift --report github` labels its issues: the label that marks them, the one that
+ * silences one, and the retry backoff's base (tests shorten it).
+ */
 export interface GitHubOptions {
   /** The label that marks hoist's drift issues. */
   label?: string;

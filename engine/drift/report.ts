@@ -22,6 +22,9 @@ import type { Change } from "../module.ts";
 import { resourceOf } from "../module.ts";
 import type { TaskResult } from "../outcome/result.ts";
 
+/**
+ * The version of the drift report's JSON shape: bumped when a field changes meaning or goes away.
+ */
 export const DRIFT_SCHEMA_VERSION = 1;
 
 /** Where a result comes from: host and task. */
@@ -48,6 +51,10 @@ export interface DriftItem extends DriftPlace {
   rule?: string;
 }
 
+/**
+ * What `hoist drift` found: each drifted resource with host, task (file:line) and the change,
+ * what could not be known, and the verdict.
+ */
 export interface DriftReport {
   version: typeof DRIFT_SCHEMA_VERSION;
   kind: "hoist-drift";

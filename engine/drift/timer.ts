@@ -35,6 +35,10 @@ export interface TimerSpec {
   env: Record<string, string>;
 }
 
+/**
+ * Where a drift timer's files go: a systemd unit directory (and how to call systemctl), or a
+ * cron.d file when systemd is not running, and its lock directory.
+ */
 export interface TimerPlaces {
   /** systemd units go here; undefined: no systemd, use cron. */
   unitDir?: string;

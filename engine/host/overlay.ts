@@ -51,6 +51,10 @@ const parentOfTouched = (rule: Projection, read: Read) =>
 
 type State = { is: "host" } | { is: "known"; value: unknown } | { is: "unknown"; by: string };
 
+/**
+ * The check-mode overlay of one host: the projections of the plans so far, in order, and what
+ * they make of a later read.
+ */
 export class Overlay {
   private readonly rules: { rule: Projection; by: string }[] = [];
 

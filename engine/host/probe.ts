@@ -91,6 +91,10 @@ export class HostState {
   }
 }
 
+/**
+ * How a probe reads: in check mode or not, as whom, ahead of its task's turn, and whom to tell of
+ * unknowable reads.
+ */
 export interface ProbeOptions {
   check: boolean;
   become?: Become;

@@ -52,7 +52,7 @@ export interface Read {
  * import type { Touched } from "./read.ts";
  * const mkdir: Touched = ["/srv/data"];
  * const script: Touched = "anything";
- * if (mkdir === script) throw new Error("example");
+ * if (!Array.isArray(mkdir) || script !== "anything") throw new Error("example");
  * ```
  */
 export type Touched = readonly string[] | "anything";

@@ -17,9 +17,11 @@ import { InputError, type Where } from "../errors.ts";
 import { loadYamlFile, parseYaml, readUserText, type Located } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
 import { findCycle } from "../graph/graph.ts";
+import type { Vars } from "../vars.ts";
 
-export type Vars = Record<string, unknown>;
-
+/**
+ * One inventory group: its hosts, child groups and variables.
+ */
 export interface Group {
   name: string;
   hosts: string[];
@@ -27,6 +29,9 @@ export interface Group {
   vars: Vars;
 }
 
+/**
+ * An inventory as loaded (INI, YAML or a directory): hosts in order, groups, host variables.
+ */
 export interface Inventory {
   /** Host names in the order they were first seen. */
   hosts: string[];
@@ -37,6 +42,9 @@ export interface Inventory {
   hostVarsFiles: Map<string, Vars>;
 }
 
+/**
+ * An inventory with no hosts: the start every loader fills.
+ */
 export function emptyInventory(): Inventory {
   const inv: Inventory = { hosts: [], groups: new Map(), hostVars: new Map(), groupVarsFiles: new Map(), hostVarsFiles: new Map() };
   group(inv, "all");
@@ -221,6 +229,10 @@ const groupSchema = {
   },
   additionalProperties: false,
 };
+/**
+ * The JSON Schema of a YAML inventory: bad keys are refused with file:line:col before any host is
+ * touched.
+ */
 export const yamlInventorySchema = { type: "object", additionalProperties: { $ref: "hoist:inventory-group" }, definitions: { g: groupSchema } };
 
 /** Parse Ansible's YAML inventory format (`all: {hosts, children, vars}`) into `inv`. */

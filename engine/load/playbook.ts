@@ -5,47 +5,26 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { InputError, didYouMean, type Where } from "../errors.ts";
+import { InputError, didYouMean } from "../errors.ts";
 import { loadYamlFile, type Located } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
 import type { ModuleRegistry } from "./registry.ts";
 import { findCycle } from "../graph/graph.ts";
 import { loadVarsFile } from "./vars-file.ts";
 import { findControlFile } from "./control-files.ts";
-import type { CheckContext } from "../module.ts";
-import { parseTaskList, roleTaskParser, walkTasks, type LoadContext, type PendingCheck, type Task, type Vars } from "./tasks.ts";
+import type { ValidateContext } from "../module.ts";
+import { parseTaskList, roleTaskParser, walkTasks, type LoadContext, type PendingCheck } from "./tasks.ts";
+import type { Play, Task } from "./shapes.ts";
+import type { Vars } from "../vars.ts";
 import { DEFAULT_ROLES_PATH, expandRole, parseRoleEntry, roleSearchPath } from "./roles.ts";
 import { factsRead } from "./uses-facts.ts";
 
-export type { Task, Vars } from "./tasks.ts";
+export type { Play, Task } from "./shapes.ts";
 export { walkTasks } from "./tasks.ts";
 
-export interface Play {
-  name: string;
-  hosts: string;
-  where: Where;
-  file: string;
-  vars: Vars;
-  varsFiles: string[];
-  /** The `vars_files` named without templates, read (and checked) when the playbook loaded. */
-  loadedVarsFiles: Map<string, Vars>;
-  become?: boolean;
-  becomeUser?: string;
-  tasks: Task[];
-  handlers: Task[];
-  serial?: (number | string)[];
-  maxFailPercentage?: number;
-  tags: string[];
-  /** Variables whose values the output never shows. */
-  secret: string[];
-  /** `gather_facts` (default true): facts are there for whatever reads them. */
-  gatherFacts: boolean;
-  /** `gather_subset`: which facts (`all`, `min`, `network`, `hardware`, `!hardware`, …). */
-  gatherSubset: string[];
-  /** The facts the play's own text reads (see uses-facts.ts; `*`: all): gathered before its first task. */
-  factsRead: string[];
-}
-
+/**
+ * The JSON Schema of a play's keywords (Ansible's), with the nearest valid name for a typo.
+ */
 export const playSchema = {
   type: "object",
   properties: {
@@ -222,7 +201,7 @@ export async function loadPlaybook(file: string, registry: ModuleRegistry, optio
   if (gatherer && plays.some((p) => p.gatherFacts)) used.modules.add(gatherer.name);
   await registry.load(used.modules);
   for (const c of used.checks) {
-    const context: CheckContext = {
+    const context: ValidateContext = {
       readVars(path) {
         let found: string;
         try {
@@ -233,7 +212,7 @@ export async function loadPlaybook(file: string, registry: ModuleRegistry, optio
         return loadVarsFile(found);
       },
     };
-    const problem = registry.require(c.module).check?.(c.args, context);
+    const problem = registry.require(c.module).validate?.(c.args, context);
     if (problem) throw new InputError(`module '${c.module}': ${problem}`, c.where);
   }
   return plays;

@@ -31,12 +31,12 @@ export function shortName(name: string): string {
  * What the loader knows of a module without importing it.
  *
  * @example
- * const info: ModuleInfo = { name: "file", file: "/opt/hoist/dist/modules/file.js", schema: { type: "object" }, hasCheck: false };
+ * const info: ModuleInfo = { name: "file", file: "/opt/hoist/dist/modules/file.js", schema: { type: "object" }, hasValidate: false };
  */
 export interface ModuleInfo extends Pick<Module, "name" | "aliases" | "schema" | "freeForm" | "gathersFacts"> {
   file: string;
   /** The module has a `check`: arguments are checked once it is imported (`ModuleRegistry.load`). */
-  hasCheck: boolean;
+  hasValidate: boolean;
 }
 
 /** A module's info, from the module itself. */
@@ -46,10 +46,14 @@ export const infoOf = (m: Module, file: string): ModuleInfo => ({
   schema: m.schema,
   freeForm: m.freeForm,
   gathersFacts: m.gathersFacts,
-  hasCheck: typeof m.check === "function",
+  hasValidate: typeof m.validate === "function",
   file,
 });
 
+/**
+ * The modules a run knows, by name and alias: built-in ones and those of `--modules` directories,
+ * imported only when used.
+ */
 export class ModuleRegistry {
   private readonly byName = new Map<string, ModuleInfo>();
   private readonly loaded = new Map<string, Module>();

@@ -12,22 +12,8 @@ import { InputError, didYouMean, type Where } from "../errors.ts";
 import { loadVarsFile } from "./vars-file.ts";
 import { loadYamlFile, type Located, type Path } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
-import type { Task, Vars } from "./tasks.ts";
-
-/**
- * A role as its tasks see it: where it is and its two layers of variables.
- *
- * @example
- * const role: Role = { name: "common", dir: "/srv/site/roles/common", defaults: { ntp: "pool.ntp.org" }, vars: {} };
- */
-export interface Role {
-  name: string;
-  dir: string;
-  /** `defaults/main.yml`: below every other variable. */
-  defaults: Vars;
-  /** `vars/main.yml`: above play vars and vars_files. */
-  vars: Vars;
-}
+import type { Role, Task } from "./shapes.ts";
+import type { Vars } from "../vars.ts";
 
 /** One use of a role: a `roles:` entry, a meta dependency, or an `import_role`/`include_role`. */
 export interface RoleSpec {
@@ -128,6 +114,9 @@ function requiredPart(dir: string, part: string, from: string | undefined, where
 
 const ENTRY_KEYWORDS = ["role", "name", "vars", "tags", "when", "become", "become_user"];
 
+/**
+ * The JSON Schema of an entry under a play's `roles:`.
+ */
 export const roleEntrySchema = {
   type: "object",
   properties: {

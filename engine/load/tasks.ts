@@ -12,57 +12,9 @@ import { validateSchema } from "./validate.ts";
 import { shortName, type ModuleRegistry } from "./registry.ts";
 import { splitWords } from "../shell.ts";
 import { containsTemplate } from "../template/template.ts";
-import { expandRole, type Role, type RolesContext } from "./roles.ts";
-
-export type Vars = Record<string, unknown>;
-
-export interface Task {
-  name: string;
-  where: Where;
-  /** Set for a module call; unset for blocks. */
-  module?: string;
-  args?: unknown;
-  block?: Task[];
-  rescue?: Task[];
-  always?: Task[];
-  id?: string;
-  needs?: string[];
-  when?: unknown;
-  loop?: unknown;
-  loopVar: string;
-  loopLabel?: string;
-  register?: string;
-  notify: string[];
-  listen: string[];
-  tags: string[];
-  become?: boolean;
-  becomeUser?: string;
-  checkMode?: boolean;
-  diff?: boolean;
-  changedWhen?: unknown;
-  failedWhen?: unknown;
-  ignoreErrors?: boolean;
-  retries?: number;
-  delay?: number;
-  until?: unknown;
-  runOnce?: boolean;
-  /** At most this many hosts run the task at once (Ansible's `throttle`): rolling restarts. */
-  throttle?: number;
-  delegateTo?: string;
-  vars: Vars;
-  noLog?: boolean;
-  /** Seconds each command of the task may run (Ansible's `timeout`); past it the task fails. */
-  timeout?: number;
-  /** The role whose files hold the task: its variables and its `files/`/`templates/`. */
-  role?: Role;
-  /**
-   * An `include_tasks`/`include_role`: its `when` and `loop` are decided once,
-   * when the run reaches it, and do not pass to the tasks inside.
-   */
-  dynamic?: boolean;
-  /** With `delegate_to`: the facts a task gathers belong to the delegate. */
-  delegateFacts?: boolean;
-}
+import { expandRole, type RolesContext } from "./roles.ts";
+import type { Role, Task } from "./shapes.ts";
+import type { Vars } from "../vars.ts";
 
 /** Keys a task may carry besides its module. */
 export const TASK_KEYWORDS = [
@@ -119,6 +71,9 @@ function roleArgsSchema() {
   };
 }
 
+/**
+ * The JSON Schema of a task's keywords (Ansible's), with the nearest valid name for a typo.
+ */
 export const taskKeywordSchema = {
   type: "object",
   properties: {
@@ -322,7 +277,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     what: `module '${module.name}'`,
     allowTemplates: true,
   });
-  if (module.hasCheck && !containsTemplate(args)) ctx.used.checks.push({ module: module.name, args, where: doc.at([...path, key]), roleDir: ctx.role?.dir });
+  if (module.hasValidate && !containsTemplate(args)) ctx.used.checks.push({ module: module.name, args, where: doc.at([...path, key]), roleDir: ctx.role?.dir });
   task.module = module.name;
   task.args = args;
   task.name = (t.name as string) ?? `${module.name}`;
@@ -357,6 +312,10 @@ export function roleTaskParser(ctx: LoadContext): (file: string, role: Role, tag
   return (file, role, tags) => loadTaskFile(file, { ...ctx, role }, tags, { file });
 }
 
+/**
+ * Load a list of tasks (blocks, includes and imports included) from a parsed YAML document; bad
+ * input throws with file:line:col.
+ */
 export function parseTaskList(raw: unknown, doc: Located, path: Path, ctx: LoadContext, tags: string[]): Task[] {
   if (raw === null || raw === undefined) return [];
   if (!Array.isArray(raw)) throw new InputError("expected a list of tasks", doc.at(path));

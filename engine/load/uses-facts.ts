@@ -7,8 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { Play } from "./playbook.ts";
-import { walkTasks, type Task } from "./tasks.ts";
+import type { Play, Task } from "./shapes.ts";
+import { walkTasks } from "./tasks.ts";
 
 /** `ansible_` names that are connection settings or magic variables, not facts. */
 const NOT_FACTS =

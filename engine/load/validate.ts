@@ -13,7 +13,10 @@ import { isTemplated } from "../template/template.ts";
 const require = createRequire(import.meta.url);
 type AjvInstance = InstanceType<typeof AjvModule.default>;
 
-// Our own schemas are checked against the meta-schema by the tests, not at every start (~30 ms).
+/**
+ * How ajv validates every schema hoist has: all errors, defaults filled, no type coercion. Our
+ * own schemas are checked against the meta-schema by the tests, not at every start (~30 ms).
+ */
 export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, useDefaults: true, strict: false, coerceTypes: false, validateSchema: false };
 
 /** What names a schema among the precompiled validators: the schema and the options it was compiled with. */
@@ -118,6 +121,9 @@ function underTemplate(root: unknown, path: Path): boolean {
   return false;
 }
 
+/**
+ * A compiled schema check: true, or false with ajv's errors.
+ */
 export interface SchemaCheck {
   /** Where the value sits in its file, for error positions. */
   located?: Located;

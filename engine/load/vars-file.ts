@@ -4,8 +4,7 @@
  */
 import { InputError } from "../errors.ts";
 import { loadYamlFile } from "./yaml.ts";
-
-export type Vars = Record<string, unknown>;
+import type { Vars } from "../vars.ts";
 
 /**
  * Read a variables file: its mapping, `{}` when empty, or an InputError naming file, line and column.

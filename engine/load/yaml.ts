@@ -8,6 +8,10 @@ import { load, parseEvents, getScalarValue, EVENT_ID, YAMLException } from "js-y
 import type { Event, ScalarEvent } from "js-yaml";
 import { InputError, type Where } from "../errors.ts";
 
+/**
+ * Where a value sits in a YAML document: its keys and indexes from the root, to name its line and
+ * column.
+ */
 export type Path = ReadonlyArray<string | number>;
 
 /** A parsed YAML document plus a way to ask where any part of it is. */

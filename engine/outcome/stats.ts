@@ -4,6 +4,9 @@
  */
 import type { TaskResult } from "./result.ts";
 
+/**
+ * The recap counters of one host.
+ */
 export interface HostStats {
   ok: number;
   changed: number;

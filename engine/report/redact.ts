@@ -28,6 +28,10 @@ const SHORTEST = 4;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]*@/gi;
 const HAS_URL_PASSWORD = new RegExp(URL_PASSWORD.source, "i");
 
+/**
+ * Hides secrets (no_log results, vault values, passwords, sensitive changes) in results before
+ * anything shows them: redaction happens here, once.
+ */
 export class Redactor {
   private readonly secrets: string[];
 

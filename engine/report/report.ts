@@ -19,6 +19,9 @@ import type { Reporter } from "../outcome/reporter.ts";
 import type { Change } from "../module.ts";
 import { formatWhere } from "../errors.ts";
 
+/**
+ * The version of `--json` output's shape: bumped when a field changes meaning or goes away.
+ */
 export const JSON_SCHEMA_VERSION = 1;
 
 import { HIDDEN, REDACTED } from "./redact.ts";
@@ -75,6 +78,9 @@ export function formatChange(c: Change, createPatch?: PatchMaker): string {
   return `    ${name ? `${name} ` : ""}${c.field}: ${show(c.before)} → ${show(c.after)}`;
 }
 
+/**
+ * How the text reporter shows results: with diffs or not, verbose, in colour, and where it writes.
+ */
 export interface ReporterOptions {
   diff: boolean;
   /** With `diff`: what makes unified diffs of file contents (`loadPatchMaker`). */

@@ -17,7 +17,7 @@ import { touchedBy } from "../host/read.ts";
 import { atomicWrite } from "../host/remote.ts";
 import { commandLine } from "../shell.ts";
 import { commandFailure } from "../errors.ts";
-import type { Vars } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 
 /**
  * What a command leaves in its registered result, as Ansible's command module does: the output without its trailing newlines.

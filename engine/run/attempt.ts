@@ -18,7 +18,7 @@ import { createProbe } from "../host/probe.ts";
 import { UnknowableRead } from "../host/overlay.ts";
 import { condition, renderDeep, renderText, render } from "../template/template.ts";
 import { validateSchema } from "../load/validate.ts";
-import type { Vars } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 import { findControlFile } from "../load/control-files.ts";
 import { loadVarsFile } from "../load/vars-file.ts";
 import { failed, skipped, unknownResult, type TaskResult } from "../outcome/result.ts";
@@ -49,7 +49,7 @@ export async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskE
   const module = env.module!;
   const args = renderDeep(task.args, vars);
   validateSchema(module.schema, args, { what: `module '${module.name}'` });
-  const problem = module.check?.(args);
+  const problem = module.validate?.(args);
   if (problem) throw new Error(`module '${module.name}': ${problem}`);
   const check = task.checkMode ?? env.check;
   const target = task.delegateTo ? env.hosts.get(String(render(task.delegateTo, vars))) : host;

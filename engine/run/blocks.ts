@@ -13,6 +13,10 @@ import type { RunContext } from "./context.ts";
 import type { Inherited, PlayVars } from "./play-vars.ts";
 import pLimit, { type LimitFunction } from "p-limit";
 
+/**
+ * Runs a play's tasks on its hosts: blocks with rescue and always, includes, handlers, `serial`,
+ * `run_once` and `needs` across hosts.
+ */
 export class BlockRunner {
   /** One gate per throttled task, shared by the hosts of the play. */
   private readonly throttles = new Map<Task, LimitFunction>();

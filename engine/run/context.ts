@@ -3,12 +3,14 @@
  * as hosts and groups, the hosts' run state, the counters and the reporter.
  */
 import type { ModuleRegistry } from "../load/registry.ts";
-import type { Vars } from "../template/vars.ts";
-import type { HostRun } from "./host-run.ts";
+import type { Vars } from "../vars.ts";
+import type { FactCache, HostRun } from "./host-run.ts";
 import type { HostStats } from "../outcome/stats.ts";
 import type { Reporter } from "../outcome/reporter.ts";
-import type { FactCache } from "./gather.ts";
 
+/**
+ * The options of one run as the scheduler uses them.
+ */
 export interface RunOptions {
   check: boolean;
   diff: boolean;
@@ -30,6 +32,10 @@ export interface HostSource {
   groupNames(host: string): string[];
 }
 
+/**
+ * What a run hands the scheduler: options, modules, inventory, the hosts' state, counters and
+ * reporter.
+ */
 export interface RunContext {
   options: RunOptions;
   registry: ModuleRegistry;

@@ -12,25 +12,13 @@ import { join } from "node:path";
 import { createProbe } from "../host/probe.ts";
 import { trustedDir, writePrivateFile } from "../host/private-file.ts";
 import { errorMessage } from "../errors.ts";
-import { data, type DataLayer, type Vars } from "../template/vars.ts";
+import { data, type DataLayer } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 import { FactsPending, FactsUnknown } from "../template/unavailable.ts";
 import type { PlanContext } from "../module.ts";
 import type { ModuleInfo } from "../load/registry.ts";
-import type { HostRun } from "./host-run.ts";
+import type { FactCache, HostRun, KnownFacts } from "./host-run.ts";
 import type { RunContext } from "./context.ts";
-
-/** Ansible's jsonfile fact cache: a directory, one file per host, valid for `timeoutS` seconds (0: forever). */
-export interface FactCache {
-  dir: string;
-  timeoutS: number;
-}
-
-/**
- * A host's facts, as the run knows them: their values and the `gather_subset`
- * groups gathered (`all`: whatever the play asked for), or (check mode) why
- * they cannot be known.
- */
-export type KnownFacts = { facts: Vars; groups: Set<string> | "all" } | { unknown: string };
 
 /** Facts as templates read them: `ansible_facts.<name>` and `ansible_<name>`. */
 export function factVariables(facts: Vars): Vars {

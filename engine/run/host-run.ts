@@ -13,9 +13,21 @@ import type { Task } from "../load/playbook.ts";
 import type { Module } from "../module.ts";
 import type { Connection, Become } from "../connection/types.ts";
 import type { HostState } from "../host/probe.ts";
-import type { Vars } from "../template/vars.ts";
-import type { Role } from "../load/roles.ts";
-import type { KnownFacts } from "./gather.ts";
+import type { Vars } from "../vars.ts";
+import type { Role } from "../load/shapes.ts";
+
+/** Ansible's jsonfile fact cache: a directory, one file per host, valid for `timeoutS` seconds (0: forever). */
+export interface FactCache {
+  dir: string;
+  timeoutS: number;
+}
+
+/**
+ * A host's facts, as the run knows them: their values and the `gather_subset`
+ * groups gathered (`all`: whatever the play asked for), or (check mode) why
+ * they cannot be known.
+ */
+export type KnownFacts = { facts: Vars; groups: Set<string> | "all" } | { unknown: string };
 
 /**
  * One host as the scheduler tracks it.

@@ -11,6 +11,10 @@ import { InputError } from "../errors.ts";
 import { findCycle } from "../graph/graph.ts";
 import type { HostSource } from "./context.ts";
 
+/**
+ * Waits between tasks across hosts (`needs:`): a task runs on a host once what it needs is done
+ * where it needs it.
+ */
 export class Needs {
   /** Nodes done in earlier batches: `task@host` → outcome. */
   readonly done = new Map<string, "ok" | "failed">();

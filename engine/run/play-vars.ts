@@ -8,9 +8,10 @@
 import { dirname, resolve } from "node:path";
 import type { Play, Task } from "../load/playbook.ts";
 import { loadVarsFile } from "../load/vars-file.ts";
-import type { Role } from "../load/roles.ts";
+import type { Role } from "../load/shapes.ts";
 import { factsLayer, factsModule, gatherFacts } from "./gather.ts";
-import { data, scope, type Vars } from "../template/vars.ts";
+import { data, scope } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 import { renderText } from "../template/template.ts";
 import { Redactor } from "../report/redact.ts";
 import { lookupSecrets } from "../template/lookups.ts";
@@ -41,6 +42,10 @@ function loadVarsFiles(play: Play, vars: Vars): Vars {
 /** Variables that are secret in every play: what authenticates hoist to hosts. */
 const SECRET_VARS = ["ansible_become_password", "ansible_become_pass", "ansible_password", "ansible_ssh_pass"];
 
+/**
+ * The variables of one play, layered as Ansible does (inventory, play, role, include_vars,
+ * set_fact and registered, extra vars).
+ */
 export class PlayVars {
   private readonly varsFiles: Vars;
   private readonly magicVars = new WeakMap<string[], Map<string, Vars>>();

@@ -8,7 +8,7 @@
  */
 import type { Task } from "../load/playbook.ts";
 import { condition } from "../template/template.ts";
-import type { Vars } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 import type { HostRun, TaskEnvironment } from "./host-run.ts";
 import { planOnce } from "./attempt.ts";
 import { conditionsOf, itemVars, loopItems } from "./items.ts";

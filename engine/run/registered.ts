@@ -12,7 +12,7 @@
  * ```
  */
 import type { TaskResult } from "../outcome/result.ts";
-import type { Vars } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 
 const lines = (text: string) => text.split("\n").filter((l, i, a) => i < a.length - 1 || l !== "");
 

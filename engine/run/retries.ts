@@ -8,7 +8,8 @@
  */
 import type { Task } from "../load/playbook.ts";
 import { condition } from "../template/template.ts";
-import { data, scope, type Vars } from "../template/vars.ts";
+import { data, scope } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 import type { TaskResult } from "../outcome/result.ts";
 import type { HostRun, TaskEnvironment } from "./host-run.ts";
 import { registeredValue } from "./registered.ts";

@@ -25,11 +25,14 @@ import { sshArgSettings } from "../connection/ssh-args.ts";
 import type { Connection } from "../connection/types.ts";
 import type { HostRun } from "./host-run.ts";
 import type { TaskResult } from "../outcome/result.ts";
-import type { FactCache } from "./gather.ts";
+import type { FactCache } from "./host-run.ts";
 import { formatWhere } from "../errors.ts";
+import type { Vars } from "../vars.ts";
 
-export type Vars = Record<string, unknown>;
-
+/**
+ * What to run: playbook, inventory, mode and options: the input of `createRun`, what the CLI
+ * builds from its flags.
+ */
 export interface RunRequest {
   /** The playbook file. */
   playbook: string;
@@ -63,7 +66,7 @@ export interface RunRequest {
 }
 
 /** One result, with its task's place in the playbook and a stable identity. */
-export interface RunResult {
+export interface ReportedResult {
   play: string;
   task: string;
   /** `file:line` of the task. */
@@ -75,8 +78,12 @@ export interface RunResult {
   result: TaskResult;
 }
 
+/**
+ * What a run did: every result in order with its identity, the recap counters per host, and how
+ * long it took.
+ */
 export interface RunOutcome {
-  results: RunResult[];
+  results: ReportedResult[];
   /** Per host that took part. */
   stats: Map<string, HostStats>;
   hosts: Map<string, HostRun>;
@@ -192,7 +199,7 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
     });
   }
   const stats = new Map<string, HostStats>(source.hosts.map((h) => [h, newStats()]));
-  const results: RunResult[] = [];
+  const results: ReportedResult[] = [];
   const identity = identities(plays);
   let currentPlay = "";
   const reporter: Reporter = {

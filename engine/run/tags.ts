@@ -6,6 +6,10 @@
  */
 import type { Task } from "../load/playbook.ts";
 
+/**
+ * Whether a task runs under `--tags` and `--skip-tags` (`always` and `never` as Ansible has
+ * them).
+ */
 export function selectedByTags(task: Task, tags: string[], skipTags: string[]): boolean {
   const has = (t: string) => task.tags.includes(t);
   if (skipTags.some(has)) return false;

@@ -8,7 +8,7 @@
  */
 import type { Task } from "../load/playbook.ts";
 import { condition, renderText, render } from "../template/template.ts";
-import type { Vars } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 import { skipped, type Status, type TaskResult } from "../outcome/result.ts";
 import type { HostRun, TaskEnvironment } from "./host-run.ts";
 import { failure, unknownFrom } from "./unknown.ts";

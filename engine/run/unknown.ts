@@ -14,7 +14,7 @@ import { UnreachableError } from "../connection/types.ts";
 import { UnknowableRead } from "../host/overlay.ts";
 import { TemplateError } from "../template/template.ts";
 import { FactsUnknown, unavailableIn } from "../template/unavailable.ts";
-import type { Vars } from "../template/vars.ts";
+import type { Vars } from "../vars.ts";
 import { unknowable } from "../projection.ts";
 import { errorMessage } from "../errors.ts";
 import { failed, unknownResult, type TaskResult } from "../outcome/result.ts";

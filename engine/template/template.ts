@@ -13,6 +13,7 @@ import { VARIABLES, harden, safeMember } from "./sandbox.ts";
 import { unavailableIn, type Unavailable } from "./unavailable.ts";
 import { lookup, query } from "./lookups.ts";
 import "./jinja-add.ts";
+import type { Vars } from "../vars.ts";
 
 /**
  * A template that does not render: the message says where and why; when an
@@ -35,7 +36,6 @@ export class TemplateError extends Error {
   }
 }
 
-type Vars = Record<string, unknown>;
 type Kwargs = { __keywords?: boolean; [k: string]: unknown };
 
 // `dev`: nunjucks then keeps what a getter threw as the `cause` of its own error (FactsPending, see unavailable.ts).

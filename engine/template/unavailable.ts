@@ -27,6 +27,10 @@ export class FactsUnknown extends Error {
   }
 }
 
+/**
+ * A value a template read that is not known yet: facts not gathered, or facts check mode cannot
+ * know.
+ */
 export type Unavailable = FactsPending | FactsUnknown;
 
 /**

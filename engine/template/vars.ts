@@ -7,8 +7,7 @@
  * stays text, as Ansible's "unsafe" marking keeps it.
  */
 import { render, containsTemplate, TemplateError } from "./template.ts";
-
-export type Vars = Record<string, unknown>;
+import type { Vars } from "../vars.ts";
 
 const DATA = Symbol("hoist data layer");
 

@@ -17,6 +17,7 @@ export function normalizeMode(mode: string | number | undefined): string | undef
   return text.replace(/^0(?=[0-7]{4}$)/, "").padStart(4, "0");
 }
 
+/** The attributes a path should have (unset: left as they are). */
 export interface Attrs {
   mode?: string;
   owner?: string;

@@ -7,6 +7,7 @@
  */
 export type Directives = Record<string, string | number | boolean | null | (string | number)[]>;
 
+/** A haproxy configuration as data: the global and defaults sections, and frontends, backends and listen sections by name. */
 export interface HaproxySections {
   global?: Directives;
   defaults?: Directives;

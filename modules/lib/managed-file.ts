@@ -6,6 +6,7 @@
 import type { Change, Probe, WriteStep } from "../../engine/module.ts";
 import { holdsKeyMaterial } from "./key-material.ts";
 
+/** What managing a file's content comes to: its changes, the write, and the text before and after. */
 export interface FilePlan {
   changes: Change[];
   steps: WriteStep[];
@@ -15,6 +16,7 @@ export interface FilePlan {
   after: string;
 }
 
+/** How a managed file is written: its mode, and a command that checks the new content first. */
 export interface FileOptions {
   mode?: string;
   /** Command checking the new file before it replaces the old; `%s` is the new file. */

@@ -51,6 +51,7 @@ export function editLine(text: string, edit: LineEdit): string {
   return joinLines([...lines, line]);
 }
 
+/** A `blockinfile` edit: the block, its marker, whether it is present, and where it goes. */
 export interface BlockEdit {
   block: string;
   marker: string;

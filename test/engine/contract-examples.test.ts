@@ -1,6 +1,6 @@
 /**
  * The module contract's examples are code that runs: every exported symbol
- * of engine/module.ts, fact.ts and projection.ts has a doc comment with an
+ * of the contract (engine/module.ts and the files it re-exports), of the outcome and of the truth rule has a doc comment with an
  * @example, and Deno type-checks and runs every example (`deno test --doc`).
  */
 import { test } from "uvu";
@@ -11,7 +11,18 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const CONTRACT = ["engine/module.ts", "engine/fact.ts", "engine/projection.ts"];
+const CONTRACT = [
+  "engine/module.ts",
+  "engine/contract/probe.ts",
+  "engine/contract/plan.ts",
+  "engine/contract/module.ts",
+  "engine/fact.ts",
+  "engine/projection.ts",
+  "engine/outcome/result.ts",
+  "engine/outcome/unknown.ts",
+  "engine/outcome/reporter.ts",
+  "engine/host/read.ts",
+];
 
 test("every exported symbol of the contract has a doc comment with an example", () => {
   const missing: string[] = [];
