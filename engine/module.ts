@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { defineModule, type PlanContext, type Probe } from "./module.ts";
+ * import { defineModule, noChange, type PlanContext, type Probe } from "./module.ts";
  *
  * const motd = defineModule<{ text: string }>({
  *   name: "motd",
@@ -17,7 +17,7 @@
  *   examples: "- motd: { text: hello }",
  *   async plan(args, probe) {
  *     const before = await probe.readFile("/etc/motd");
- *     if (before === args.text) return { changes: [], steps: [], reason: "content matches" };
+ *     if (before === args.text) return noChange("content matches");
  *     return { changes: [{ field: "content", path: "/etc/motd", before, after: args.text }], steps: [{ write: "/etc/motd", content: args.text }] };
  *   },
  * });
@@ -44,5 +44,18 @@ export * from "./projection.ts";
 /** What a command printed, and its exit code (defined with the transport, which knows nothing of modules). */
 export type { RunResult } from "./connection/types.ts";
 export type { Stat, Probe } from "./contract/probe.ts";
-export { isWrite, resourceOf, changesHost, type Change, type RunStep, type WriteStep, type Step, type StepOutput, type Plan } from "./contract/plan.ts";
+export {
+  isWrite,
+  resourceOf,
+  changesHost,
+  noChange,
+  planFailure,
+  cannotKnow,
+  type Change,
+  type RunStep,
+  type WriteStep,
+  type Step,
+  type StepOutput,
+  type Plan,
+} from "./contract/plan.ts";
 export { defineModule, type Module, type PlanContext, type ValidateContext } from "./contract/module.ts";

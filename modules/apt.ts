@@ -2,7 +2,7 @@
  * apt: Debian packages, apt sources and their signing keys — Ansible's apt,
  * apt_repository and apt_key in one module.
  */
-import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, type Change, type Plan, type Probe, type Step, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath, debianPackage, httpUrl } from "./lib/argument-types.ts";
 import { DebPackages } from "../facts/deb-packages.ts";
 import { unknowable } from "../engine/projection.ts";
@@ -137,7 +137,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   let debFile: { name: string; version: string } | undefined;
   if (args.deb) {
     const id = await debIdentity(args.deb, probe);
-    if ("fail" in id) return { changes: [], steps: [], fail: id.fail };
+    if ("fail" in id) return planFailure(id.fail);
     debFile = id;
   }
   const names = [...specs.map((s) => s.name), ...(debFile ? [debFile.name] : [])];
@@ -148,7 +148,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
 
   if (state === "absent") {
     const gone = specs.filter((s) => isInstalled(s.name) || (args.purge && host.installed.get(s.name)?.status === "c"));
-    if (!gone.length) return { changes: [], steps: [], reason: `not installed: ${names.join(", ")}` };
+    if (!gone.length) return noChange(`not installed: ${names.join(", ")}`);
     for (const s of gone) {
       changes.push({
         resource: `package:${s.name}`,
@@ -171,8 +171,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
     return state === "latest" && host.candidate.has(s.name) && host.candidate.get(s.name) !== have.version;
   });
   const debWanted = debFile && !(isInstalled(debFile.name) && host.installed.get(debFile.name)!.version === debFile.version);
-  if (!wanted.length && !debWanted)
-    return { changes: [], steps: [], reason: `installed: ${names.map((n) => `${n} ${host.installed.get(n)?.version}`).join(", ")}` };
+  if (!wanted.length && !debWanted) return noChange(`installed: ${names.map((n) => `${n} ${host.installed.get(n)?.version}`).join(", ")}`);
 
   const recommends = args.install_recommends === undefined ? [] : [args.install_recommends ? "--install-recommends" : "--no-install-recommends"];
   const targets = wanted.map((s) => (s.version ? `${s.name}=${s.version}` : s.name));
@@ -188,7 +187,7 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
   // A downloaded .deb cannot be simulated before it exists; the rest can, against the current lists.
   const simulated = targets.filter((t) => t !== debTarget || debTarget === args.deb);
   const sim = simulated.length ? await probe.fact(AptSimulation, { argv: ["install", ...recommends, "--", ...simulated] }) : undefined;
-  if (sim && !sim.ok && !cacheWillUpdate) return { changes: [], steps: [], fail: `apt cannot install ${simulated.join(" ")}: ${sim.error}` };
+  if (sim && !sim.ok && !cacheWillUpdate) return planFailure(`apt cannot install ${simulated.join(" ")}: ${sim.error}`);
   const requested = new Set([...wanted.map((s) => s.name), ...(debFile && debWanted ? [debFile.name] : [])]);
   for (const n of requested) {
     const have = host.installed.get(n);
@@ -242,7 +241,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   if (!hasPackages)
     return steps.length
       ? { changes: [...before, ...(cache ? [cache] : [])], steps, projects: update ? LISTS_CHANGE : [] }
-      : { changes: [], steps: [], reason: "sources and cache are current" };
+      : noChange("sources and cache are current");
   if (!update) return planPackages(args, probe, false);
   // With fresh lists, what to install is decided again against them: in a real
   // run after the update (`next`), in check mode against the lists there are now.

@@ -1,7 +1,7 @@
 /**
  * assert: fail the host unless conditions hold; `fail` when given no conditions.
  */
-import { defineModule } from "../engine/module.ts";
+import { defineModule, noChange, planFailure } from "../engine/module.ts";
 
 interface Args {
   that?: string | string[];
@@ -33,10 +33,10 @@ export default defineModule<Args>({
 `,
   async plan(args, _probe, ctx) {
     const conditions = args.that === undefined ? [] : Array.isArray(args.that) ? args.that : [args.that];
-    if (conditions.length === 0) return { changes: [], steps: [], fail: args.msg ?? args.fail_msg ?? "failed as requested" };
+    if (conditions.length === 0) return planFailure(args.msg ?? args.fail_msg ?? "failed as requested");
     for (const c of conditions) {
-      if (!ctx.test(c)) return { changes: [], steps: [], fail: args.fail_msg ?? args.msg ?? `assertion failed: ${c}`, result: { assertion: c } };
+      if (!ctx.test(c)) return noChange({ fail: args.fail_msg ?? args.msg ?? `assertion failed: ${c}`, result: { assertion: c } });
     }
-    return { changes: [], steps: [], result: { msg: args.success_msg ?? "all assertions passed" } };
+    return noChange({ result: { msg: args.success_msg ?? "all assertions passed" } });
   },
 });

@@ -2,7 +2,7 @@
  * command: run a program — the escape hatch when no module fits.
  */
 import { absolutePath } from "./lib/argument-types.ts";
-import { defineModule, type Plan, type Probe } from "../engine/module.ts";
+import { defineModule, type Plan, type Probe, noChange } from "../engine/module.ts";
 import { commandLine, splitWords } from "../engine/shell.ts";
 
 /**
@@ -44,8 +44,8 @@ export const commandSchema = {
 export async function planCommand(args: CommandArgs, argv: string[], probe: Probe): Promise<Plan> {
   if (args.creates || args.removes) {
     const stats = await probe.statMany([args.creates, args.removes].filter((p): p is string => !!p));
-    if (args.creates && stats.get(args.creates)) return { changes: [], steps: [], reason: `${args.creates} exists` };
-    if (args.removes && !stats.get(args.removes)) return { changes: [], steps: [], reason: `${args.removes} does not exist` };
+    if (args.creates && stats.get(args.creates)) return noChange(`${args.creates} exists`);
+    if (args.removes && !stats.get(args.removes)) return noChange(`${args.removes} does not exist`);
   }
   const run = args.chdir ? ["sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", args.chdir, ...argv] : argv;
   const shown = commandLine(argv);

@@ -1,7 +1,7 @@
 /**
  * debug: print a message or a variable.
  */
-import { defineModule } from "../engine/module.ts";
+import { defineModule, noChange } from "../engine/module.ts";
 
 export default defineModule<{ msg?: unknown; var?: string }>({
   name: "debug",
@@ -15,6 +15,6 @@ export default defineModule<{ msg?: unknown; var?: string }>({
   async plan(args, _probe, ctx) {
     const value = args.var !== undefined ? ctx.vars[args.var] : (args.msg ?? "Hello world!");
     const msg = args.var !== undefined ? `${args.var} = ${JSON.stringify(value)}` : typeof value === "string" ? value : JSON.stringify(value);
-    return { changes: [], steps: [], result: { msg } };
+    return noChange({ result: { msg } });
   },
 });

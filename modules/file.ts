@@ -7,7 +7,7 @@ import { absolutePath, accountName } from "./lib/argument-types.ts";
 import { FileBytes, MismatchedEntries } from "../facts/file-bytes.ts";
 import { holdsKeyMaterial } from "./lib/key-material.ts";
 import { projectEmpty, projectFile, projectStat, unknowable } from "../engine/projection.ts";
-import { defineModule, type Change, type Plan, type Probe, type Stat, type Step, type PlanContext } from "../engine/module.ts";
+import { defineModule, type Change, type Plan, type Probe, type Stat, type Step, type PlanContext, noChange, planFailure } from "../engine/module.ts";
 import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
 import { editBlock, editLine } from "./lib/text-edit.ts";
 
@@ -104,7 +104,7 @@ async function desiredContent(args: Args, probe: Probe, ctx: PlanContext, curren
   return undefined;
 }
 
-const done = (reason: string): Plan => ({ changes: [], steps: [], reason });
+const done = (reason: string): Plan => noChange(reason);
 
 async function planFile(args: Args, probe: Probe, ctx: PlanContext): Promise<Plan> {
   const { path } = args;
@@ -112,15 +112,15 @@ async function planFile(args: Args, probe: Probe, ctx: PlanContext): Promise<Pla
   // The parent is read in the same round trip: a write into a missing directory fails in check mode too.
   const stats = await probe.statMany([path, dirname(path)]);
   const stat = stats.get(path) ?? null;
-  if (stat && stat.type === "directory") return { changes: [], steps: [], fail: `${path} is a directory` };
-  if (!stat && !stats.get(dirname(path))) return { changes: [], steps: [], fail: `${dirname(path)} does not exist; create it first (state: directory)` };
+  if (stat && stat.type === "directory") return planFailure(`${path} is a directory`);
+  if (!stat && !stats.get(dirname(path))) return planFailure(`${dirname(path)} does not exist; create it first (state: directory)`);
   const editsExisting = args.line !== undefined || args.block !== undefined || args.regexp !== undefined;
-  if (!stat && editsExisting && !args.create) return { changes: [], steps: [], fail: `${path} does not exist (create: false)` };
+  if (!stat && editsExisting && !args.create) return planFailure(`${path} does not exist (create: false)`);
   if (editsExisting && !stat && args.state === "absent") return done(`${path} does not exist`);
   const current = stat ? await probe.readFile(path) : null;
   const want = await desiredContent(args, probe, ctx, current);
   if (!want) {
-    if (!stat) return { changes: [], steps: [], fail: `${path} does not exist; give content or src, or use state: touch` };
+    if (!stat) return planFailure(`${path} does not exist; give content or src, or use state: touch`);
     const fixes = attributeFixes(path, stat, { mode, owner: args.owner, group: args.group });
     return fixes.changes.length ? { ...fixes } : done(`${path} is as wanted`);
   }
@@ -181,7 +181,7 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
   const { path } = args;
   const mode = normalizeMode(args.mode);
   const stat = await probe.stat(path);
-  if (stat && stat.type !== "directory") return { changes: [], steps: [], fail: `${path} exists and is a ${stat.type}, not a directory` };
+  if (stat && stat.type !== "directory") return planFailure(`${path} exists and is a ${stat.type}, not a directory`);
   const after: Stat = {
     type: "directory",
     mode: mode ?? stat?.mode ?? "0755",
@@ -217,11 +217,10 @@ async function planDirectory(args: Args, probe: Probe): Promise<Plan> {
 
 async function planLink(args: Args, probe: Probe): Promise<Plan> {
   const { path, src } = args;
-  if (src === undefined) return { changes: [], steps: [], fail: "state: link needs src (the link target)" };
+  if (src === undefined) return planFailure("state: link needs src (the link target)");
   const stat = await probe.stat(path);
   if (stat?.type === "link" && stat.target === src) return done(`${path} -> ${src}`);
-  if (stat && stat.type !== "link" && !args.force)
-    return { changes: [], steps: [], fail: `${path} exists and is a ${stat.type}; set force: true to replace it` };
+  if (stat && stat.type !== "link" && !args.force) return planFailure(`${path} exists and is a ${stat.type}; set force: true to replace it`);
   return {
     changes: [{ field: "link", path, before: stat ? (stat.type === "link" ? stat.target : stat.type) : null, after: src }],
     steps: [{ run: ["ln", "-sfn", ...(args.force ? ["-T"] : []), "--", src, path], touches: [path] }],

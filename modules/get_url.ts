@@ -7,7 +7,7 @@
  * on standard input, never in an argv.
  */
 import { basename, posix } from "node:path";
-import { defineModule, unknowable, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, unknowable, type Change, type Plan, type Probe, type Step, cannotKnow, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath, accountName, httpUrl } from "./lib/argument-types.ts";
 import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
 import { DIGESTS, FileDigest, type Digest } from "../facts/file-digest.ts";
@@ -132,21 +132,20 @@ export default defineModule<Args>({
     const sum = parseChecksum(args.checksum);
     const stats = await probe.statMany([dest, posix.dirname(dest)]);
     const stat = stats.get(dest) ?? null;
-    if (!stats.get(posix.dirname(dest))) return { changes: [], steps: [], fail: `${posix.dirname(dest)} does not exist` };
-    const attrs = () => (stat ? attributeFixes(dest, stat, { mode, owner: args.owner, group: args.group }) : { changes: [], steps: [] });
+    if (!stats.get(posix.dirname(dest))) return planFailure(`${posix.dirname(dest)} does not exist`);
+    const attrs = () => (stat ? attributeFixes(dest, stat, { mode, owner: args.owner, group: args.group }) : noChange());
     let before: string | null = null;
     if (stat) {
       if (!sum && !args.force) {
         const fixes = attrs();
-        return fixes.changes.length ? fixes : { changes: [], steps: [], reason: `${dest} exists (no checksum, force: false)` };
+        return fixes.changes.length ? fixes : noChange(`${dest} exists (no checksum, force: false)`);
       }
       before = sum ? await probe.remembered(FileDigest, { path: dest, algorithm: sum.algorithm }) : null;
       if (sum && before === sum.hex) {
         const fixes = attrs();
-        return fixes.changes.length ? fixes : { changes: [], steps: [], reason: `${dest} matches ${sum.algorithm}:${sum.hex.slice(0, 12)}…` };
+        return fixes.changes.length ? fixes : noChange(`${dest} matches ${sum.algorithm}:${sum.hex.slice(0, 12)}…`);
       }
-      if (!sum && probe.check)
-        return { changes: [], steps: [], unknown: `force: true downloads ${args.url} again; whether it differs from ${dest} shows only then` };
+      if (!sum && probe.check) return cannotKnow(`force: true downloads ${args.url} again; whether it differs from ${dest} shows only then`);
     }
     const algorithm = sum?.algorithm ?? "sha256";
     const secret = { headers: args.headers ?? {}, username: args.url_username, password: args.url_password };

@@ -5,7 +5,7 @@
  * (community.general.haproxy's arguments: enable, disable, drain, weight,
  * wait), read first so that only what differs is sent.
  */
-import { defineModule, unknowable, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, unknowable, type Change, type Plan, type Probe, type Step, cannotKnow, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath, unitName } from "./lib/argument-types.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 import { badValue, NAME, renderConfig, type HaproxySections } from "./lib/haproxy-config.ts";
@@ -66,7 +66,7 @@ const adminState = (s: ServerStat): "enabled" | "disabled" | "drain" =>
 async function planConfig(args: Args, probe: Probe): Promise<Plan> {
   const text = args.config ?? renderConfig(args);
   const file = await planFileContent(probe, args.path, text, { validate: args.validate ? ["haproxy", "-c", "-q", "-f", "%s"] : undefined });
-  if (!file.changes.length) return { changes: [], steps: [], reason: `${args.path} is as wanted` };
+  if (!file.changes.length) return noChange(`${args.path} is as wanted`);
   const steps: Step[] = [...file.steps];
   const projects = [];
   if (args.reload) {
@@ -101,13 +101,12 @@ function serverCommands(args: Args, s: ServerStat): { changes: Change[]; command
 
 async function planServer(args: Args, probe: Probe): Promise<Plan> {
   const servers = await probe.fact(HaproxyServers, { socket: args.socket });
-  if (servers === null)
-    return { changes: [], steps: [], fail: `nothing answers on ${args.socket}: is haproxy running, with 'stats socket ${args.socket} level admin'?` };
+  if (servers === null) return planFailure(`nothing answers on ${args.socket}: is haproxy running, with 'stats socket ${args.socket} level admin'?`);
   const matching = servers.filter((s) => s.server === args.host && (args.backend === undefined || s.backend === args.backend));
   if (!matching.length) {
     const known = [...new Set(servers.map((s) => `${s.backend}/${s.server}`))].join(", ");
     const msg = `no server '${args.host}'${args.backend ? ` in backend '${args.backend}'` : ""}; haproxy has ${known || "no servers"}`;
-    return args.fail_on_not_found ? { changes: [], steps: [], fail: msg } : { changes: [], steps: [], reason: msg };
+    return args.fail_on_not_found ? planFailure(msg) : noChange(msg);
   }
   const changes: Change[] = [];
   const steps: Step[] = [];
@@ -139,7 +138,7 @@ async function planServer(args: Args, probe: Probe): Promise<Plan> {
     }
   }
   const reason = notes.length ? notes.join("; ") : changes.length ? undefined : `${args.host} is ${args.state ?? "as wanted"}`;
-  if (probe.check && steps.length && !changes.length) return { changes: [], steps: [], unknown: `would wait: ${notes.join("; ") || "sessions still open"}` };
+  if (probe.check && steps.length && !changes.length) return cannotKnow(`would wait: ${notes.join("; ") || "sessions still open"}`);
   return { changes, steps, reason, projects: changes.length ? [unknowable({ facts: [HaproxyServers] })] : [] };
 }
 

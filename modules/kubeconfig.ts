@@ -7,7 +7,7 @@
  * and tokens are sensitive: output, --diff and JSON say they change, never what.
  */
 import { load, dump } from "js-yaml";
-import { defineModule, type Change, type Plan, type Probe } from "../engine/module.ts";
+import { defineModule, type Change, type Plan, type Probe, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath, accountName, httpUrl } from "./lib/argument-types.ts";
 import { attributeFixes, normalizeMode } from "./lib/attrs.ts";
 
@@ -162,17 +162,17 @@ export default defineModule<Args>({
     const dir = args.path.slice(0, args.path.lastIndexOf("/")) || "/";
     const [stats, text] = await Promise.all([probe.statMany([args.path, dir]), probe.readFile(args.path)]);
     const stat = stats.get(args.path) ?? null;
-    if (!stats.get(dir)) return { changes: [], steps: [], fail: `${dir} does not exist; create it first (file: state: directory)` };
+    if (!stats.get(dir)) return planFailure(`${dir} does not exist; create it first (file: state: directory)`);
     let want: Doc;
     try {
       want = await wanted(args, probe);
     } catch (e) {
-      return { changes: [], steps: [], fail: (e as Error).message };
+      return planFailure((e as Error).message);
     }
     const before = parse(text);
     if (stat && before && same(before, want)) {
       const fixes = attributeFixes(args.path, stat, { mode, owner: args.owner, group: args.group });
-      return fixes.changes.length ? fixes : { changes: [], steps: [], reason: `${args.path} holds this kubeconfig` };
+      return fixes.changes.length ? fixes : noChange(`${args.path} holds this kubeconfig`);
     }
     const changes = fieldChanges(args.path, before, want);
     return {

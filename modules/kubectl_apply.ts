@@ -8,7 +8,18 @@
  * mode, not an error. A Secret's data is sensitive. `prune` (opt-in) deletes
  * what carries its label selector but is no longer in the manifests.
  */
-import { defineModule, unknowable, type Change, type Plan, type PlanContext, type Probe, type Step } from "../engine/module.ts";
+import {
+  defineModule,
+  unknowable,
+  type Change,
+  type Plan,
+  type PlanContext,
+  type Probe,
+  type Step,
+  cannotKnow,
+  noChange,
+  planFailure,
+} from "../engine/module.ts";
 import { splitWords } from "../engine/shell.ts";
 import { absolutePath } from "./lib/argument-types.ts";
 import { KubeDryRun, KubeLive, KubeSelected, type KubeObject } from "../facts/kube-objects.ts";
@@ -140,8 +151,8 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
     live = await probe.fact(KubeLive, { kubectl, manifests: list });
   } catch (e) {
     const msg = (e as Error).message;
-    if (probe.check && dependsOnEarlier(msg)) return { changes: [], steps: [], unknown: msg };
-    return { changes: [], steps: [], fail: msg };
+    if (probe.check && dependsOnEarlier(msg)) return cannotKnow(msg);
+    return planFailure(msg);
   }
   // The server cannot dry-run objects in a namespace these manifests create: they are created as written.
   const fresh = newNamespaces(want, live);
@@ -150,8 +161,8 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
     ? await probe.fact(KubeDryRun, { kubectl, manifests: dryWant.length === want.length ? list : asList(dryWant), fieldManager, force })
     : { objects: [] };
   if (dry.error) {
-    if (probe.check && dependsOnEarlier(dry.error)) return { changes: [], steps: [], unknown: `the server cannot dry-run it yet: ${dry.error}` };
-    return { changes: [], steps: [], fail: `server-side dry run: ${dry.error}` };
+    if (probe.check && dependsOnEarlier(dry.error)) return cannotKnow(`the server cannot dry-run it yet: ${dry.error}`);
+    return planFailure(`server-side dry run: ${dry.error}`);
   }
   const changes = changesOf(want, live, dry.objects);
   const pruned = args.prune ? await pruneCandidates(args, probe, kubectl, want) : [];
@@ -182,7 +193,7 @@ async function planApply(args: Args, probe: Probe, kubectl: string[], want: Kube
       ...(changes.length ? {} : { unchangedCodes: [0] }),
     });
   }
-  if (!steps.length) return { changes: [], steps: [], reason: `${want.map(idOf).join(", ")} as wanted` };
+  if (!steps.length) return noChange(`${want.map(idOf).join(", ")} as wanted`);
   return { changes, steps, projects: [unknowable({ facts: [KubeLive, KubeDryRun, KubeSelected] })] };
 }
 
@@ -279,12 +290,12 @@ export default defineModule<Args>({
     try {
       want = await manifests(args, ctx);
     } catch (e) {
-      return { changes: [], steps: [], fail: (e as Error).message };
+      return planFailure((e as Error).message);
     }
     if (args.state === "present") return planApply(args, probe, kubectl, want);
     const list = asList(want);
     const live = await probe.fact(KubeLive, { kubectl, manifests: list });
-    if (!live.length) return { changes: [], steps: [], reason: "none of them exists" };
+    if (!live.length) return noChange("none of them exists");
     return {
       changes: live.map((o) => ({ resource: `k8s:${idOf(o)}`, field: "object", before: "present", after: "deleted" })),
       steps: [{ run: [...kubectl, "delete", "--ignore-not-found", "-f", "-"], stdin: list, touches: [] }],

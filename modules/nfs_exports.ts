@@ -5,7 +5,7 @@
  * `exportfs -ra` (never a restart of the server: that drops every client).
  * A file exportfs refuses is taken back: the old one stays in force.
  */
-import { defineModule, projectFile, projectStat, unknowable, type Plan, type PlanContext, type Probe } from "../engine/module.ts";
+import { defineModule, projectFile, projectStat, unknowable, type Plan, type PlanContext, type Probe, noChange, planFailure } from "../engine/module.ts";
 import { didYouMean } from "../engine/errors.ts";
 import { absolutePath, accountName } from "./lib/argument-types.ts";
 import file from "./file.ts";
@@ -100,7 +100,7 @@ exportfs -ra >/dev/null 2>&1; exit 1`;
 
 /** The export directory, as the file module keeps directories: made (with owner and mode) when missing, its attributes fixed when not. */
 async function directoryPlan(args: Args, probe: Probe, ctx: PlanContext): Promise<Plan> {
-  if (!args.create_dir && !(await probe.stat(args.path))) return { changes: [], steps: [], fail: `${args.path} does not exist (create_dir: false)` };
+  if (!args.create_dir && !(await probe.stat(args.path))) return planFailure(`${args.path} does not exist (create_dir: false)`);
   return file.plan({ path: args.path, state: "directory", mode: args.mode, owner: args.owner, group: args.group }, probe, ctx);
 }
 
@@ -171,10 +171,10 @@ export default defineModule<Args>({
   async plan(args, probe, ctx): Promise<Plan> {
     const exportsFile = `${DIR}/${args.name}.exports`;
     const [stats, table] = await Promise.all([probe.statMany([exportsFile, DIR]), probe.fact(NfsExportTable, {})]);
-    if (table === null) return { changes: [], steps: [], fail: "exportfs is not installed (nfs-kernel-server)" };
+    if (table === null) return planFailure("exportfs is not installed (nfs-kernel-server)");
     const current = stats.get(exportsFile) ? await probe.readFile(exportsFile) : null;
     if (args.state === "absent") {
-      if (current === null) return { changes: [], steps: [], reason: `${exportsFile} does not exist` };
+      if (current === null) return noChange(`${exportsFile} does not exist`);
       return {
         changes: [{ field: "content", path: exportsFile, before: current, after: null }],
         steps: [{ run: ["sh", "-c", 'rm -f -- "$1" && exportfs -ra', "nfs_exports", exportsFile], touches: [exportsFile, "/var/lib/nfs/"] }],
@@ -182,7 +182,7 @@ export default defineModule<Args>({
       };
     }
     const dir = await directoryPlan(args, probe, ctx);
-    if (dir.fail) return { changes: [], steps: [], fail: dir.fail };
+    if (dir.fail) return planFailure(dir.fail);
     const want = `# managed by hoist (nfs_exports ${args.name})\n${exportLine(args)}`;
     const changes = [...dir.changes];
     const steps = [...dir.steps];
@@ -198,19 +198,19 @@ export default defineModule<Args>({
       changes.push({ resource: `nfs-export:${args.path}`, field: "export table", before: "not served", after: args.clients.map((c) => c.host).join(" ") });
       steps.push({ run: ["exportfs", "-ra"], touches: ["/var/lib/nfs/"] });
     }
-    if (!steps.length) return { changes: [], steps: [], reason: `${args.path} is exported as wanted` };
+    if (!steps.length) return noChange(`${args.path} is exported as wanted`);
     return {
       changes,
       steps,
       projects: [...(dir.projects ?? []), projectFile(exportsFile, want), unknowable({ facts: [NfsExportTable] })],
       // exportfs drops a client it cannot resolve with a warning and exit 0: the table says whether all are served.
       async next(outputs, after) {
-        if (served(args, (await after.fact(NfsExportTable, {})) ?? [])) return { changes: [], steps: [] };
+        if (served(args, (await after.fact(NfsExportTable, {})) ?? [])) return noChange();
         const said = outputs
           .map((o) => o.stderr.trim())
           .filter(Boolean)
           .join("; ");
-        return { changes: [], steps: [], fail: `exportfs does not serve every client of ${args.path}${said ? `: ${said}` : ""}` };
+        return planFailure(`exportfs does not serve every client of ${args.path}${said ? `: ${said}` : ""}`);
       },
     };
   },

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
-import { defineModule, projectStat, type Change, type Plan, type Probe, type RunStep, type Step } from "../engine/module.ts";
+import { defineModule, projectStat, type Change, type Plan, type Probe, type RunStep, type Step, cannotKnow, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath } from "./lib/argument-types.ts";
 import { CertificateInfo, CertificateRequest, PublicKeyOf } from "../facts/certificate.ts";
 
@@ -88,7 +88,7 @@ async function planCa(a: Args, probe: Probe): Promise<Plan> {
   const [publicKey, cert] = await Promise.all([probe.fact(PublicKeyOf, { path: a.key! }), probe.fact(CertificateInfo, { path: a.cert! })]);
   const steps: Step[] = publicKey === null ? [keyStep(a.key!, a.key_type)] : [];
   const why = publicKey === null ? "no CA key yet" : mismatch({ ...a, sans: [] }, cert, publicKey, cert ? parsedSubject(cert.subject).join(",") : undefined);
-  if (!why) return { changes: [], steps: [], reason: `${a.cert} is the CA wanted`, result: { certificate: await probe.readFile(a.cert!) } };
+  if (!why) return noChange({ reason: `${a.cert} is the CA wanted`, result: { certificate: await probe.readFile(a.cert!) } });
   steps.push({
     run: [
       "sh",
@@ -112,7 +112,7 @@ async function planCa(a: Args, probe: Probe): Promise<Plan> {
     reason: why,
     projects: [projectStat(a.key!, { type: "file", mode: "0600", owner: "root", group: "root", size: 0 })],
     // The certificate (public) in the result, for the hosts that must trust it.
-    next: async (_outputs, after) => ({ changes: [], steps: [], result: { certificate: await after.readFile(a.cert!) } }),
+    next: async (_outputs, after) => noChange({ result: { certificate: await after.readFile(a.cert!) } }),
   };
 }
 
@@ -123,9 +123,9 @@ async function planRequest(a: Args, probe: Probe): Promise<Plan> {
     probe.fact(CertificateInfo, { path: a.cert! }),
     a.ca_cert ? probe.fact(CertificateInfo, { path: a.ca_cert }) : Promise.resolve(null),
   ]);
-  if (a.ca_cert && !ca) return { changes: [], steps: [], fail: `ca_cert ${a.ca_cert} does not exist on the host` };
+  if (a.ca_cert && !ca) return planFailure(`ca_cert ${a.ca_cert} does not exist on the host`);
   const why = publicKey === null ? "no key yet" : mismatch(a, cert, publicKey, ca?.subject);
-  if (!why) return { changes: [], steps: [], reason: `${a.cert} matches`, result: { needs_certificate: false } };
+  if (!why) return noChange({ reason: `${a.cert} matches`, result: { needs_certificate: false } });
   const request = { key: a.key!, subject: subjectArg(a), sans: sanList(a) };
   const changes: Change[] = [
     ...(publicKey === null ? [{ field: "private key", path: a.key!, before: null, after: `(new ${a.key_type} key)`, sensitive: true }] : []),
@@ -146,7 +146,7 @@ async function planRequest(a: Args, probe: Probe): Promise<Plan> {
     changes,
     steps: [keyStep(a.key!, a.key_type)],
     reason: why,
-    next: async (_outputs, after) => ({ changes: [], steps: [], result: { needs_certificate: true, csr: await after.fact(CertificateRequest, request) } }),
+    next: async (_outputs, after) => noChange({ result: { needs_certificate: true, csr: await after.fact(CertificateRequest, request) } }),
   };
 }
 
@@ -195,8 +195,8 @@ function signStep(a: Args): RunStep {
 
 async function planSign(a: Args, probe: Probe): Promise<Plan> {
   if (!a.csr) {
-    if (probe.check) return { changes: [], steps: [], unknown: "no request yet: it is made in the run" };
-    return { changes: [], steps: [], fail: "csr is empty: give the request's result (`{{ request.csr }}`)" };
+    if (probe.check) return cannotKnow("no request yet: it is made in the run");
+    return planFailure("csr is empty: give the request's result (`{{ request.csr }}`)");
   }
   // Signing is the CA acting, never a read: check mode and drift plan it and do not run it.
   return {
@@ -211,9 +211,8 @@ async function planSign(a: Args, probe: Probe): Promise<Plan> {
     steps: [signStep(a)],
     next: async (outputs) => {
       const certificate = outputs[0].stdout;
-      if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/.test(certificate))
-        return { changes: [], steps: [], fail: "signing printed no certificate" };
-      return { changes: [], steps: [], result: { certificate } };
+      if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/.test(certificate)) return planFailure("signing printed no certificate");
+      return noChange({ result: { certificate } });
     },
   };
 }

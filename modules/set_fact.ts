@@ -1,7 +1,7 @@
 /**
  * set_fact: set variables on the host for the tasks that follow.
  */
-import { defineModule } from "../engine/module.ts";
+import { defineModule, noChange } from "../engine/module.ts";
 
 export default defineModule<Record<string, unknown>>({
   name: "set_fact",
@@ -13,6 +13,6 @@ export default defineModule<Record<string, unknown>>({
 `,
   async plan(args) {
     const facts = Object.fromEntries(Object.entries(args).filter(([k]) => k !== "cacheable"));
-    return { changes: [], steps: [], facts, result: { ansible_facts: facts } };
+    return noChange({ facts, result: { ansible_facts: facts } });
   },
 });

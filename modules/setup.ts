@@ -4,7 +4,7 @@
  * task it gathers again, or gathers another host's facts with `delegate_to`
  * and `delegate_facts`.
  */
-import { defineModule } from "../engine/module.ts";
+import { defineModule, noChange } from "../engine/module.ts";
 import { HostFacts, SUBSET_NAMES, subsets } from "../facts/host-facts.ts";
 
 interface Args {
@@ -91,6 +91,6 @@ export default defineModule<Args>({
     const gathered = await probe.fact(HostFacts, { subsets: subsets(asList(args.gather_subset)) });
     const keep = globTest(asList(args.filter));
     const facts = Object.fromEntries(Object.entries(gathered).filter(([k]) => keep(k)));
-    return { changes: [], steps: [], reason: `${Object.keys(facts).length} facts`, hostFacts: facts, result: { ansible_facts: facts } };
+    return noChange({ reason: `${Object.keys(facts).length} facts`, hostFacts: facts, result: { ansible_facts: facts } });
   },
 });

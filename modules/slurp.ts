@@ -4,7 +4,7 @@
  * the file that is there, or what an earlier planned change makes of it, or
  * unknown — never a command skipped. Changes nothing.
  */
-import { defineModule } from "../engine/module.ts";
+import { defineModule, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath } from "./lib/argument-types.ts";
 
 export default defineModule<{ src: string }>({
@@ -28,7 +28,7 @@ export default defineModule<{ src: string }>({
 `,
   async plan(args, probe) {
     const text = await probe.readFile(args.src);
-    if (text === null) return { changes: [], steps: [], fail: `${args.src} is not there on ${probe.host}` };
-    return { changes: [], steps: [], result: { content: Buffer.from(text, "utf8").toString("base64"), encoding: "base64", source: args.src } };
+    if (text === null) return planFailure(`${args.src} is not there on ${probe.host}`);
+    return noChange({ result: { content: Buffer.from(text, "utf8").toString("base64"), encoding: "base64", source: args.src } });
   },
 });

@@ -1,7 +1,7 @@
 /**
  * snap: snap packages, their channel, confinement and configuration.
  */
-import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, type Change, type Plan, type Probe, type Step, planFailure } from "../engine/module.ts";
 import { snapChannel, snapFile, snapName } from "./lib/argument-types.ts";
 import { SnapConfig, SnapFile, SnapRefreshes, Snaps } from "../facts/snaps.ts";
 import { unknowable } from "../engine/projection.ts";
@@ -95,7 +95,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   const given = [args.name].flat();
   const files = given.filter(isFile);
   if (files.length && !args.dangerous && args.state !== "absent")
-    return { changes: [], steps: [], fail: `${files.join(", ")}: a snap file comes from no store, so its signature cannot be checked; say dangerous: true` };
+    return planFailure(`${files.join(", ")}: a snap file comes from no store, so its signature cannot be checked; say dangerous: true`);
   const inFile = new Map(await Promise.all(files.map(async (f) => [f, await probe.fact(SnapFile, { path: f })] as const)));
   const names = given.map((n) => inFile.get(n)?.name ?? n);
   const installed = new Map(Object.entries(await probe.fact(Snaps, {})));

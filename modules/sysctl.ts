@@ -1,7 +1,7 @@
 /**
  * sysctl: a kernel parameter, live in /proc/sys and persisted in sysctl.d.
  */
-import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, type Change, type Plan, type Probe, type Step, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath } from "./lib/argument-types.ts";
 import { SysctlValue } from "../facts/sysctl-value.ts";
 import { projectFact, unknowable, type Projection } from "../engine/projection.ts";
@@ -49,7 +49,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
 
   if (args.state === "absent") {
     const persisted = await planFileContent(probe, file, (text) => editLine(text, { regexp: keyLine.source, state: "absent" }));
-    if (persisted.before === null || !persisted.changes.length) return { changes: [], steps: [], reason: `${args.name} is not in ${file}` };
+    if (persisted.before === null || !persisted.changes.length) return noChange(`${args.name} is not in ${file}`);
     return { changes: persisted.changes, steps: persisted.steps, reason: "the live value is left as it is" };
   }
 
@@ -62,8 +62,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   const projects: Projection[] = [];
   if (live === null) {
     const module = KEY_MODULES.find(([re]) => re.test(args.name))?.[1];
-    if (!module)
-      return { changes: [], steps: [], fail: `no kernel parameter ${args.name} on ${probe.host} (/proc/sys/${args.name.replace(/\./g, "/")} does not exist)` };
+    if (!module) return planFailure(`no kernel parameter ${args.name} on ${probe.host} (/proc/sys/${args.name.replace(/\./g, "/")} does not exist)`);
     const load = await planFileContent(probe, `/etc/modules-load.d/${module}.conf`, `${module}\n`);
     changes.push(...load.changes, { resource: `kernel-module:${module}`, field: "loaded", before: "not loaded", after: "loaded" });
     steps.push(...load.steps, { run: ["modprobe", "--", module] });

@@ -2,7 +2,7 @@
  * systemd: services and other units — running state, enablement, masking,
  * and the unit file itself.
  */
-import { defineModule, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, type Change, type Plan, type Probe, type Step, planFailure } from "../engine/module.ts";
 import { absolutePath, unitName } from "./lib/argument-types.ts";
 import { SystemdUnit, type UnitState } from "../facts/systemd-unit.ts";
 import { projectEveryFact, projectFact, type Projection } from "../engine/projection.ts";
@@ -81,7 +81,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
 
   // In check mode, a unit an earlier planned change may bring (a package) is not known here: the
   // engine reports the task unknown, because that change made this read unknowable.
-  if (info.LoadState === "not-found") return { changes: [], steps: [], fail: `unit ${unit} not found on ${probe.host}` };
+  if (info.LoadState === "not-found") return planFailure(`unit ${unit} not found on ${probe.host}`);
 
   const masked = info.LoadState === "masked" || info.UnitFileState === "masked";
   if (args.masked === false && masked) {
@@ -99,7 +99,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   const active = ACTIVE.has(info.ActiveState);
   const activeState = (after: string) => changes.push({ resource: `unit:${unit}`, field: "state", before: info.ActiveState, after });
   if (args.state === "started" && !active) {
-    if (willBeMasked) return { changes: [], steps: [], fail: `unit ${unit} is masked; set masked: false to start it` };
+    if (willBeMasked) return planFailure(`unit ${unit} is masked; set masked: false to start it`);
     activeState("active");
     steps.push(starting("start", unit));
   } else if (args.state === "stopped" && active) {

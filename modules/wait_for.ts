@@ -4,7 +4,7 @@
  * command, not from the control machine. Never a change; in check mode it
  * looks once and, when the condition does not hold yet, says it cannot know.
  */
-import { defineModule } from "../engine/module.ts";
+import { defineModule, cannotKnow, noChange } from "../engine/module.ts";
 import { absolutePath } from "./lib/argument-types.ts";
 import { WaitCondition } from "../facts/wait-condition.ts";
 
@@ -88,13 +88,13 @@ export default defineModule<Args>({
     const wanted = `${what} to be ${state}${args.search_regex ? ` matching /${args.search_regex}/` : ""}`;
     if (probe.check) {
       const now = await probe.fact(WaitCondition, { ...base, state, timeout: 0 });
-      if (now.met) return { changes: [], steps: [], reason: `${what} is ${state}`, result: { elapsed: 0, state } };
-      return { changes: [], steps: [], unknown: `would wait up to ${args.timeout}s for ${wanted}` };
+      if (now.met) return noChange({ reason: `${what} is ${state}`, result: { elapsed: 0, state } });
+      return cannotKnow(`would wait up to ${args.timeout}s for ${wanted}`);
     }
     if (args.delay) await sleep(args.delay);
     const waited = await probe.fact(WaitCondition, { ...base, state, timeout: args.timeout });
     const result = { elapsed: waited.elapsed + args.delay, state, ...(args.port !== undefined ? { port: args.port } : { path: args.path }) };
-    if (!waited.met) return { changes: [], steps: [], fail: args.msg ?? `timeout after ${args.timeout}s waiting for ${wanted}`, result };
-    return { changes: [], steps: [], reason: `${what} is ${state} after ${result.elapsed}s`, result };
+    if (!waited.met) return noChange({ fail: args.msg ?? `timeout after ${args.timeout}s waiting for ${wanted}`, result });
+    return noChange({ reason: `${what} is ${state} after ${result.elapsed}s`, result });
   },
 });

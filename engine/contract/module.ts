@@ -126,7 +126,8 @@ export interface Module<A = any> {
  * @example
  * ```ts
  * import { defineModule } from "./module.ts";
- * const noop = defineModule({ name: "noop", description: "Nothing.", schema: { type: "object" }, examples: "- noop: {}", plan: async () => ({ changes: [], steps: [], reason: "nothing to do" }) });
+ * import { noChange } from "./plan.ts";
+ * const noop = defineModule({ name: "noop", description: "Nothing.", schema: { type: "object" }, examples: "- noop: {}", plan: async () => noChange("nothing to do") });
  * if (noop.name !== "noop") throw new Error("example");
  * ```
  */

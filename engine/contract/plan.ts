@@ -240,3 +240,46 @@ export function resourceOf(change: Change): string | undefined {
 export function changesHost(step: Step): boolean {
   return isWrite(step) || !step.upkeep;
 }
+
+type PlanParts = Omit<Partial<Plan>, "changes" | "steps">;
+
+/**
+ * A plan that changes nothing: with the reason it has nothing to do, or with other parts (a result, facts).
+ *
+ * @example
+ * ```ts
+ * import { noChange } from "./plan.ts";
+ * const ok = noChange("content matches");
+ * const read = noChange({ result: { content: "aGk=" } });
+ * if (ok.steps.length || ok.reason !== "content matches" || read.result?.content !== "aGk=") throw new Error("example");
+ * ```
+ */
+export function noChange(why?: string | PlanParts): Plan {
+  return { changes: [], steps: [], ...(typeof why === "string" ? { reason: why } : why) };
+}
+
+/**
+ * A plan that fails the task with this message (nothing is done).
+ *
+ * @example
+ * ```ts
+ * import { planFailure } from "./plan.ts";
+ * if (planFailure("unit web.service not found").fail !== "unit web.service not found") throw new Error("example");
+ * ```
+ */
+export function planFailure(message: string): Plan {
+  return { changes: [], steps: [], fail: message };
+}
+
+/**
+ * Check mode: what the task would do cannot be known before the run, for this reason (a download's content).
+ *
+ * @example
+ * ```ts
+ * import { cannotKnow } from "./plan.ts";
+ * if (cannotKnow("force: true downloads again").unknown === undefined) throw new Error("example");
+ * ```
+ */
+export function cannotKnow(why: string): Plan {
+  return { changes: [], steps: [], unknown: why };
+}

@@ -4,6 +4,7 @@
  * (atomic, validated, with mode, owner and group).
  */
 import type { Plan, PlanContext, Probe } from "../../engine/module.ts";
+import { noChange } from "../../engine/module.ts";
 import { absolutePath, accountName } from "./argument-types.ts";
 import file from "../file.ts";
 
@@ -36,7 +37,7 @@ export const destinationProperties = {
  * planDestination(args, probe, ctx, { template: true })
  */
 export async function planDestination<A extends Destination>(args: A, probe: Probe, ctx: PlanContext, extra: Record<string, unknown> = {}): Promise<Plan> {
-  if (args.force === false && (await probe.stat(args.dest))) return { changes: [], steps: [], reason: `${args.dest} exists (force: false)` };
+  if (args.force === false && (await probe.stat(args.dest))) return noChange(`${args.dest} exists (force: false)`);
   const { dest, force: _force, ...rest } = args;
   return file.plan({ ...rest, ...extra, path: dest }, probe, ctx);
 }
