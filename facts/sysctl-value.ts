@@ -8,6 +8,14 @@
 import { defineFact } from "../engine/fact.ts";
 
 /**
+ * Where the kernel keeps a parameter: `net.ipv4.ip_forward` is /proc/sys/net/ipv4/ip_forward.
+ *
+ * @example
+ * sysctlPath("net.ipv4.ip_forward") // "/proc/sys/net/ipv4/ip_forward"
+ */
+export const sysctlPath = (name: string): string => `/proc/sys/${name.replace(/[./]/g, "/")}`;
+
+/**
  * @example
  * await probe.fact(SysctlValue, { name: "net.ipv4.ip_forward" }) // "1"
  */
@@ -16,5 +24,5 @@ export const SysctlValue = defineFact<{ name: string }, string | null>({
   command: ({ name }) => ["sysctl", "-n", "--", name],
   parse: (r) => (r.code === 0 ? r.stdout.trim().split(/\s+/).join(" ") : null),
   // sysctl accepts both spellings of a name: net.ipv4.ip_forward and net/ipv4/ip_forward.
-  files: ({ name }) => [`/proc/sys/${name.replace(/[./]/g, "/")}`],
+  files: ({ name }) => [sysctlPath(name)],
 });

@@ -79,13 +79,23 @@ function mismatch(a: Args, cert: CertificateInfo | null, publicKey: string | nul
 
 /**
  * The files are stat-ed first: in check mode that is what tells an earlier
- * planned change to them (a CA certificate copied in) and makes this plan unknown.
+ * planned change to them (a CA certificate copied in) and makes this plan
+ * unknown; and a file known to be missing (in a directory an earlier task
+ * creates) is read as missing, without asking openssl about it.
  */
-const statFirst = (probe: Probe, paths: (string | undefined)[]) => probe.statMany(paths.filter((p): p is string => p !== undefined));
+async function readExisting(probe: Probe, paths: { key: string; cert: string; ca?: string }) {
+  const stats = await probe.statMany([paths.key, paths.cert, ...(paths.ca ? [paths.ca] : [])]);
+  const cert = (path: string | undefined) => (path && stats.get(path) ? probe.fact(CertificateInfo, { path }) : Promise.resolve(null));
+  const [publicKey, certificate, ca] = await Promise.all([
+    stats.get(paths.key) ? probe.fact(PublicKeyOf, { path: paths.key }) : Promise.resolve(null),
+    cert(paths.cert),
+    cert(paths.ca),
+  ]);
+  return { publicKey, cert: certificate, ca };
+}
 
 async function planCa(a: Args, probe: Probe): Promise<Plan> {
-  await statFirst(probe, [a.key, a.cert]);
-  const [publicKey, cert] = await Promise.all([probe.fact(PublicKeyOf, { path: a.key! }), probe.fact(CertificateInfo, { path: a.cert! })]);
+  const { publicKey, cert } = await readExisting(probe, { key: a.key!, cert: a.cert! });
   const steps: Step[] = publicKey === null ? [keyStep(a.key!, a.key_type)] : [];
   const why = publicKey === null ? "no CA key yet" : mismatch({ ...a, sans: [] }, cert, publicKey, cert ? parsedSubject(cert.subject).join(",") : undefined);
   if (!why) return noChange({ reason: `${a.cert} is the CA wanted`, result: { certificate: await probe.readFile(a.cert!) } });
@@ -117,12 +127,7 @@ async function planCa(a: Args, probe: Probe): Promise<Plan> {
 }
 
 async function planRequest(a: Args, probe: Probe): Promise<Plan> {
-  await statFirst(probe, [a.key, a.cert, a.ca_cert]);
-  const [publicKey, cert, ca] = await Promise.all([
-    probe.fact(PublicKeyOf, { path: a.key! }),
-    probe.fact(CertificateInfo, { path: a.cert! }),
-    a.ca_cert ? probe.fact(CertificateInfo, { path: a.ca_cert }) : Promise.resolve(null),
-  ]);
+  const { publicKey, cert, ca } = await readExisting(probe, { key: a.key!, cert: a.cert!, ca: a.ca_cert });
   if (a.ca_cert && !ca) return planFailure(`ca_cert ${a.ca_cert} does not exist on the host`);
   const why = publicKey === null ? "no key yet" : mismatch(a, cert, publicKey, ca?.subject);
   if (!why) return noChange({ reason: `${a.cert} matches`, result: { needs_certificate: false } });

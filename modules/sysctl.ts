@@ -3,7 +3,7 @@
  */
 import { defineModule, type Change, type Plan, type Probe, type Step, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath } from "./lib/argument-types.ts";
-import { SysctlValue } from "../facts/sysctl-value.ts";
+import { SysctlValue, sysctlPath } from "../facts/sysctl-value.ts";
 import { projectFact, unknowable, type Projection } from "../engine/projection.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 import { editLine } from "./lib/text-edit.ts";
@@ -62,7 +62,7 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   const projects: Projection[] = [];
   if (live === null) {
     const module = KEY_MODULES.find(([re]) => re.test(args.name))?.[1];
-    if (!module) return planFailure(`no kernel parameter ${args.name} on ${probe.host} (/proc/sys/${args.name.replace(/\./g, "/")} does not exist)`);
+    if (!module) return planFailure(`no kernel parameter ${args.name} on ${probe.host} (${sysctlPath(args.name)} does not exist)`);
     const load = await planFileContent(probe, `/etc/modules-load.d/${module}.conf`, `${module}\n`);
     changes.push(...load.changes, { resource: `kernel-module:${module}`, field: "loaded", before: "not loaded", after: "loaded" });
     steps.push(...load.steps, { run: ["modprobe", "--", module] });
@@ -71,7 +71,8 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
   }
   if (live !== value) {
     changes.push({ resource: `sysctl:${args.name}`, field: "live value", before: live, after: value });
-    steps.push({ run: ["sysctl", "-w", `${args.name}=${value}`], describe: `sysctl -w ${args.name}=${value}` });
+    // One kernel parameter: what else the host answers stays as it was (SysctlValue is made of this file alone).
+    steps.push({ run: ["sysctl", "-w", `${args.name}=${value}`], describe: `sysctl -w ${args.name}=${value}`, touches: [sysctlPath(args.name)] });
   }
   if (!changes.length) return { changes, steps, reason: `${args.name} = ${value}, live and in ${file}` };
   return { changes, steps, projects: [...projects, projectFact(SysctlValue, { name: args.name }, value)] };

@@ -33,17 +33,17 @@ test("-K reads the password from piped stdin (a line, or all of it without a new
   }
 });
 
-test("module authors import the contract from the package", () => {
+test("module authors import the contract, and programs the run API, from the package", () => {
   const r = spawnSync(
     process.execPath,
     [
       "--input-type=module",
       "-e",
-      'const m = await import("hoist"); console.log([m.defineModule, m.defineFact, m.projectFact, m.unknowable].map((f) => typeof f).join(" "))',
+      'const m = await import("@hoist-iac/hoist"); const c = await import("@hoist-iac/hoist/module"); console.log([m.createRun, m.defineModule, m.defineFact, m.projectFact, m.unknowable, m.noChange, c.defineModule, c.createRun].map((f) => typeof f).join(" "))',
     ],
     { cwd: root, encoding: "utf8" },
   );
-  assert.is(r.stdout.trim(), "function function function function", r.stderr);
+  assert.is(r.stdout.trim(), "function function function function function function function undefined", r.stderr);
 });
 
 test("--version answers", () => {

@@ -244,7 +244,7 @@ test("kubectl_apply of a 1 MB ConfigMap plans, checks and applies: manifests rea
   assert.is(await lab.sh("node1", `${kubectl} -n demo get configmap big --ignore-not-found -o name`), "", "check mode applied nothing");
   const real = await lab.run(pb("a"));
   assert.is(real.byTask("big").status, "changed", real.byTask("big").msg);
-  assert.is(await lab.sh("node1", `${kubectl} -n demo get configmap big -o jsonpath='{.data.blob}' | wc -c`), "1000000");
+  assert.is((await lab.sh("node1", `${kubectl} -n demo get configmap big -o jsonpath='{.data.blob}' | wc -c`)).trim(), "1000000");
   assert.is((await lab.run(pb("a"))).byTask("big").status, "ok", "the re-run finds it as declared");
   const changed = await lab.run(pb("b"), { check: true });
   assert.equal(

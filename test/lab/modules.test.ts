@@ -235,6 +235,44 @@ test("file over SSH: lines in /etc/hosts, a validated write that fails leaves th
   assert.match(await lab.sh("node2", "cat /etc/app.json.*.bak"), /^\{"a": 1\}$/);
 });
 
+test("group: added with its GID, re-run, GID changed, a GID another group holds refused before anything is done, removed", async () => {
+  const pb = (args: string) => `- hosts: lab
+  tasks:
+    - { name: g, group: ${args} }
+`;
+  const getent = async (h: string, key: string) => (await lab.sh(h, `getent group ${key} || echo none`)).trim();
+  const check = await lab.run(pb("{ name: hoistgrp, gid: 2345 }"), { check: true });
+  assert.equal(changedOn(check, "g"), HOSTS);
+  for (const h of HOSTS) assert.is(await getent(h, "hoistgrp"), "none", "check mode added nothing");
+  const real = await lab.run(pb("{ name: hoistgrp, gid: 2345 }"));
+  assert.equal(changedOn(real, "g"), HOSTS);
+  for (const h of HOSTS) assert.is(await getent(h, "hoistgrp"), "hoistgrp:x:2345:");
+  const again = await lab.run(pb("{ name: hoistgrp, gid: 2345 }"));
+  assert.equal(changedOn(again, "g"), [], "the re-run changes nothing");
+  // The real run agrees with what check mode predicted, on a host changed by hand meanwhile.
+  await lab.sh("node2", "groupmod -g 2346 hoistgrp");
+  const drift = await lab.run(pb("{ name: hoistgrp, gid: 2345 }"), { check: true });
+  assert.equal(changedOn(drift, "g"), ["node2"]);
+  assert.equal(
+    drift.byTask("g", "node2").changes.map((c) => [c.resource, c.field, c.before, c.after]),
+    [["group:hoistgrp", "gid", 2346, 2345]],
+  );
+  assert.equal(changedOn(await lab.run(pb("{ name: hoistgrp, gid: 2345 }")), "g"), ["node2"]);
+  assert.is(await getent("node2", "hoistgrp"), "hoistgrp:x:2345:");
+  // A GID taken by another group: failed in check mode and in the run, and nothing made.
+  const taken = pb("{ name: other, gid: 2345 }");
+  for (const out of [await lab.run(taken, { check: true }), await lab.run(taken)])
+    for (const h of HOSTS) {
+      assert.is(out.byTask("g", h).status, "failed");
+      assert.match(out.byTask("g", h).msg!, /GID 2345 is group hoistgrp's/);
+    }
+  for (const h of HOSTS) assert.is(await getent(h, "other"), "none");
+  const gone = await lab.run(pb("{ name: hoistgrp, state: absent }"));
+  assert.equal(changedOn(gone, "g"), HOSTS);
+  for (const h of HOSTS) assert.is(await getent(h, "hoistgrp"), "none");
+  assert.equal(changedOn(await lab.run(pb("{ name: hoistgrp, state: absent }")), "g"), []);
+});
+
 test("every example playbook runs against the lab: check, apply, re-run changed=0", async () => {
   const dir = join(process.cwd(), "playbooks", "examples");
   for (const file of readdirSync(dir)

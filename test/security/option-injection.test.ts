@@ -71,6 +71,8 @@ const TARGETS: [string, string, Record<string, unknown>, string[]][] = [
   ["nfs_exports", "path", { name: "x", clients: [{ host: "*" }] }, [...OPTIONS, ...RELATIVE, "/srv/a b"]],
   ["nfs_exports", "name", { path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "../x", ".hidden"]],
   ["nfs_exports", "owner", { name: "x", path: "/srv/x", clients: [{ host: "*" }] }, [...OPTIONS, ...SHELLISH, "a:b"]],
+  ["group", "name", {}, [...OPTIONS, ...SHELLISH, ...GLOBS, ...RELATIVE, "Root", "a:b", "x".repeat(40)]],
+  ["group", "name", { state: "absent" }, [...OPTIONS, ...SHELLISH]],
 ];
 
 /** The arguments with `value` at `arg`: `a.b` nests, a trailing `[]` puts it in a list after a valid item. */
