@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Runs every compiled test file with uvu and prints the closing line CI reads:
-// "N passed, N failed, N skipped". Integration suites decide themselves whether
-// a lab can run here and count their tests as skipped when it cannot.
+// Runs every compiled test file with node:test and prints the closing line CI reads:
+// "N passed, N failed, N skipped", counted from node:test's own events (never from
+// its text). Integration suites decide themselves whether a lab can run here and
+// mark their tests skipped, with the reason, when it cannot.
 import { spawnSync } from "node:child_process";
+import { run } from "node:test";
+import { inspect } from "node:util";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -69,32 +72,46 @@ selected.sort((a, b) => Number(a.includes("/lab/")) - Number(b.includes("/lab/")
 let passed = only.length === 0 ? checks.length - hygieneFailed : 0;
 let failed = hygieneFailed;
 let skipped = 0;
+process.env.NO_COLOR = "1";
+process.env.FORCE_COLOR = "0";
+/** One file's top-level tests, as node:test reports them, with what the file printed. */
+async function runFile(file) {
+  const r = { ok: 0, fails: [], skipped: [], output: [] };
+  for await (const event of run({ files: [file], concurrency: 1 })) {
+    const { type, data } = event;
+    if (type === "test:stdout" || type === "test:stderr") r.output.push(data.message);
+    if (data?.nesting !== 0) continue;
+    if (type === "test:pass" && data.skip !== undefined) r.skipped.push(`${data.name}: ${data.skip === true ? "skipped" : data.skip}`);
+    else if (type === "test:pass") r.ok++;
+    else if (type === "test:fail") {
+      const error = data.details?.error;
+      r.fails.push(`${data.name}\n${inspect(error?.cause ?? error, { depth: 4 })}`);
+    }
+  }
+  return r;
+}
+
 for (const file of selected) {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [file], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, maxBuffer: 64 << 20 });
-  const out = (r.stdout ?? "") + (r.stderr ?? "");
-  const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const skip = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const labSkipped = Number(/^SKIPPED (\d+)/m.exec(out)?.[1] ?? 0);
-  let fails = total - ok - skip;
-  if (r.status !== 0 && fails === 0) fails = 1;
-  passed += ok;
+  const r = await runFile(file);
+  const fails = r.fails.length;
+  passed += r.ok;
   failed += fails;
-  skipped += skip + labSkipped;
+  skipped += r.skipped.length;
   const name = relative(join(root, "dist"), file);
   console.log(
-    `${fails ? "FAIL" : "ok  "} ${name}: ${ok} passed, ${fails} failed${skip + labSkipped ? `, ${skip + labSkipped} skipped` : ""} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
+    `${fails ? "FAIL" : "ok  "} ${name}: ${r.ok} passed, ${fails} failed${r.skipped.length ? `, ${r.skipped.length} skipped` : ""} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
   );
-  const lines = out.split("\n");
-  // Everything when a suite fails; otherwise the figures suites measure (the hostile suite's tried/held, check-mode truth).
+  const lines = r.output.join("").split("\n");
+  // Everything when a suite fails; otherwise the figures suites measure (the hostile suite's tried/held, check-mode truth, …) and why tests were skipped.
   const shown =
     fails || process.env.HOIST_TEST_VERBOSE
-      ? lines
-      : lines
-          .map((l) => l.replace(/^[•✘\s]+/, ""))
-          .filter((l) => /^(hostile|check-mode truth[^:]*|contract examples|ssh|hard way|microk8s|drift|containers|snap): /.test(l));
-  if (shown.length) console.log(shown.map((l) => "    " + l).join("\n"));
+      ? [...lines, ...r.fails.flatMap((f) => `FAILED ${f}`.split("\n"))]
+      : lines.filter((l) =>
+          /^(hostile|check-mode truth[^:]*|contract examples|documented exports|plan\/apply|packed|ssh|hard way|microk8s|drift|containers|snap): /.test(l),
+        );
+  const reasons = [...new Set(r.skipped.map((s) => s.replace(/^.*?: /, "")))].map((why) => `skipped: ${why}`);
+  if (shown.length || reasons.length) console.log([...shown, ...reasons].map((l) => "    " + l).join("\n"));
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed ? 1 : 0);

@@ -1,5 +1,5 @@
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync, appendFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -29,7 +29,7 @@ test("-K reads the password from piped stdin (a line, or all of it without a new
       ],
       { input, encoding: "utf8" },
     );
-    assert.is(r.stdout, JSON.stringify(want), `input ${JSON.stringify(input)}: ${r.stderr}`);
+    assert.equal(r.stdout, JSON.stringify(want), `input ${JSON.stringify(input)}: ${r.stderr}`);
   }
 });
 
@@ -43,12 +43,12 @@ test("module authors import the contract, and programs the run API, from the pac
     ],
     { cwd: root, encoding: "utf8" },
   );
-  assert.is(r.stdout.trim(), "function function function function function function function undefined", r.stderr);
+  assert.equal(r.stdout.trim(), "function function function function function function function undefined", r.stderr);
 });
 
 test("--version answers", () => {
   const r = hoist(["--version"]);
-  assert.is(r.code, 0);
+  assert.equal(r.code, 0);
   assert.match(r.out, /^hoist \d+\.\d+\.\d+/);
 });
 
@@ -57,19 +57,19 @@ test("check, apply, re-run, tamper: the drift-detection cycle and its exit codes
   const pb = join(dir, "site.yaml");
   writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - name: managed\n      file: { path: ${dir}/managed.conf, content: "a=1\\n" }\n`);
   const check = hoist(["run", pb, "--check", "--diff", "--detailed-exitcode"]);
-  assert.is(check.code, 2, check.out + check.err);
+  assert.equal(check.code, 2, check.out + check.err);
   assert.match(check.out, /changed: \[localhost\] managed/);
   assert.match(check.out, /\+a=1/);
   assert.match(check.out, /localhost\s+: ok=1 changed=1 unreachable=0 failed=0 skipped=0/);
-  assert.is(hoist(["run", pb]).code, 0);
+  assert.equal(hoist(["run", pb]).code, 0);
   const rerun = hoist(["run", pb, "--detailed-exitcode"]);
-  assert.is(rerun.code, 0);
+  assert.equal(rerun.code, 0);
   assert.match(rerun.out, /changed=0/);
   appendFileSync(join(dir, "managed.conf"), "tampered\n");
   const drift = hoist(["run", pb, "--check", "--diff", "--detailed-exitcode"]);
-  assert.is(drift.code, 2);
+  assert.equal(drift.code, 2);
   assert.match(drift.out, /-tampered/);
-  assert.is(readFileSync(join(dir, "managed.conf"), "utf8"), "a=1\ntampered\n");
+  assert.equal(readFileSync(join(dir, "managed.conf"), "utf8"), "a=1\ntampered\n");
 });
 
 test("--json prints one versioned document", () => {
@@ -78,11 +78,11 @@ test("--json prints one versioned document", () => {
   writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - { name: f, file: { path: ${dir}/x, content: "1" } }\n`);
   const r = hoist(["run", pb, "--check", "--json"]);
   const doc = JSON.parse(r.out);
-  assert.is(doc.version, 1);
-  assert.is(doc.check, true);
-  assert.is(doc.plays[0].results[0].status, "changed");
-  assert.equal(doc.plays[0].results[0].diff[0].after, "1");
-  assert.equal(doc.stats.localhost.changed, 1);
+  assert.equal(doc.version, 1);
+  assert.equal(doc.check, true);
+  assert.equal(doc.plays[0].results[0].status, "changed");
+  assert.deepEqual(doc.plays[0].results[0].diff[0].after, "1");
+  assert.deepEqual(doc.stats.localhost.changed, 1);
 });
 
 test("bad input exits 4 with file:line:col and touches nothing", () => {
@@ -90,9 +90,9 @@ test("bad input exits 4 with file:line:col and touches nothing", () => {
   const pb = join(dir, "site.yaml");
   writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - file: { path: ${dir}/x, content: "1" }\n    - comand: ls\n`);
   const r = hoist(["run", pb]);
-  assert.is(r.code, 4);
+  assert.equal(r.code, 4);
   assert.match(r.err, /site\.yaml:4:7: unknown module or task keyword 'comand' \(did you mean 'command'\?\)/);
-  assert.is(spawnSync("ls", [dir]).stdout.toString().trim(), "site.yaml");
+  assert.equal(spawnSync("ls", [dir]).stdout.toString().trim(), "site.yaml");
 });
 
 test("a failed task exits 1; -e sets variables; undefined variables name themselves", () => {
@@ -100,10 +100,10 @@ test("a failed task exits 1; -e sets variables; undefined variables name themsel
   const pb = join(dir, "site.yaml");
   writeFileSync(pb, `- hosts: localhost\n  tasks:\n    - name: uses vars\n      file: { path: "${dir}/{{ fname }}", content: "{{ body }}" }\n`);
   const ok = hoist(["run", pb, "-e", "fname=a.txt", "-e", "body=hi"]);
-  assert.is(ok.code, 0, ok.out + ok.err);
-  assert.is(readFileSync(join(dir, "a.txt"), "utf8"), "hi");
+  assert.equal(ok.code, 0, ok.out + ok.err);
+  assert.equal(readFileSync(join(dir, "a.txt"), "utf8"), "hi");
   const bad = hoist(["run", pb, "-e", "fname=b.txt"]);
-  assert.is(bad.code, 1);
+  assert.equal(bad.code, 1);
   assert.match(bad.out, /failed: \[localhost\] uses vars => 'body' is undefined/);
 });
 
@@ -115,7 +115,5 @@ test("hoist modules lists modules and documents one", () => {
   assert.match(doc.out, /ARGUMENTS/);
   assert.match(doc.out, /state: file \| directory \| absent \| link \| touch/);
   assert.match(doc.out, /EXAMPLES/);
-  assert.is(hoist(["modules", "fiel"]).code, 4);
+  assert.equal(hoist(["modules", "fiel"]).code, 4);
 });
-
-test.run();

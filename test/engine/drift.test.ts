@@ -5,8 +5,8 @@
  * history, the text and Markdown formats (with hostile values), schedules
  * and timer files.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -48,75 +48,75 @@ test("hoist drift: clean is exit 0; a hand edit is exit 2 naming host, task file
   const dir = tempDir();
   const pb = site(dir);
   const state = join(dir, "state");
-  assert.is(hoist(["run", pb]).status, 0);
+  assert.equal(hoist(["run", pb]).status, 0);
   const clean = hoist(["drift", pb, "--state-dir", state]);
-  assert.is(clean.status, 0, clean.stdout + clean.stderr);
+  assert.equal(clean.status, 0, clean.stdout + clean.stderr);
   assert.match(clean.stdout, /^CLEAN: no drift/);
 
   writeFileSync(join(dir, "settings.conf"), "replicas=5\n");
   writeFileSync(join(dir, "token"), "changed-by-hand\n");
   const drift = hoist(["drift", pb, "--state-dir", state, "--json"]);
-  assert.is(drift.status, 2, drift.stderr);
+  assert.equal(drift.status, 2, drift.stderr);
   const report = JSON.parse(drift.stdout) as DriftReport;
-  assert.is(report.version, 1);
-  assert.is(report.status, "drift");
+  assert.equal(report.version, 1);
+  assert.equal(report.status, "drift");
   const settings = report.drift.find((i) => i.resource === `file:${dir}/settings.conf`)!;
   assert.ok(settings, JSON.stringify(report.drift));
-  assert.equal([settings.host, settings.task, settings.where, settings.field], ["localhost", "settings", `${pb}:6:1`, "content"]);
-  assert.equal([settings.declared, settings.found], ["replicas=3\n", "replicas=5\n"]);
+  assert.deepEqual([settings.host, settings.task, settings.where, settings.field], ["localhost", "settings", `${pb}:6:1`, "content"]);
+  assert.deepEqual([settings.declared, settings.found], ["replicas=3\n", "replicas=5\n"]);
   const token = report.drift.find((i) => i.resource === `file:${dir}/token`)!;
   assert.ok(token.sensitive, "a no_log task's values are hidden");
-  assert.not.match(drift.stdout, /s3cr3t|changed-by-hand/);
+  assert.doesNotMatch(drift.stdout, /s3cr3t|changed-by-hand/);
 
   const text = hoist(["drift", pb, "--state-dir", state]);
   assert.match(text.stdout, new RegExp(`file:${dir}/settings.conf  content: declared replicas=3⏎, found replicas=5⏎  \\[${pb}:6:1 "settings"\\]`));
-  assert.not.match(text.stdout, /s3cr3t|changed-by-hand/);
+  assert.doesNotMatch(text.stdout, /s3cr3t|changed-by-hand/);
   const md = hoist(["drift", pb, "--state-dir", state, "--markdown"]);
   assert.match(md.stdout, /^### Drift: 2 resources drifted on 1 host/);
-  assert.not.match(md.stdout, /s3cr3t|changed-by-hand/);
+  assert.doesNotMatch(md.stdout, /s3cr3t|changed-by-hand/);
 
   // Debouncing counts consecutive drifted runs from the history: three so far.
   const pending = hoist(["drift", pb, "--state-dir", state, "--alert-after", "5", "--json"]);
   const p = JSON.parse(pending.stdout) as DriftReport;
-  assert.is(pending.status, 0, "drift below --alert-after does not alert");
-  assert.equal(
+  assert.equal(pending.status, 0, "drift below --alert-after does not alert");
+  assert.deepEqual(
     p.pending.map((i) => i.runs),
     [4, 4],
   );
   const alert = hoist(["drift", pb, "--state-dir", state, "--alert-after", "5", "--json"]);
-  assert.is(alert.status, 2);
-  assert.equal(
+  assert.equal(alert.status, 2);
+  assert.deepEqual(
     (JSON.parse(alert.stdout) as DriftReport).drift.map((i) => i.runs),
     [5, 5],
   );
 
-  assert.is(hoist(["run", pb]).status, 0);
-  assert.is(hoist(["drift", pb, "--state-dir", state]).status, 0);
+  assert.equal(hoist(["run", pb]).status, 0);
+  assert.equal(hoist(["drift", pb, "--state-dir", state]).status, 0);
   const history = hoist(["drift", pb, "--state-dir", state, "--history"]);
-  assert.is(history.status, 0);
+  assert.equal(history.status, 0);
   assert.match(history.stdout, new RegExp(`localhost  file:${dir}/settings.conf content  from \\S+ to \\S+ \\(5 runs\\)`));
   const runs = readdirSync(join(state, "drift", report.fingerprint));
-  assert.is(runs.length, 7, "each run's report is kept");
+  assert.equal(runs.length, 7, "each run's report is kept");
   assert.ok(
     runs.every((f) => !readFileSync(join(state, "drift", report.fingerprint, f), "utf8").includes("s3cr3t")),
     "no secret in the history",
   );
   const kept = hoist(["drift", pb, "--state-dir", state, "--keep", "3"]);
-  assert.is(kept.status, 0);
-  assert.is(readdirSync(join(state, "drift", report.fingerprint)).length, 3, "older reports rotate out");
+  assert.equal(kept.status, 0);
+  assert.equal(readdirSync(join(state, "drift", report.fingerprint)).length, 3, "older reports rotate out");
 });
 
 test("hoist drift: ignore rules move matching drift aside; bad rules and options are exit 4 before any host is touched", () => {
   const dir = tempDir();
   const pb = site(dir);
-  assert.is(hoist(["run", pb]).status, 0);
+  assert.equal(hoist(["run", pb]).status, 0);
   writeFileSync(join(dir, "settings.conf"), "replicas=5\n");
   const rules = join(dir, "ignore.yaml");
   writeFileSync(rules, `drift_ignore:\n  - resource: "file:${dir}/settings.*"\n    field: content\n    reason: the autoscaler owns replicas\n`);
   const ignored = hoist(["drift", pb, "--state-dir", join(dir, "s"), "--ignore", rules, "--json"]);
-  assert.is(ignored.status, 0, ignored.stdout);
+  assert.equal(ignored.status, 0, ignored.stdout);
   const r = JSON.parse(ignored.stdout) as DriftReport;
-  assert.equal(
+  assert.deepEqual(
     r.ignored.map((i) => i.rule),
     [`resource=file:${dir}/settings.* field=content (the autoscaler owns replicas)`],
   );
@@ -124,9 +124,9 @@ test("hoist drift: ignore rules move matching drift aside; bad rules and options
   writeFileSync(rules, "drift_ignore:\n  - resorce: x\n");
   writeFileSync(join(dir, "motd"), "touched?\n");
   const bad = hoist(["drift", pb, "--ignore", rules]);
-  assert.is(bad.status, 4);
+  assert.equal(bad.status, 4);
   assert.match(bad.stderr, new RegExp(`${rules}:2:5: .*unknown key 'resorce' \\(did you mean 'resource'\\?\\)`));
-  assert.not.match(bad.stderr, /\n\s+at /, "no stack trace");
+  assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
   for (const [args, message] of [
     [["--alert-after", "0"], /--alert-after must be a whole number/],
     [["--report", "github:acme"], /expected github:OWNER\/REPO/],
@@ -136,10 +136,10 @@ test("hoist drift: ignore rules move matching drift aside; bad rules and options
     [["--install-timer", "61 * * * *"], /minute '61' is not between 0 and 59/],
   ] as const) {
     const out = hoist(["drift", pb, "--state-dir", join(dir, "s"), ...args], { GITHUB_TOKEN: "" });
-    assert.is(out.status, 4, `${args.join(" ")}: ${out.stderr}`);
+    assert.equal(out.status, 4, `${args.join(" ")}: ${out.stderr}`);
     assert.match(out.stderr, message);
   }
-  assert.is(readFileSync(join(dir, "motd"), "utf8"), "touched?\n", "nothing was run");
+  assert.equal(readFileSync(join(dir, "motd"), "utf8"), "touched?\n", "nothing was run");
 });
 
 test("the report: handlers, unknown results, failures and loops", async () => {
@@ -164,7 +164,7 @@ test("the report: handlers, unknown results, failures and loops", async () => {
     { check: true },
   );
   const report = buildReport(outcome, { playbook: "site.yaml", inventory: null, startedAt: new Date() });
-  assert.equal(
+  assert.deepEqual(
     report.drift.map((i) => [i.task, i.resource, i.field]),
     [
       ["files", `file:${dir}/a`, "content"],
@@ -172,11 +172,11 @@ test("the report: handlers, unknown results, failures and loops", async () => {
     ],
     "loop items each name their resource; the handler is not drift of its own",
   );
-  assert.is(report.errors.length, 0, "an ignored failure is no error; a command is skipped in check mode");
-  assert.is(report.status, "drift");
-  assert.is(exitCodeOf(report), 2);
-  assert.is(exitCodeOf({ status: "error" }), 1);
-  assert.is(exitCodeOf({ status: "clean" }), 0);
+  assert.equal(report.errors.length, 0, "an ignored failure is no error; a command is skipped in check mode");
+  assert.equal(report.status, "drift");
+  assert.equal(exitCodeOf(report), 2);
+  assert.equal(exitCodeOf({ status: "error" }), 1);
+  assert.equal(exitCodeOf({ status: "clean" }), 0);
 });
 
 const item = (host: string, resource: string, field = "state") => ({
@@ -215,16 +215,16 @@ test("history: spans of drift per field; an unreachable host keeps its span open
     reportOf([b], "2026-12-02T03:00:00.000Z", [{ host: "n2", task: "t", where: "x:1", identity: "i", status: "unreachable", msg: "down" }]),
     reportOf([], "2026-12-02T04:00:00.000Z"),
   ];
-  assert.equal(driftSpans(runs), [
+  assert.deepEqual(driftSpans(runs), [
     { host: "n1", resource: "unit:nginx.service", field: "state", from: "2026-12-02T01:00:00.000Z", to: "2026-12-02T03:00:00.000Z", runs: 2 },
     { host: "n2", resource: "file:/etc/hosts", field: "content", from: "2026-12-02T02:00:00.000Z", to: "2026-12-02T04:00:00.000Z", runs: 2 },
   ]);
   const now = debounce(reportOf([a, b]), runs.slice(0, 2), 3);
-  assert.equal(
+  assert.deepEqual(
     now.drift.map((i) => [i.host, i.runs]),
     [["n1", 3]],
   );
-  assert.equal(
+  assert.deepEqual(
     now.pending.map((i) => [i.host, i.runs]),
     [["n2", 2]],
   );
@@ -236,12 +236,12 @@ test("ignore rules: globs on host, task (name, file:line or identity), resource 
     { resource: "k8s:Deployment/*/api", field: "spec.*", host: "n1" },
     { task: "site.yaml:*", field: "state" },
   ]);
-  assert.equal(
+  assert.deepEqual(
     out.drift.map((i) => i.host),
     ["n2"],
   );
-  assert.is(out.ignored.length, 2);
-  assert.is(out.hosts.n1.drifted, 0);
+  assert.equal(out.ignored.length, 2);
+  assert.equal(out.hosts.n1.drifted, 0);
   const dir = tempDir();
   writeFileSync(join(dir, "i.yaml"), "drift_ignore:\n  - {}\n");
   assert.throws(
@@ -257,21 +257,21 @@ test("Markdown: every value from a host is a code span; no marker, mention, link
   const row = md.split("\n").find((l) => l.startsWith("| `n1`"))!;
   // Unescaped pipes outside code spans delimit exactly 7 cells.
   const cells = row.replace(/\\\|/g, "").split("|").length - 2;
-  assert.is(cells, 7, row);
-  assert.not.match(md, /^<!--/m, "no line of the body starts a marker");
-  assert.not.match(md, /^# heading/m);
+  assert.equal(cells, 7, row);
+  assert.doesNotMatch(md, /^<!--/m, "no line of the body starts a marker");
+  assert.doesNotMatch(md, /^# heading/m);
   assert.ok(md.includes(code(hostile.replace("\n", "⏎"), true)), "the value is one code span");
-  assert.is(code("a`b"), "`` a`b ``");
+  assert.equal(code("a`b"), "`` a`b ``");
   assert.match(formatText(r), /file:\/etc\/`motd`\|x {2}state: declared active, found `x` \| <!--/);
 });
 
 test("schedules: cron becomes systemd's OnCalendar; what systemd cannot say is refused", () => {
-  assert.equal(parseSchedule("*/30 * * * *"), { cron: "*/30 * * * *", onCalendar: "*-*-* *:00,30:00" });
-  assert.is(parseSchedule("0 6 * * 1-5").onCalendar, "Mon,Tue,Wed,Thu,Fri *-*-* 06:00:00");
-  assert.is(parseSchedule("15 2 1 jan,jul *").onCalendar, "*-01,07-01 02:15:00");
-  assert.is(parseSchedule("@hourly").onCalendar, "*-*-* *:00:00");
-  assert.is(parseSchedule("0 0 * * 7").onCalendar, "Sun *-*-* 00:00:00");
-  assert.equal(parseSchedule("*:0/5"), { onCalendar: "*:0/5" });
+  assert.deepEqual(parseSchedule("*/30 * * * *"), { cron: "*/30 * * * *", onCalendar: "*-*-* *:00,30:00" });
+  assert.equal(parseSchedule("0 6 * * 1-5").onCalendar, "Mon,Tue,Wed,Thu,Fri *-*-* 06:00:00");
+  assert.equal(parseSchedule("15 2 1 jan,jul *").onCalendar, "*-01,07-01 02:15:00");
+  assert.equal(parseSchedule("@hourly").onCalendar, "*-*-* *:00:00");
+  assert.equal(parseSchedule("0 0 * * 7").onCalendar, "Sun *-*-* 00:00:00");
+  assert.deepEqual(parseSchedule("*:0/5"), { onCalendar: "*:0/5" });
   for (const [bad, why] of [
     ["0 0 1 * 1", /either day/],
     ["* * * *  x", /cannot read|not between/],
@@ -316,12 +316,12 @@ test("timer files: a oneshot service under flock, exit 2 not a failure, words qu
   // Where there is no systemd (this machine), the cron entry is written whole and removed again.
   const cronDir = tempDir();
   const places = { systemctl: [], cronFile: cronDir, lockDir: "/run/lock" };
-  assert.equal(installTimer(spec, places), [join(cronDir, spec.name)]);
-  assert.equal(readdirSync(cronDir), [spec.name], "no temporary file left");
-  assert.is(statSync(join(cronDir, spec.name)).mode & 0o777, 0o600, "the timer's files are private");
-  assert.equal(uninstallTimer(spec.name, places), [join(cronDir, spec.name)]);
-  assert.equal(readdirSync(cronDir), []);
-  assert.equal(uninstallTimer(spec.name, places), [], "nothing to remove the second time");
+  assert.deepEqual(installTimer(spec, places), [join(cronDir, spec.name)]);
+  assert.deepEqual(readdirSync(cronDir), [spec.name], "no temporary file left");
+  assert.equal(statSync(join(cronDir, spec.name)).mode & 0o777, 0o600, "the timer's files are private");
+  assert.deepEqual(uninstallTimer(spec.name, places), [join(cronDir, spec.name)]);
+  assert.deepEqual(readdirSync(cronDir), []);
+  assert.deepEqual(uninstallTimer(spec.name, places), [], "nothing to remove the second time");
 });
 
 test("hoist drift --install-timer refuses to write a token into a timer, and keeps a password prompt out of it", () => {
@@ -329,11 +329,9 @@ test("hoist drift --install-timer refuses to write a token into a timer, and kee
   const pb = site(dir);
   mkdirSync(join(dir, "s"));
   const out = hoist(["drift", pb, "--report", "github:acme/infra", "--install-timer", "@hourly"], { GITHUB_TOKEN: "ghp_x" });
-  assert.is(out.status, 4);
+  assert.equal(out.status, 4);
   assert.match(out.stderr, /needs --github-token-file/);
   const prompt = hoist(["drift", pb, "-K", "--install-timer", "@hourly"]);
-  assert.is(prompt.status, 4);
+  assert.equal(prompt.status, 4);
   assert.match(prompt.stderr, /password prompt/);
 });
-
-test.run();

@@ -1,5 +1,5 @@
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadInventory, hostVariables, groupsMap, expandHostRange, groupsOf } from "../../engine/load/inventory.ts";
@@ -45,16 +45,16 @@ test("INI: hosts, ranges, children, vars", () => {
   const dir = inventoryDir({ hosts: INI });
   const inv = loadInventory(join(dir, "hosts"));
   const groups = groupsMap(inv);
-  assert.equal(groups.dbservers, ["db-a.example.com", "db-b.example.com", "db-c.example.com"]);
-  assert.equal(groups.masters, ["master01", "master02", "master03"]);
-  assert.equal(groups.k8s, ["db-a.example.com", "db-b.example.com", "db-c.example.com", "master01", "master02", "master03"]);
-  assert.equal(groups.ungrouped, ["mail.example.com"]);
+  assert.deepEqual(groups.dbservers, ["db-a.example.com", "db-b.example.com", "db-c.example.com"]);
+  assert.deepEqual(groups.masters, ["master01", "master02", "master03"]);
+  assert.deepEqual(groups.k8s, ["db-a.example.com", "db-b.example.com", "db-c.example.com", "master01", "master02", "master03"]);
+  assert.deepEqual(groups.ungrouped, ["mail.example.com"]);
   const bar = hostVariables(inv, "bar.example.com");
-  assert.is(bar.ansible_host, "10.0.0.2");
-  assert.is(bar.ansible_port, 2222);
-  assert.is(hostVariables(inv, "master02").ntp_server, "ntp.example.com");
-  assert.is(hostVariables(inv, "master02").proxy, "http proxy");
-  assert.is(hostVariables(inv, "foo.example.com").ntp_server, "pool.ntp.org");
+  assert.equal(bar.ansible_host, "10.0.0.2");
+  assert.equal(bar.ansible_port, 2222);
+  assert.equal(hostVariables(inv, "master02").ntp_server, "ntp.example.com");
+  assert.equal(hostVariables(inv, "master02").proxy, "http proxy");
+  assert.equal(hostVariables(inv, "foo.example.com").ntp_server, "pool.ntp.org");
 });
 
 test("YAML inventory with group_vars and host_vars directories", () => {
@@ -77,24 +77,24 @@ test("YAML inventory with group_vars and host_vars directories", () => {
   });
   const inv = loadInventory(dir);
   const groups = groupsMap(inv);
-  assert.equal(groups.masters, ["m1", "m2"]);
-  assert.equal(groups.all, ["m1", "m2", "w1"]);
+  assert.deepEqual(groups.masters, ["m1", "m2"]);
+  assert.deepEqual(groups.all, ["m1", "m2", "w1"]);
   const m1 = hostVariables(inv, "m1");
-  assert.is(m1.kube_version, "1.30");
-  assert.is(m1.dns, "1.1.1.1");
+  assert.equal(m1.kube_version, "1.30");
+  assert.equal(m1.dns, "1.1.1.1");
   // Inventory-file group vars lose to group_vars/ files, as in Ansible.
-  assert.is(m1.role, "from-group-vars-all");
-  assert.is(hostVariables(inv, "w1").role, "special");
-  assert.equal(groupsOf(inv, "m1"), ["all", "masters"]);
+  assert.equal(m1.role, "from-group-vars-all");
+  assert.equal(hostVariables(inv, "w1").role, "special");
+  assert.deepEqual(groupsOf(inv, "m1"), ["all", "masters"]);
 });
 
 test("YAML inventory errors are located with a suggestion", () => {
   const dir = inventoryDir({ "inv.yaml": "all:\n  childen:\n    web: {}\n" });
   try {
     loadInventory(join(dir, "inv.yaml"));
-    assert.unreachable();
+    assert.fail("unreachable");
   } catch (e) {
-    assert.instance(e, InputError);
+    assert.ok(e instanceof InputError);
     assert.match((e as Error).message, /inv\.yaml:2:3: inventory group 'all\.childen': unknown key 'childen' \(did you mean 'children'\?\)/);
   }
 });
@@ -103,32 +103,30 @@ test("INI errors name the line", () => {
   const dir = inventoryDir({ hosts: "[web]\nweb1 port\n" });
   try {
     loadInventory(join(dir, "hosts"));
-    assert.unreachable();
+    assert.fail("unreachable");
   } catch (e) {
     assert.match((e as Error).message, /hosts:2:1: expected key=value, got 'port'/);
   }
 });
 
 test("host ranges", () => {
-  assert.equal(expandHostRange("node[1:3]"), ["node1", "node2", "node3"]);
-  assert.equal(expandHostRange("web[08:10]"), ["web08", "web09", "web10"]);
-  assert.equal(expandHostRange("n[0:4:2]"), ["n0", "n2", "n4"]);
-  assert.equal(expandHostRange("r[1:2]c[a:b]"), ["r1ca", "r1cb", "r2ca", "r2cb"]);
+  assert.deepEqual(expandHostRange("node[1:3]"), ["node1", "node2", "node3"]);
+  assert.deepEqual(expandHostRange("web[08:10]"), ["web08", "web09", "web10"]);
+  assert.deepEqual(expandHostRange("n[0:4:2]"), ["n0", "n2", "n4"]);
+  assert.deepEqual(expandHostRange("r[1:2]c[a:b]"), ["r1ca", "r1cb", "r2ca", "r2cb"]);
 });
 
 test("patterns: union, intersection, exclusion, subscripts, globs", () => {
   const groups = { all: ["a", "b", "c", "d"], web: ["a", "b"], db: ["b", "c"], prod: ["a", "b", "c"] };
   const hosts = groups.all;
-  assert.equal(matchHosts("web:db", groups, hosts), ["a", "b", "c"]);
-  assert.equal(matchHosts("web:&db", groups, hosts), ["b"]);
-  assert.equal(matchHosts("prod:!db", groups, hosts), ["a"]);
-  assert.equal(matchHosts("web[0]", groups, hosts), ["a"]);
-  assert.equal(matchHosts("prod[-1]", groups, hosts), ["c"]);
-  assert.equal(matchHosts("prod[0:1]", groups, hosts), ["a", "b"]);
-  assert.equal(matchHosts("all", groups, hosts), hosts);
-  assert.equal(matchHosts("~[cd]", groups, hosts), ["c", "d"]);
-  assert.equal(matchHosts("d", groups, hosts), ["d"]);
+  assert.deepEqual(matchHosts("web:db", groups, hosts), ["a", "b", "c"]);
+  assert.deepEqual(matchHosts("web:&db", groups, hosts), ["b"]);
+  assert.deepEqual(matchHosts("prod:!db", groups, hosts), ["a"]);
+  assert.deepEqual(matchHosts("web[0]", groups, hosts), ["a"]);
+  assert.deepEqual(matchHosts("prod[-1]", groups, hosts), ["c"]);
+  assert.deepEqual(matchHosts("prod[0:1]", groups, hosts), ["a", "b"]);
+  assert.deepEqual(matchHosts("all", groups, hosts), hosts);
+  assert.deepEqual(matchHosts("~[cd]", groups, hosts), ["c", "d"]);
+  assert.deepEqual(matchHosts("d", groups, hosts), ["d"]);
   assert.throws(() => matchHosts("wbe", groups, hosts), /matches no group or host \(did you mean 'web'\?\)/);
 });
-
-test.run();

@@ -1,5 +1,5 @@
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { loadPlaybook } from "../../engine/load/playbook.ts";
 import { InputError } from "../../engine/errors.ts";
 import { modules, writePlaybook } from "../helpers.ts";
@@ -9,7 +9,7 @@ async function loadError(text: string): Promise<string> {
   try {
     await loadPlaybook(file, await modules());
   } catch (e) {
-    assert.instance(e, InputError);
+    assert.ok(e instanceof InputError);
     return (e as Error).message.replace(file, "PB");
   }
   throw new Error("expected an InputError");
@@ -26,10 +26,10 @@ test("a valid playbook loads with tasks, handlers and ids", async () => {
     - { name: h, debug: { msg: z } }
 `);
   const [play] = await loadPlaybook(file, await modules());
-  assert.is(play.tasks.length, 2);
-  assert.equal(play.tasks[1].needs, ["a"]);
-  assert.equal(play.tasks[1].notify, ["h"]);
-  assert.is(play.handlers[0].module, "debug");
+  assert.equal(play.tasks.length, 2);
+  assert.deepEqual(play.tasks[1].needs, ["a"]);
+  assert.deepEqual(play.tasks[1].notify, ["h"]);
+  assert.equal(play.handlers[0].module, "debug");
 });
 
 test("a misspelt module names file, line, column and the nearest module", async () => {
@@ -38,7 +38,7 @@ test("a misspelt module names file, line, column and the nearest module", async 
     - name: x
       fiel: { path: /tmp/x }
 `);
-  assert.is(msg, "PB:4:7: unknown module or task keyword 'fiel' (did you mean 'file'?)");
+  assert.equal(msg, "PB:4:7: unknown module or task keyword 'fiel' (did you mean 'file'?)");
 });
 
 test("a misspelt module argument is located and corrected", async () => {
@@ -119,7 +119,7 @@ test("include_tasks loads and validates the included file", async () => {
   const file = writePlaybook(`- hosts: all\n  tasks:\n    - include_tasks: ${inc}\n`);
   try {
     await loadPlaybook(file, await modules());
-    assert.unreachable("should fail");
+    assert.fail("should fail");
   } catch (e) {
     assert.match((e as Error).message, /inc\.yaml:2:16: unknown module or task keyword 'comand' \(did you mean 'command'\?\)/);
   }
@@ -132,8 +132,6 @@ test("Ansible collection names and key=value arguments are accepted", async () =
     - ansible.builtin.debug: msg="hello there"
 `);
   const [play] = await loadPlaybook(file, await modules());
-  assert.equal(play.tasks[0].args, { path: "/tmp/x", state: "touch" });
-  assert.equal(play.tasks[1].args, { msg: "hello there" });
+  assert.deepEqual(play.tasks[0].args, { path: "/tmp/x", state: "touch" });
+  assert.deepEqual(play.tasks[1].args, { msg: "hello there" });
 });
-
-test.run();

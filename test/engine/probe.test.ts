@@ -1,5 +1,5 @@
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -32,14 +32,14 @@ test("statPaths: many paths in one command, with small files' contents", async (
   const contents = new Map<string, string>();
   const paths = ["small", "sub dir", "missing", "empty", "big", "link to small", "small"].map((p) => join(dir, p));
   const stats = await statPaths(conn, paths, undefined, contents);
-  assert.is(conn.commands, 1);
-  assert.equal(stats.get(join(dir, "small")), { type: "file", mode: "0640", owner: "root", group: "root", size: 7 });
-  assert.is(stats.get(join(dir, "sub dir"))!.type, "directory");
-  assert.is(stats.get(join(dir, "missing")), null);
-  assert.is(stats.get(join(dir, "empty"))!.size, 0);
-  assert.is(stats.get(join(dir, "big"))!.size, 70000);
-  assert.equal(stats.get(join(dir, "link to small")), { type: "link", mode: "0777", owner: "root", group: "root", size: 5, target: "small" });
-  assert.equal([...contents], [[join(dir, "small"), "héllo\n"]], "only small, non-empty regular files come back, once each");
+  assert.equal(conn.commands, 1);
+  assert.deepEqual(stats.get(join(dir, "small")), { type: "file", mode: "0640", owner: "root", group: "root", size: 7 });
+  assert.equal(stats.get(join(dir, "sub dir"))!.type, "directory");
+  assert.equal(stats.get(join(dir, "missing")), null);
+  assert.equal(stats.get(join(dir, "empty"))!.size, 0);
+  assert.equal(stats.get(join(dir, "big"))!.size, 70000);
+  assert.deepEqual(stats.get(join(dir, "link to small")), { type: "link", mode: "0777", owner: "root", group: "root", size: 5, target: "small" });
+  assert.deepEqual([...contents], [[join(dir, "small"), "héllo\n"]], "only small, non-empty regular files come back, once each");
 });
 
 test("statPaths: a relative path that looks like an option is still a path", async () => {
@@ -47,8 +47,8 @@ test("statPaths: a relative path that looks like an option is still a path", asy
   writeFileSync(join(dir, "-name"), "x");
   const conn = new LocalConnection("local");
   const stats = await statPaths({ host: "local", exec: (c, o) => conn.exec(`cd ${dir} && ${c}`, o), close: async () => {} } as Connection, ["-name", "("]);
-  assert.is(stats.get("-name")!.type, "file");
-  assert.is(stats.get("("), null);
+  assert.equal(stats.get("-name")!.type, "file");
+  assert.equal(stats.get("("), null);
 });
 
 test("a play's reads reach the host as one command; loop items still apply in order", async () => {
@@ -64,15 +64,15 @@ test("a play's reads reach the host as one command; loop items still apply in or
       loop: [1, 2, 3]
 `;
   const first = await runPlaybook(pb, { connect: async () => conn });
-  assert.is(first.byTask("files").status, "changed");
-  assert.is(readFileSync(join(dir, "lines"), "utf8"), "line 1\nline 2\nline 3\n", "each line item saw the ones before it");
+  assert.equal(first.byTask("files").status, "changed");
+  assert.equal(readFileSync(join(dir, "lines"), "utf8"), "line 1\nline 2\nline 3\n", "each line item saw the ones before it");
   conn.commands = 0;
   const again = await runPlaybook(pb, { connect: async () => conn });
-  assert.is(again.stats.get("localhost")!.changed, 0);
-  assert.is(conn.commands, 1, "one stat batch for the play");
+  assert.equal(again.stats.get("localhost")!.changed, 0);
+  assert.equal(conn.commands, 1, "one stat batch for the play");
   writeFileSync(join(dir, "f3"), "tampered\n");
   const drift = await runPlaybook(pb, { check: true, connect: async () => conn });
-  assert.equal(
+  assert.deepEqual(
     drift.byTask("files").results!.map((r) => r.changed),
     [false, false, true, false, false, false, false, false],
   );
@@ -104,13 +104,13 @@ test("after a step, only reads of what it touched are forgotten", async () => {
   await probe.fact(defineFact({ name: "True", command: () => ["true"], parse: (r) => r.code }), {});
   const cached = () => [...state.cache.keys()].map((k) => k.slice(1)).sort();
   state.forget(["/srv/a/b"]);
-  assert.equal(
+  assert.deepEqual(
     cached(),
     ["stat:/srv", "stat:/srv/ab", "stat:/srv/c"],
     "the path, its missing parent and command output go; an existing parent and siblings stay",
   );
   state.forget();
-  assert.equal(cached(), []);
+  assert.deepEqual(cached(), []);
 });
 
 test("memo policy: a fact is read once until the host changes; a fresh one every time; one that says so is never read ahead", async () => {
@@ -121,20 +121,20 @@ test("memo policy: a fact is read once until the host changes; a fresh one every
   const Clock = defineFact<Record<string, never>, number>({ name: "Clock", command: () => ["date"], parse: (r) => Number(r.stdout), fresh: true });
   const Slow = defineFact<Record<string, never>, number>({ name: "Slow", command: () => ["kubectl", "diff"], parse: (r) => Number(r.stdout), prefetch: false });
   const probe = createProbe(conn, state, { check: false });
-  assert.is(await probe.fact(Counter, {}), 1);
-  assert.is(await probe.fact(Counter, {}), 1, "memoised");
-  assert.is(await probe.fact(Clock, {}), 2);
-  assert.is(await probe.fact(Clock, {}), 3, "fresh: asked again");
+  assert.equal(await probe.fact(Counter, {}), 1);
+  assert.equal(await probe.fact(Counter, {}), 1, "memoised");
+  assert.equal(await probe.fact(Clock, {}), 2);
+  assert.equal(await probe.fact(Clock, {}), 3, "fresh: asked again");
   state.forget();
-  assert.is(await probe.fact(Counter, {}), 4, "read again once the host changed");
+  assert.equal(await probe.fact(Counter, {}), 4, "read again once the host changed");
   const ahead = createProbe(conn, state, { check: false, ahead: true });
   const refused = await ahead.fact(Slow, {}).then(
     () => undefined,
     (e: unknown) => e,
   );
-  assert.instance(refused, NotAhead);
-  assert.is(execs, 4, "nothing was run for the read that may not go ahead");
-  assert.is(await probe.fact(Slow, {}), 5, "in its turn it is read");
+  assert.ok(refused instanceof NotAhead);
+  assert.equal(execs, 4, "nothing was run for the read that may not go ahead");
+  assert.equal(await probe.fact(Slow, {}), 5, "in its turn it is read");
 });
 
 test("remembered facts: a digest is kept on the control machine by the file's identity and read again only when the file changed", async () => {
@@ -145,7 +145,7 @@ test("remembered facts: a digest is kept on the control machine by the file's id
   writeFileSync(file, "v1");
   const sha = (s: string) => createHash("sha256").update(s).digest("hex");
   const fresh = () => createProbe(new CountingConnection("remembering-host"), new HostState(), { check: true });
-  assert.is(await fresh().remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v1"));
+  assert.equal(await fresh().remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v1"));
   // A new run (new probe): the host reports the same identity, and the kept digest answers without hashing.
   const hashes: string[] = [];
   const probe = fresh();
@@ -155,12 +155,10 @@ test("remembered facts: a digest is kept on the control machine by the file's id
     hashes.push((v as { unchanged: boolean }).unchanged ? "kept" : "hashed");
     return v;
   };
-  assert.is(await probe.remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v1"));
-  assert.equal(hashes, ["kept"]);
+  assert.equal(await probe.remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v1"));
+  assert.deepEqual(hashes, ["kept"]);
   writeFileSync(file, "v2");
-  assert.is(await fresh().remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v2"), "changed content, new identity: hashed again");
-  assert.is(await fresh().remembered(FileDigest, { path: join(dir, "missing"), algorithm: "sha256" }), null);
+  assert.equal(await fresh().remembered(FileDigest, { path: file, algorithm: "sha256" }), sha("v2"), "changed content, new identity: hashed again");
+  assert.equal(await fresh().remembered(FileDigest, { path: join(dir, "missing"), algorithm: "sha256" }), null);
   delete process.env.HOIST_CACHE_DIR;
 });
-
-test.run();

@@ -4,8 +4,8 @@
  * variable listed under `secret:`, the become password and a `no_log` task,
  * in text with --diff and in --json.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -39,7 +39,7 @@ test("a private key, a secret variable, the become password and no_log never rea
   // Before the real run: the key's change, marked and hidden.
   const json = JSON.parse(hoist(["run", pb, "--check", "--json"]).stdout);
   const keyChange = json.plays[0].results.find((r: { task: string }) => r.task === "key").diff[0];
-  assert.equal(
+  assert.deepEqual(
     keyChange,
     { field: "content", path: `${dir}/key`, before: null, after: REDACTED, sensitive: true, resource: `file:${dir}/key` },
     "a file that did not exist shows as null",
@@ -47,17 +47,15 @@ test("a private key, a secret variable, the become password and no_log never rea
   const leaks = (out: string) => ["b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ", token, become, "quiet-output-42"].filter((s) => out.includes(s));
   for (const args of [["--check", "--diff"], ["--diff"], ["--check", "--json"], ["--json", "--diff"]]) {
     const r = hoist(["run", pb, ...args]);
-    assert.equal(leaks(r.stdout + r.stderr), [], `${args.join(" ")}: ${r.stdout}`);
+    assert.deepEqual(leaks(r.stdout + r.stderr), [], `${args.join(" ")}: ${r.stdout}`);
     assert.ok(r.stdout.includes(REDACTED), "it says something was hidden");
   }
-  assert.is(readFileSync(join(dir, "key"), "utf8"), key, "the key itself was written whole");
-  assert.is(readFileSync(join(dir, "token"), "utf8"), `token=${token}\n`, "secrets are used, only not shown");
+  assert.equal(readFileSync(join(dir, "key"), "utf8"), key, "the key itself was written whole");
+  assert.equal(readFileSync(join(dir, "token"), "utf8"), `token=${token}\n`, "secrets are used, only not shown");
 });
 
 test("the redactor: longest secret first, short ones left to sensitive marks", () => {
   const r = new Redactor(["abcd", "abcdef", "x", undefined, 7]);
-  assert.is(r.text("abcdef abcd x"), `${REDACTED} ${REDACTED} x`);
-  assert.equal(r.value({ a: ["abcd"], n: 1 }), { a: [REDACTED], n: 1 });
+  assert.equal(r.text("abcdef abcd x"), `${REDACTED} ${REDACTED} x`);
+  assert.deepEqual(r.value({ a: ["abcd"], n: 1 }), { a: [REDACTED], n: 1 });
 });
-
-test.run();

@@ -3,8 +3,8 @@
  * task file and module argument the loader can check without a host — and
  * the prod inventory has the groups they name.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +37,5 @@ test("every playbook in playbooks/ and playbooks/examples/ loads and validates",
 test("the prod inventory has the groups the two Kubernetes playbooks name", () => {
   const groups = groupsMap(loadInventory(join(root, "inventories", "prod")));
   for (const g of ["microk8s", "lb", "nfs", "k8s", "controllers", "etcd", "workers", "kubernetes"]) assert.ok((groups[g] ?? []).length > 0, g);
-  assert.is(groups.microk8s.length, 3, "three MicroK8s nodes: high availability");
+  assert.equal(groups.microk8s.length, 3, "three MicroK8s nodes: high availability");
 });
-
-test.run();

@@ -3,8 +3,8 @@
  * precedence, handlers, dependencies, import_role/include_role, role files,
  * and load errors that point into the role.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tempDir, modules } from "../helpers.ts";
@@ -59,18 +59,18 @@ test("roles: defaults below inventory, vars above play vars, params above both; 
     "roles/web/handlers/main.yml": "- name: restart web\n  debug: { msg: 'handler of web' }\n",
   });
   const result = await run(dir);
-  assert.equal(msgs(result), ["common hello inv", "web 8080 role play", "handler of web"]);
-  assert.is(readFileSync(join(out, "site.conf"), "utf8"), "listen 8080 on localhost\n");
+  assert.deepEqual(msgs(result), ["common hello inv", "web 8080 role play", "handler of web"]);
+  assert.equal(readFileSync(join(out, "site.conf"), "utf8"), "listen 8080 on localhost\n");
   const again = await run(dir);
-  assert.is(again.byTask("config").status, "ok", "the second run changes nothing");
-  assert.equal(
+  assert.equal(again.byTask("config").status, "ok", "the second run changes nothing");
+  assert.deepEqual(
     again.results.map((r) => r.task),
     ["debug", "debug", "config"],
     "no handler: nothing changed",
   );
   // --tags web selects the role's tasks; its dependency ran (untagged) as the first entry, and runs once.
   const tagged = await run(dir, { tags: ["web"] });
-  assert.equal(msgs(tagged), ["web 8080 role play"]);
+  assert.deepEqual(msgs(tagged), ["web 8080 role play"]);
 });
 
 test("import_role (tasks_from, when) and include_role (loop, when decided once)", async () => {
@@ -94,7 +94,7 @@ test("import_role (tasks_from, when) and include_role (loop, when decided once)"
     "roles/users/tasks/create.yml": "- debug: { msg: 'create {{ who }}' }\n",
   });
   const result = await run(dir);
-  assert.equal(msgs(result), ["create imported", "create ann", "create bob", "more 1", "more 2"]);
+  assert.deepEqual(msgs(result), ["create imported", "create ann", "create bob", "more 1", "more 2"]);
   assert.ok(
     result.results.some((r) => r.task === "include_role users" && r.result.status === "skipped"),
     "the include whose when is false is skipped",
@@ -108,7 +108,7 @@ test("roles are found on rolesPath (ANSIBLE_ROLES_PATH) and by path", async () =
     "site.yaml": `- hosts: all\n  roles: [ntp, ./local/thing]\n`,
     "local/thing/tasks/main.yml": "- debug: { msg: 'by path' }\n",
   });
-  assert.equal(msgs(await run(dir, { rolesPath: [shared] })), ["ntp from the shared path", "by path"]);
+  assert.deepEqual(msgs(await run(dir, { rolesPath: [shared] })), ["ntp from the shared path", "by path"]);
 });
 
 async function loadError(files: Record<string, string>): Promise<{ message: string; dir: string }> {
@@ -116,7 +116,7 @@ async function loadError(files: Record<string, string>): Promise<{ message: stri
   try {
     await loadPlaybook(join(dir, "site.yaml"), await modules(), { rolesPath: [] });
   } catch (e) {
-    assert.instance(e, InputError);
+    assert.ok(e instanceof InputError);
     return { message: (e as Error).message.split(dir).join("DIR"), dir };
   }
   throw new Error("expected an InputError");
@@ -129,7 +129,7 @@ test("load errors point into the role, with the nearest role name", async () => 
     "site.yaml": "- hosts: all\n  roles: [common]\n",
     "roles/common/tasks/main.yml": "- debug: { msg: ok }\n- name: typo\n  fiel: { path: /x }\n",
   });
-  assert.is(badTask.message, "DIR/roles/common/tasks/main.yml:3:3: unknown module or task keyword 'fiel' (did you mean 'file'?)");
+  assert.equal(badTask.message, "DIR/roles/common/tasks/main.yml:3:3: unknown module or task keyword 'fiel' (did you mean 'file'?)");
   const cycle = await loadError({
     "site.yaml": "- hosts: all\n  roles: [a]\n",
     "roles/a/meta/main.yml": "dependencies: [b]\n",
@@ -147,5 +147,3 @@ test("load errors point into the role, with the nearest role name", async () => 
   });
   assert.match(looped.message, /import_role cannot loop \(it is static\); use include_role/);
 });
-
-test.run();

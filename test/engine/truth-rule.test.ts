@@ -5,8 +5,8 @@
  * Both sides are driven here over the same steps and reads, on the local
  * connection, and must agree read by read.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { LocalConnection } from "../../engine/connection/local.ts";
 import type { ExecOptions } from "../../engine/connection/types.ts";
 import { HostState, createProbe } from "../../engine/host/probe.ts";
@@ -76,29 +76,27 @@ async function bothSides(step: Step, dir: string, projects: Plan["projects"] = [
 test("a command that names no paths: everything read again, everything unknown", async () => {
   const dir = tempDir();
   const { again, unknown } = await bothSides({ run: ["true"] }, dir);
-  assert.equal(again, [true, true, true, true, true, true, true]);
-  assert.equal(unknown, again);
+  assert.deepEqual(again, [true, true, true, true, true, true, true]);
+  assert.deepEqual(unknown, again);
 });
 
 test("a write: its file, facts made of it, and facts made of anything; nothing else", async () => {
   const dir = tempDir();
   const { again, unknown } = await bothSides({ write: `${dir}/a`, content: "x" }, dir);
-  assert.equal(again, [true, true, false, false, true, false, false]);
+  assert.deepEqual(again, [true, true, false, false, true, false, false]);
   // Check mode knows the written file's stat from the write itself: the only read it does not call unknown.
-  assert.equal(unknown, [true, true, false, false, false, false, false]);
+  assert.deepEqual(unknown, [true, true, false, false, false, false, false]);
 });
 
 test("a command that touches a directory: what is under it, the missing parent it may create", async () => {
   const dir = tempDir();
   const { again, unknown } = await bothSides({ run: ["mkdir", "-p", "--", `${dir}/new/sub`], touches: [`${dir}/new/sub`] }, dir);
-  assert.equal(again, [true, false, false, false, false, false, true]);
-  assert.equal(unknown, again);
+  assert.deepEqual(again, [true, false, false, false, false, false, true]);
+  assert.deepEqual(unknown, again);
 });
 
 test("projections of the same plan say what a read becomes: a value for one read, a transform for every read of a fact", async () => {
   const dir = tempDir();
   const { unknown } = await bothSides({ run: ["true"] }, dir, [projectFact(Anything, {}, "projected"), projectEveryFact(OneFile, (v) => v)]);
-  assert.equal(unknown, [false, false, false, true, true, true, true]);
+  assert.deepEqual(unknown, [false, false, false, true, true, true, true]);
 });
-
-test.run();

@@ -1,5 +1,5 @@
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import AjvModule from "ajv";
@@ -37,11 +37,11 @@ test("the build precompiles every built-in schema, and its validators judge as a
   for (const input of inputs) {
     const [a, b] = [structuredClone(input), structuredClone(input)];
     const precompiled = validatorFor(file.schema);
-    assert.is(precompiled(a), fresh(b));
-    assert.equal(a, b, "the same defaults were filled in");
+    assert.equal(precompiled(a), fresh(b));
+    assert.deepEqual(a, b, "the same defaults were filled in");
     const shape = (errors: typeof fresh.errors) =>
       (errors ?? []).map((e) => [e.instancePath, e.keyword, e.params, (e.parentSchema as object | undefined) !== undefined]);
-    assert.equal(shape(precompiled.errors), shape(fresh.errors));
+    assert.deepEqual(shape(precompiled.errors), shape(fresh.errors));
   }
 });
 
@@ -54,12 +54,10 @@ test("a module from --modules with an invalid schema is refused, naming its file
   );
   try {
     await loadModules([join(dir, "mods")]);
-    assert.unreachable("loaded");
+    assert.fail("loaded");
   } catch (e) {
-    assert.instance(e, InputError);
+    assert.ok(e instanceof InputError);
     assert.match((e as InputError).message, /module schema is invalid/);
     assert.match(String((e as InputError).where?.file), /bad\.mjs$/);
   }
 });
-
-test.run();

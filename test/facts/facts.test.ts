@@ -8,8 +8,8 @@
  * or, for an answer that means the read failed, `"throws": "the message"` instead of `value`.
  * Record one from a lab host with `node dist/test/facts/record-fact.js` (see there).
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -36,28 +36,26 @@ for (const [name, fact] of facts) {
     : []) {
     const fx = JSON.parse(readFileSync(join(dir, file), "utf8"));
     test(`${name}/${file}: ${fx.about}`, () => {
-      assert.equal(fact.command(fx.args), fx.command);
-      assert.is(fact.stdin?.(fx.args), fx.stdin);
+      assert.deepEqual(fact.command(fx.args), fx.command);
+      assert.equal(fact.stdin?.(fx.args), fx.stdin);
       if (fx.throws !== undefined)
         return assert.throws(
           () => fact.parse(fx.output, fx.args),
           (e: Error) => e.message === fx.throws,
         );
-      assert.equal(JSON.parse(JSON.stringify(fact.parse(fx.output, fx.args))), fx.value);
+      assert.deepEqual(JSON.parse(JSON.stringify(fact.parse(fx.output, fx.args))), fx.value);
     });
   }
 }
 
 test("every fact has fixtures, and every fixture directory names a fact", () => {
   const dirs = readdirSync(fixtures).filter((d) => !d.includes("."));
-  assert.equal(
+  assert.deepEqual(
     [...facts.keys()].filter((n) => !dirs.includes(n)),
     [],
   );
-  assert.equal(
+  assert.deepEqual(
     dirs.filter((d) => !facts.has(d)),
     [],
   );
 });
-
-test.run();

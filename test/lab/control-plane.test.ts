@@ -5,11 +5,9 @@
  * from systemd, kubeconfigs from kubeconfig — the API answering through
  * kubectl, both leases held, a Deployment turned into Pods by the controllers.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import assert from "node:assert/strict";
+import { labSession, labTest } from "./lab-session.ts";
 
-skipUnlessLab(3);
 const lab = labSession("kube", 1, ["etcd-server", "etcd-client"], { kubernetes: true });
 
 const PKI = "/etc/kubernetes/pki";
@@ -95,17 +93,17 @@ const playbook = (address: string) => `- hosts: node1
           WantedBy=multi-user.target
 `;
 
-test("kube-apiserver 1.34 (built from the Go module proxy) on Debian's etcd, set up by hoist's modules; kubectl gets through", async () => {
+labTest("kube-apiserver 1.34 (built from the Go module proxy) on Debian's etcd, set up by hoist's modules; kubectl gets through", async () => {
   const address = lab.lab.hosts[0].address;
   const first = await lab.run(playbook(address));
   const failed = first.results.filter((r) => r.result.status === "failed").map((r) => `${r.task}: ${r.result.msg}`);
-  assert.equal(failed, []);
+  assert.deepEqual(failed, []);
   let healthz = "";
   for (let i = 0; i < 60 && healthz !== "ok"; i++) {
     healthz = (await lab.sh("node1", "/opt/kubernetes/bin/kubectl get --raw /readyz 2>/dev/null || true")).trim();
     if (healthz !== "ok") await new Promise((r) => setTimeout(r, 1000));
   }
-  assert.is(healthz, "ok", "the API server is ready");
+  assert.equal(healthz, "ok", "the API server is ready");
   assert.match(await lab.sh("node1", "/opt/kubernetes/bin/kubectl version -o json"), /"gitVersion": "v1\.34\.4"/);
   assert.match(await lab.sh("node1", "/opt/kubernetes/bin/kubectl get namespaces -o name"), /namespace\/kube-system/);
   // The controller manager and the scheduler (built the same way) take their leases, and the controllers work.
@@ -126,11 +124,11 @@ test("kube-apiserver 1.34 (built from the Go module proxy) on Debian's etcd, set
     pods = await lab.sh("node1", "/opt/kubernetes/bin/kubectl get pods -l app=web --no-headers 2>/dev/null || true");
     if ((pods.match(/Pending/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 1000));
   }
-  assert.is((pods.match(/Pending/g) ?? []).length, 2, `the Deployment got a ReplicaSet and two Pods (Pending: this suite runs no kubelet):\n${pods}`);
+  assert.equal((pods.match(/Pending/g) ?? []).length, 2, `the Deployment got a ReplicaSet and two Pods (Pending: this suite runs no kubelet):\n${pods}`);
   const unschedulable = await lab.sh("node1", "/opt/kubernetes/bin/kubectl get events --field-selector reason=FailedScheduling -o name | wc -l");
   assert.ok(Number(unschedulable) > 0, "the scheduler looked at them (no node to put them on)");
   const again = await lab.run(playbook(address));
-  assert.equal(
+  assert.deepEqual(
     again.results.filter((r) => r.result.status === "changed").map((r) => r.task),
     [],
     "the second run changes nothing",
@@ -155,40 +153,43 @@ const apply = (value: string, extra = "") => `- hosts: node1
             spec: { type: NodePort, selector: { app: web }, ports: [{ port: 80 }] }
 ${extra}`;
 
-test("kubectl_apply on the real API server: check mode knows a namespace comes first, server-side apply, defaulted fields are no change, one field changed is one change, secrets hidden, absent deletes", async () => {
-  const check = await lab.run(apply("a"), { check: true });
-  assert.is(check.byTask("namespace").status, "changed");
-  assert.is(check.byTask("objects").status, "unknown", check.byTask("objects").msg);
-  assert.match(check.byTask("objects").msg!, /depends on 'namespace'|namespaces? "demo" not found/);
-  const real = await lab.run(apply("a"));
-  assert.is(real.byTask("objects").status, "changed", real.byTask("objects").msg);
-  assert.match(await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings -o jsonpath='{.data.mode}'"), /^a$/);
-  const again = await lab.run(apply("a"));
-  assert.is(again.byTask("objects").status, "ok", "node port, cluster IP and other defaults are not changes");
-  const changed = await lab.run(apply("b"), { check: true });
-  assert.equal(
-    changed.byTask("objects").changes.map((c) => [c.resource, c.field, c.before, c.after]),
-    [
-      ["k8s:ConfigMap/demo/settings", "data.mode", "a", "b"],
-      ["k8s:Secret/demo/creds", "data.password", "(sensitive)", "(sensitive)"],
-    ],
-  );
-  assert.not.match(JSON.stringify(changed.results), "s3cr3t");
-  assert.match(
-    await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings -o jsonpath='{.data.mode}'"),
-    /^a$/,
-    "check mode wrote nothing",
-  );
-  const gone = await lab.run(`- hosts: node1
+labTest(
+  "kubectl_apply on the real API server: check mode knows a namespace comes first, server-side apply, defaulted fields are no change, one field changed is one change, secrets hidden, absent deletes",
+  async () => {
+    const check = await lab.run(apply("a"), { check: true });
+    assert.equal(check.byTask("namespace").status, "changed");
+    assert.equal(check.byTask("objects").status, "unknown", check.byTask("objects").msg as string);
+    assert.match(check.byTask("objects").msg!, /depends on 'namespace'|namespaces? "demo" not found/);
+    const real = await lab.run(apply("a"));
+    assert.equal(real.byTask("objects").status, "changed", real.byTask("objects").msg as string);
+    assert.match(await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings -o jsonpath='{.data.mode}'"), /^a$/);
+    const again = await lab.run(apply("a"));
+    assert.equal(again.byTask("objects").status, "ok", "node port, cluster IP and other defaults are not changes");
+    const changed = await lab.run(apply("b"), { check: true });
+    assert.deepEqual(
+      changed.byTask("objects").changes.map((c) => [c.resource, c.field, c.before, c.after]),
+      [
+        ["k8s:ConfigMap/demo/settings", "data.mode", "a", "b"],
+        ["k8s:Secret/demo/creds", "data.password", "(sensitive)", "(sensitive)"],
+      ],
+    );
+    assert.doesNotMatch(JSON.stringify(changed.results), /s3cr3t/);
+    assert.match(
+      await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings -o jsonpath='{.data.mode}'"),
+      /^a$/,
+      "check mode wrote nothing",
+    );
+    const gone = await lab.run(`- hosts: node1
   gather_facts: false
   tasks:
     - { name: rm, kubectl_apply: { kubectl: /opt/kubernetes/bin/kubectl, state: absent, namespace: demo, definition: { apiVersion: v1, kind: ConfigMap, metadata: { name: settings } } } }
 `);
-  assert.is(gone.byTask("rm").status, "changed");
-  assert.is(await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings --ignore-not-found -o name"), "");
-});
+    assert.equal(gone.byTask("rm").status, "changed");
+    assert.equal(await lab.sh("node1", "/opt/kubernetes/bin/kubectl -n demo get configmap settings --ignore-not-found -o name"), "");
+  },
+);
 
-test("kubectl_apply prune on the real API server: what carries the selector and left the manifests is deleted, nothing else", async () => {
+labTest("kubectl_apply prune on the real API server: what carries the selector and left the manifests is deleted, nothing else", async () => {
   const kubectl = "/opt/kubernetes/bin/kubectl";
   const pb = (names: string[]) => `- hosts: node1
   gather_facts: false
@@ -201,20 +202,20 @@ test("kubectl_apply prune on the real API server: what carries the selector and 
         definition:
 ${names.map((n) => `          - { apiVersion: v1, kind: ConfigMap, metadata: { name: ${n}, labels: { app.kubernetes.io/part-of: shop } }, data: { n: "${n}" } }`).join("\n")}
 `;
-  assert.is((await lab.run(pb(["cart", "stock", "old"]))).byTask("parts").status, "changed");
+  assert.equal((await lab.run(pb(["cart", "stock", "old"]))).byTask("parts").status, "changed");
   await lab.sh("node1", `${kubectl} -n demo create configmap unlabelled --from-literal=x=1 >/dev/null`);
   await lab.sh(
     "node1",
     `${kubectl} -n default create configmap elsewhere --from-literal=x=1 >/dev/null && ${kubectl} -n default label configmap elsewhere app.kubernetes.io/part-of=shop >/dev/null`,
   );
   const check = await lab.run(pb(["cart", "stock"]), { check: true });
-  assert.equal(
+  assert.deepEqual(
     check.byTask("parts").changes.map((c) => [c.resource, c.after]),
     [["k8s:ConfigMap/demo/old", "pruned"]],
   );
   assert.match(await lab.sh("node1", `${kubectl} -n demo get configmap old -o name`), /configmap\/old/, "check mode deleted nothing");
-  assert.is((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "changed");
-  assert.equal(
+  assert.equal((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "changed");
+  assert.deepEqual(
     (await lab.sh("node1", `${kubectl} -n demo get configmaps -o name`))
       .trim()
       .split("\n")
@@ -224,13 +225,15 @@ ${names.map((n) => `          - { apiVersion: v1, kind: ConfigMap, metadata: { n
     "the unlabelled one stays",
   );
   assert.match(await lab.sh("node1", `${kubectl} -n default get configmap elsewhere -o name`), /elsewhere/, "another namespace is not the manifests'");
-  assert.is((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "ok", "nothing left to prune");
+  assert.equal((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "ok", "nothing left to prune");
 });
 
-test("kubectl_apply of a 1 MB ConfigMap plans, checks and applies: manifests reach kubectl on stdin, never as one argument (Linux caps one at 128 KiB)", async () => {
-  const kubectl = "/opt/kubernetes/bin/kubectl";
-  const big = (fill: string) => fill.repeat(1_000_000);
-  const pb = (fill: string) => `- hosts: node1
+labTest(
+  "kubectl_apply of a 1 MB ConfigMap plans, checks and applies: manifests reach kubectl on stdin, never as one argument (Linux caps one at 128 KiB)",
+  async () => {
+    const kubectl = "/opt/kubernetes/bin/kubectl";
+    const big = (fill: string) => fill.repeat(1_000_000);
+    const pb = (fill: string) => `- hosts: node1
   gather_facts: false
   tasks:
     - name: big
@@ -239,20 +242,19 @@ test("kubectl_apply of a 1 MB ConfigMap plans, checks and applies: manifests rea
         namespace: demo
         definition: { apiVersion: v1, kind: ConfigMap, metadata: { name: big }, data: { blob: "${big(fill)}" } }
 `;
-  const check = await lab.run(pb("a"), { check: true });
-  assert.is(check.byTask("big").status, "changed", check.byTask("big").msg);
-  assert.is(await lab.sh("node1", `${kubectl} -n demo get configmap big --ignore-not-found -o name`), "", "check mode applied nothing");
-  const real = await lab.run(pb("a"));
-  assert.is(real.byTask("big").status, "changed", real.byTask("big").msg);
-  assert.is((await lab.sh("node1", `${kubectl} -n demo get configmap big -o jsonpath='{.data.blob}' | wc -c`)).trim(), "1000000");
-  assert.is((await lab.run(pb("a"))).byTask("big").status, "ok", "the re-run finds it as declared");
-  const changed = await lab.run(pb("b"), { check: true });
-  assert.equal(
-    changed.byTask("big").changes.map((c) => [c.resource, c.field]),
-    [["k8s:ConfigMap/demo/big", "data.blob"]],
-  );
-  assert.is((await lab.run(pb("b"))).byTask("big").status, "changed");
-  await lab.sh("node1", `${kubectl} -n demo delete configmap big >/dev/null`);
-});
-
-test.run();
+    const check = await lab.run(pb("a"), { check: true });
+    assert.equal(check.byTask("big").status, "changed", check.byTask("big").msg as string);
+    assert.equal(await lab.sh("node1", `${kubectl} -n demo get configmap big --ignore-not-found -o name`), "", "check mode applied nothing");
+    const real = await lab.run(pb("a"));
+    assert.equal(real.byTask("big").status, "changed", real.byTask("big").msg as string);
+    assert.equal((await lab.sh("node1", `${kubectl} -n demo get configmap big -o jsonpath='{.data.blob}' | wc -c`)).trim(), "1000000");
+    assert.equal((await lab.run(pb("a"))).byTask("big").status, "ok", "the re-run finds it as declared");
+    const changed = await lab.run(pb("b"), { check: true });
+    assert.deepEqual(
+      changed.byTask("big").changes.map((c) => [c.resource, c.field]),
+      [["k8s:ConfigMap/demo/big", "data.blob"]],
+    );
+    assert.equal((await lab.run(pb("b"))).byTask("big").status, "changed");
+    await lab.sh("node1", `${kubectl} -n demo delete configmap big >/dev/null`);
+  },
+);

@@ -7,17 +7,15 @@
  * lab host running systemd, fired for real by its own schedule, kept from
  * overlapping by its lock, and removed again.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import { labSession, labTest } from "./lab-session.ts";
 import { startIssueServer, type IssueServer } from "../github/issue-server.ts";
 import { hoistCli, tempDir } from "../helpers.ts";
 import type { DriftReport } from "../../engine/drift/report.ts";
 
-skipUnlessLab(2);
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
 // The timer runs hoist inside a lab host: this Node and this checkout, read-only.
 const lab = labSession("dtest", 2, [], { binds: { "/opt/node/bin/node": process.execPath, "/opt/hoist": root } });
@@ -38,7 +36,7 @@ const SITE = `- hosts: lab
       apt: { name: jq, update_cache: true }
 `;
 
-test("drift on lab hosts opens one issue, comments when another resource drifts, and closes it once the run puts things back", async () => {
+labTest("drift on lab hosts opens one issue, comments when another resource drifts, and closes it once the run puts things back", async () => {
   const gh: IssueServer = await startIssueServer("acme", "infra");
   try {
     const dir = tempDir();
@@ -65,9 +63,9 @@ test("drift on lab hosts opens one issue, comments when another resource drifts,
       ]);
 
     const applied = await hoistCli(["run", pb, "-i", inv]);
-    assert.is(applied.status, 0, applied.stdout);
+    assert.equal(applied.status, 0, applied.stdout);
     const clean = await drift();
-    assert.is(clean.status, 0, clean.stdout + clean.stderr);
+    assert.equal(clean.status, 0, clean.stdout + clean.stderr);
     assert.match(clean.stdout, /^CLEAN: no drift/, "a cache update on every run is not drift");
     assert.match(clean.stderr, /^github: none$/m);
     console.log(`    drift: a clean drift run on 2 lab hosts took ${clean.ms} ms (CLI, start-up included)`);
@@ -75,9 +73,9 @@ test("drift on lab hosts opens one issue, comments when another resource drifts,
     await lab.sh("node1", "systemctl stop sleeper");
     await lab.sh("node2", "echo 'edited by hand' > /etc/motd");
     const first = await drift("--json");
-    assert.is(first.status, 2, first.stderr);
+    assert.equal(first.status, 2, first.stderr);
     const report = JSON.parse(first.stdout) as DriftReport;
-    assert.equal(
+    assert.deepEqual(
       report.drift.map((i) => [i.host, i.resource, i.field, i.where]),
       [
         ["node1", "unit:sleeper.service", "state", `${pb}:7:1`],
@@ -91,32 +89,32 @@ test("drift on lab hosts opens one issue, comments when another resource drifts,
 
     await lab.sh("node2", "sysctl -qw net.ipv4.ip_forward=0");
     const second = await drift();
-    assert.is(second.status, 2);
+    assert.equal(second.status, 2);
     assert.match(second.stderr, /^github: commented issue #1 /m);
     assert.match(issue.comments.at(-1)!, /Now drifting:\n- `node2 sysctl:net.ipv4.ip_forward`/);
     assert.match(second.stdout, /sysctl:net.ipv4.ip_forward {2}live value: declared 1, found 0/);
 
-    assert.is((await hoistCli(["run", pb, "-i", inv])).status, 0);
+    assert.equal((await hoistCli(["run", pb, "-i", inv])).status, 0);
     const fixed = await drift();
-    assert.is(fixed.status, 0, fixed.stdout);
+    assert.equal(fixed.status, 0, fixed.stdout);
     assert.match(fixed.stderr, /^github: closed issue #1 /m);
-    assert.is(issue.state, "closed");
-    assert.is(gh.issues.size, 1);
+    assert.equal(issue.state, "closed");
+    assert.equal(gh.issues.size, 1);
     const history = await hoistCli(["drift", pb, "-i", inv, "--state-dir", join(dir, "state"), "--history"]);
     assert.match(history.stdout, /node1 {2}unit:sleeper.service state {2}from \S+ to \S+ \(2 runs\)/);
-    assert.equal(gh.violations, []);
+    assert.deepEqual(gh.violations, []);
   } finally {
     await gh.close();
   }
 });
 
-test("the timer: installed in a host with systemd, fired by its schedule, never overlapping, removed", async () => {
+labTest("the timer: installed in a host with systemd, fired by its schedule, never overlapping, removed", async () => {
   const sh = (cmd: string) => lab.sh("node1", cmd);
   // The translation of cron schedules, checked by systemd itself.
   const { parseSchedule } = await import("../../engine/drift/schedule.ts");
   for (const cron of ["*/30 * * * *", "0 6 * * 1-5", "15 2 1 jan,jul *", "@weekly", "5,35 */4 * * *"]) {
     const onCalendar = parseSchedule(cron).onCalendar;
-    await sh(`systemd-analyze calendar '${onCalendar}' >/dev/null`).catch((e: Error) => assert.unreachable(`${cron} → ${onCalendar}: ${e.message}`));
+    await sh(`systemd-analyze calendar '${onCalendar}' >/dev/null`).catch((e: Error) => assert.fail(`${cron} → ${onCalendar}: ${e.message}`));
   }
   await sh(
     "mkdir -p /root/d && printf '%s\\n' 'localhost ansible_connection=local' > /root/d/hosts && printf '%s\\n' '- hosts: localhost' '  gather_facts: false' '  tasks:' '    - { name: flag, file: { path: /root/d/flag, content: \"on\\\\n\" } }' > /root/d/site.yaml",
@@ -130,9 +128,9 @@ test("the timer: installed in a host with systemd, fired by its schedule, never 
     /ExecStart="\/bin\/sh" "-c" ".*" "hoist-drift" "\/run\/hoist\/hoist-drift-[0-9a-f]{16}.lock" "3600" "\/opt\/node\/bin\/node" "\/opt\/hoist\/bin\/hoist.js" "drift" "\/root\/d\/site.yaml" "--inventory=\/root\/d\/hosts"/,
   );
   // -e values may be secrets: in a private file the unit names, not in the unit; the unit itself private.
-  assert.not.match(installed, /s3cr3t-value/);
+  assert.doesNotMatch(installed, /s3cr3t-value/);
   assert.match(installed, /"--extra-vars=@\/var\/lib\/hoist\/drift\/[0-9a-f]{16}\/timer-extra-vars.json"/);
-  assert.is(await sh(`stat -c %a /etc/systemd/system/${name}.service /var/lib/hoist/drift/*/timer-extra-vars.json`), "600\n600\n");
+  assert.equal(await sh(`stat -c %a /etc/systemd/system/${name}.service /var/lib/hoist/drift/*/timer-extra-vars.json`), "600\n600\n");
   assert.match(await sh(`systemctl is-enabled ${name}.timer; systemctl is-active ${name}.timer`), /^enabled\nactive\n$/);
   const runs = async () => Number((await sh(`ls /var/lib/hoist/drift/*/ 2>/dev/null | grep -c json || true`)).trim());
   const until = async (ok: () => Promise<boolean>, what: string) => {
@@ -140,12 +138,12 @@ test("the timer: installed in a host with systemd, fired by its schedule, never 
       if (await ok()) return;
       await new Promise((r) => setTimeout(r, 500));
     }
-    assert.unreachable(`timed out waiting until ${what}`);
+    assert.fail(`timed out waiting until ${what}`);
   };
   await until(async () => (await runs()) >= 2, "the timer fired twice");
   const journal = await sh(`journalctl -u ${name}.service --no-pager -o cat`);
   assert.match(journal, /DRIFT: 1 resource drifted on 1 host/, "the report went to the journal");
-  assert.not.match(await sh(`systemctl is-failed ${name}.service || true`), /^failed/, "drift (exit 2) is not a unit failure");
+  assert.doesNotMatch(await sh(`systemctl is-failed ${name}.service || true`), /^failed/, "drift (exit 2) is not a unit failure");
 
   // While another run holds the lock, firings start nothing and exit 75. The lock is taken once a firing under
   // way has let go of it (flock waits) and held until released, so no fixed sleep decides the outcome.
@@ -156,7 +154,7 @@ test("the timer: installed in a host with systemd, fired by its schedule, never 
   const before = await runs();
   const status = () => sh(`systemctl show -p ExecMainStatus --value ${name}.service`).then((s) => s.trim());
   await until(async () => (await status()) === "75", "a firing found the lock held and said so (exit 75)");
-  assert.is(await runs(), before, "no run while the lock is held");
+  assert.equal(await runs(), before, "no run while the lock is held");
   // Held past the limit (its run started over an hour ago): the firing fails, where systemctl --failed shows it.
   await sh(`touch -d '-2 hours' /run/hoist/${name}.lock`);
   await until(async () => (await status()) === "1", "a firing found the lock held for too long and failed");
@@ -167,7 +165,5 @@ test("the timer: installed in a host with systemd, fired by its schedule, never 
 
   const removed = await sh(`cd /root/d && /opt/node/bin/node /opt/hoist/bin/hoist.js drift site.yaml -i hosts --uninstall-timer`);
   assert.match(removed, new RegExp(`removed /etc/systemd/system/${name}.timer, /etc/systemd/system/${name}.service`));
-  assert.is((await sh(`systemctl list-timers --all --no-legend | grep -c ${name} || true`)).trim(), "0");
+  assert.equal((await sh(`systemctl list-timers --all --no-legend | grep -c ${name} || true`)).trim(), "0");
 });
-
-test.run();

@@ -4,17 +4,15 @@
  * a refusal that passes (retried with backoff), Ctrl-C in the middle of a run,
  * and a login profile that is slow to load.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import assert from "node:assert/strict";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import { labSession, labTest } from "./lab-session.ts";
 import { SshConnection } from "../../engine/connection/ssh.ts";
 import { tempDir } from "../helpers.ts";
 
-skipUnlessLab(5);
 const session = labSession("ftest", 2);
 const address = (host: string) => String(session.vars(host).ansible_host);
 
@@ -27,19 +25,19 @@ function listen(handle: (s: Socket) => void, port = 0): Promise<Server> {
 }
 const portOf = (server: Server) => (server.address() as { port: number }).port;
 
-test("refused authentication: that host is unreachable and says why; the others go on", async () => {
+labTest("refused authentication: that host is unreachable and says why; the others go on", async () => {
   const dir = tempDir();
   const key = join(dir, "wrong_key");
   spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
   const out = await session.run(`- hosts: lab\n  tasks:\n    - { name: t, command: "true" }\n`, {
     connect: (h) => session.open(h, h === "node1" ? { ansible_ssh_private_key_file: key } : {}),
   });
-  assert.is(out.byTask("t", "node1").status, "unreachable");
+  assert.equal(out.byTask("t", "node1").status, "unreachable");
   assert.match(out.byTask("t", "node1").msg!, /authentication/i);
-  assert.is(out.byTask("t", "node2").status, "changed");
+  assert.equal(out.byTask("t", "node2").status, "changed");
 });
 
-test("a host that never answers the handshake times out as unreachable; the others go on", async () => {
+labTest("a host that never answers the handshake times out as unreachable; the others go on", async () => {
   const silent: Socket[] = [];
   const server = await listen((s) => silent.push(s));
   try {
@@ -50,17 +48,17 @@ test("a host that never answers the handshake times out as unreachable; the othe
       inventory,
       connect: (h) => session.open(h, h === "silent" ? silentVars : {}, { connectTimeoutMs: 1000 }),
     });
-    assert.is(out.byTask("t", "silent").status, "unreachable");
+    assert.equal(out.byTask("t", "silent").status, "unreachable");
     assert.match(out.byTask("t", "silent").msg!, /timed out/i);
     assert.ok(Date.now() - started < 5000, `gave up after the timeout (${Date.now() - started} ms)`);
-    for (const h of ["node1", "node2"]) assert.is(out.byTask("t", h).status, "changed");
+    for (const h of ["node1", "node2"]) assert.equal(out.byTask("t", h).status, "changed");
   } finally {
     silent.forEach((s) => s.destroy());
     server.close();
   }
 });
 
-test("a refused connection is retried with backoff and gets through once the port opens", async () => {
+labTest("a refused connection is retried with backoff and gets through once the port opens", async () => {
   // A port that refuses for 400 ms, then forwards to node1's sshd.
   const probe = await listen(() => {});
   const port = portOf(probe);
@@ -80,7 +78,7 @@ test("a refused connection is retried with backoff and gets through once the por
   };
   try {
     await SshConnection.open({ ...options, attempts: 1 });
-    assert.unreachable("connected to a closed port");
+    assert.fail("connected to a closed port");
   } catch (e) {
     assert.match((e as Error).message, /ECONNREFUSED/);
   }
@@ -100,7 +98,7 @@ test("a refused connection is retried with backoff and gets through once the por
   const c = await SshConnection.open({ ...options, attempts: 4 });
   try {
     assert.ok(Date.now() - started >= 400, "it waited for the port");
-    assert.is((await c.exec("hostname")).stdout, "node1\n");
+    assert.equal((await c.exec("hostname")).stdout, "node1\n");
   } finally {
     await c.close();
     await opening;
@@ -108,7 +106,7 @@ test("a refused connection is retried with backoff and gets through once the por
   }
 });
 
-test("Ctrl-C: a step that ends within the grace finishes, nothing new starts, exit 130, connections closed", async () => {
+labTest("Ctrl-C: a step that ends within the grace finishes, nothing new starts, exit 130, connections closed", async () => {
   const dir = tempDir();
   const pb = join(dir, "site.yaml");
   writeFileSync(
@@ -127,26 +125,26 @@ test("Ctrl-C: a step that ends within the grace finishes, nothing new starts, ex
   for (let i = 0; i < 100 && (await session.sh("node1", "pgrep -c -x sleep || true")) === "0\n"; i++) await new Promise((r) => setTimeout(r, 100));
   child.kill("SIGINT");
   const code = await new Promise<number | null>((r) => child.on("exit", r));
-  assert.is(code, 130, output);
+  assert.equal(code, 130, output);
   assert.match(output, /interrupted: starting nothing new; commands still running in 5 s are ended/);
   assert.match(output, /changed: \[node1\] slow/, "the running command finished");
   for (const h of ["node1", "node2"])
-    assert.is(await session.sh(h, "test -e /root/after-interrupt && echo yes || echo no"), "no\n", "the next task never started");
+    assert.equal(await session.sh(h, "test -e /root/after-interrupt && echo yes || echo no"), "no\n", "the next task never started");
   // Our own check is the one SSH session left on the host.
   let sessions = "";
   for (let i = 0; i < 20 && sessions !== "1\n"; i++) {
     sessions = await session.sh("node1", "pgrep -c -f 'sshd: root@notty' || true");
     if (sessions !== "1\n") await new Promise((r) => setTimeout(r, 100));
   }
-  assert.is(sessions, "1\n", "hoist's connection was closed");
+  assert.equal(sessions, "1\n", "hoist's connection was closed");
 });
 
-test("a slow login profile is paid once per host, not per command", async () => {
+labTest("a slow login profile is paid once per host, not per command", async () => {
   await session.sh("node2", "cp /root/.bashrc /root/.bashrc.orig && sed -i '1i sleep 0.3' /root/.bashrc");
   try {
     const started = Date.now();
     const c = await session.open("node2");
-    for (let i = 0; i < 30; i++) assert.is((await c.exec(`echo ${i}`)).stdout, `${i}\n`);
+    for (let i = 0; i < 30; i++) assert.equal((await c.exec(`echo ${i}`)).stdout, `${i}\n`);
     const elapsed = Date.now() - started;
     await c.close();
     assert.ok(elapsed >= 300, `the profile ran (${elapsed} ms)`);
@@ -155,5 +153,3 @@ test("a slow login profile is paid once per host, not per command", async () => 
     await session.sh("node2", "mv /root/.bashrc.orig /root/.bashrc");
   }
 });
-
-test.run();

@@ -4,12 +4,10 @@
  * repository). Traffic is checked through it from this machine, a backend
  * is drained and traffic moves, a bad configuration never replaces a good one.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import { labSession, labTest } from "./lab-session.ts";
 
-skipUnlessLab(3);
 const lab = labSession("lbtest", 3);
 
 /** GET / through the balancer `times` times; the bodies answered (each nginx answers its host's name). */
@@ -46,7 +44,7 @@ const CONFIG = (node2: string, node3: string, extra = "") => `- hosts: node1
           tcp: { bind: "*:8443", mode: tcp, server: ["node2 ${node2}:80", "node3 ${node3}:80"] }
 `;
 
-test("configuration as data: check, write validated, reload (not restart), re-run empty, traffic balanced over HTTP and TCP", async () => {
+labTest("configuration as data: check, write validated, reload (not restart), re-run empty, traffic balanced over HTTP and TCP", async () => {
   const [, b, c] = lab.lab.hosts;
   await lab.run(`- hosts: lab
   gather_facts: false
@@ -57,38 +55,38 @@ test("configuration as data: check, write validated, reload (not restart), re-ru
 `);
   const pid = await lab.sh("node1", "systemctl show -p MainPID --value haproxy");
   const check = await lab.run(CONFIG(b.address, c.address), { check: true });
-  assert.is(check.byTask("balancer").status, "changed");
-  assert.not.match(await lab.sh("node1", "cat /etc/haproxy/haproxy.cfg"), "managed by hoist", "check mode wrote nothing");
+  assert.equal(check.byTask("balancer").status, "changed");
+  assert.doesNotMatch(await lab.sh("node1", "cat /etc/haproxy/haproxy.cfg"), /managed by hoist/, "check mode wrote nothing");
   const real = await lab.run(CONFIG(b.address, c.address));
-  assert.is(real.byTask("balancer").status, "changed", real.byTask("balancer").msg);
-  assert.is(await lab.sh("node1", "systemctl show -p MainPID --value haproxy"), pid, "reloaded: the master process is the same");
+  assert.equal(real.byTask("balancer").status, "changed", real.byTask("balancer").msg as string);
+  assert.equal(await lab.sh("node1", "systemctl show -p MainPID --value haproxy"), pid, "reloaded: the master process is the same");
   const again = await lab.run(CONFIG(b.address, c.address));
-  assert.is(again.byTask("balancer").status, "ok");
+  assert.equal(again.byTask("balancer").status, "ok");
   await new Promise((r) => setTimeout(r, 1500)); // health checks see both up
-  assert.equal([...new Set(await through(8080, 6))].sort(), ["node2", "node3"]);
+  assert.deepEqual([...new Set(await through(8080, 6))].sort(), ["node2", "node3"]);
   assert.match(await tcpGet(8443), /^HTTP\/1\.1 200 OK[\s\S]*node[23]\n$/);
   // A configuration haproxy refuses never replaces the one that works.
   const bad = await lab.run(CONFIG(b.address, c.address, ', bogus_keyword: "yes"'));
-  assert.is(bad.byTask("balancer").status, "failed");
+  assert.equal(bad.byTask("balancer").status, "failed");
   assert.match(bad.byTask("balancer").msg!, /haproxy|unknown keyword|bogus/);
-  assert.not.match(await lab.sh("node1", "cat /etc/haproxy/haproxy.cfg"), "bogus");
-  assert.equal([...new Set(await through(8080, 4))].sort(), ["node2", "node3"]);
+  assert.doesNotMatch(await lab.sh("node1", "cat /etc/haproxy/haproxy.cfg"), /bogus/);
+  assert.deepEqual([...new Set(await through(8080, 4))].sort(), ["node2", "node3"]);
 });
 
-test("runtime state through the admin socket: drain moves traffic, check predicts, re-run is empty, enable brings it back", async () => {
+labTest("runtime state through the admin socket: drain moves traffic, check predicts, re-run is empty, enable brings it back", async () => {
   const drain = `- hosts: node1\n  gather_facts: false\n  tasks:\n    - { name: drain, haproxy: { state: drain, host: node2, backend: nginx, wait: true, wait_interval: 0.5 } }\n`;
   const check = await lab.run(drain, { check: true });
-  assert.is(check.byTask("drain").status, "changed");
-  assert.equal(
+  assert.equal(check.byTask("drain").status, "changed");
+  assert.deepEqual(
     check.byTask("drain").changes.map((x) => [x.resource, x.field, x.before, x.after]),
     [["haproxy-server:nginx/node2", "state", "enabled", "drain"]],
   );
   const real = await lab.run(drain);
-  assert.is(real.byTask("drain").status, "changed", real.byTask("drain").msg);
-  assert.equal([...new Set(await through(8080, 6))], ["node3"], "a drained server gets no new traffic");
-  assert.is((await lab.run(drain)).byTask("drain").status, "ok", "already drained: nothing sent, no wait");
+  assert.equal(real.byTask("drain").status, "changed", real.byTask("drain").msg as string);
+  assert.deepEqual([...new Set(await through(8080, 6))], ["node3"], "a drained server gets no new traffic");
+  assert.equal((await lab.run(drain)).byTask("drain").status, "ok", "already drained: nothing sent, no wait");
   const weight = await lab.run(`- hosts: node1\n  gather_facts: false\n  tasks:\n    - { name: w, haproxy: { host: node3, weight: 7 } }\n`);
-  assert.equal(
+  assert.deepEqual(
     weight.byTask("w").changes.map((x) => [x.resource, x.field, x.before, x.after]),
     [
       ["haproxy-server:nginx/node3", "weight", 1, 7],
@@ -99,11 +97,11 @@ test("runtime state through the admin socket: drain moves traffic, check predict
   const enable = await lab.run(
     `- hosts: node1\n  gather_facts: false\n  tasks:\n    - { name: up, haproxy: { state: enabled, host: node2, backend: nginx, wait: true, wait_interval: 0.5 } }\n`,
   );
-  assert.is(enable.byTask("up").status, "changed", enable.byTask("up").msg);
-  assert.equal([...new Set(await through(8080, 16))].sort(), ["node2", "node3"]);
+  assert.equal(enable.byTask("up").status, "changed", enable.byTask("up").msg as string);
+  assert.deepEqual([...new Set(await through(8080, 16))].sort(), ["node2", "node3"]);
 });
 
-test("a server whose health check fails is named, not waited on forever; an unknown server names the ones there are", async () => {
+labTest("a server whose health check fails is named, not waited on forever; an unknown server names the ones there are", async () => {
   await lab.sh("node2", "systemctl stop nginx");
   await new Promise((r) => setTimeout(r, 2000));
   const out = await lab.run(`- hosts: node1
@@ -113,12 +111,10 @@ test("a server whose health check fails is named, not waited on forever; an unkn
     - { name: waited, haproxy: { state: enabled, host: node2, backend: nginx, wait: true, wait_interval: 0.2, wait_retries: 5 }, ignore_errors: true }
     - { name: unknown, haproxy: { state: disabled, host: node9, fail_on_not_found: true }, ignore_errors: true }
 `);
-  assert.is(out.byTask("enabled").status, "ok");
+  assert.equal(out.byTask("enabled").status, "ok");
   assert.match(out.byTask("enabled").msg!, /nginx\/node2 is enabled but its health check says DOWN/);
-  assert.is(out.byTask("waited").status, "failed");
+  assert.equal(out.byTask("waited").status, "failed");
   assert.match(out.byTask("waited").msg!, /nginx\/node2 is DOWN/);
   assert.match(out.byTask("unknown").msg!, /no server 'node9'; haproxy has nginx\/node2, nginx\/node3, tcp\/node2, tcp\/node3/);
   await lab.sh("node2", "systemctl start nginx");
 });
-
-test.run();

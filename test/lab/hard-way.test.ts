@@ -9,22 +9,21 @@
  * at rest in etcd, containerd and kubelet on the workers. What this machine
  * cannot give is said in the output.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { before, after } from "node:test";
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createReadStream, readdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import { labSession, labTest } from "./lab-session.ts";
 import { KUBERNETES_DIR } from "../../lab/kubernetes.ts";
 import { hardWayInventory } from "../../lab/hard-way-inventory.ts";
 import { tempDir } from "../helpers.ts";
 import { createRun } from "../../engine/run/run.ts";
 import { changedTasks, failures, idempotent, namedChanges, seconds, truth } from "./playbook-proof.ts";
 
-skipUnlessLab(3);
 const PACKAGES = [
   "etcd-server",
   "etcd-client",
@@ -54,7 +53,7 @@ const sha256 = (file: string) =>
       .on("error", reject);
   });
 
-test.before(async () => {
+before(async () => {
   // The binaries over HTTP on the lab network, as a mirror of dl.k8s.io would serve them.
   const bin = join(KUBERNETES_DIR, "bin");
   const bridge = lab.lab.hosts[0].address.replace(/\.\d+$/, ".1");
@@ -83,24 +82,24 @@ test.before(async () => {
   };
   inventory = hardWayInventory(lab.lab, tempDir(), vars, root);
 });
-test.after(() => new Promise<void>((r) => server.close(() => r())));
+after(() => new Promise<void>((r) => server.close(() => r())));
 
 const run = (check = false) => createRun({ playbook: PLAYBOOK, inventory, check, forks: 10 });
 const kubectl = (cmd: string) => lab.sh("node2", `/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig ${cmd}`);
 
-test("check on fresh hosts plans every task, fails none; the real run builds the cluster; the API answers through the load balancer", async () => {
+labTest("check on fresh hosts plans every task, fails none; the real run builds the cluster; the API answers through the load balancer", async () => {
   const [check, checkTime] = await seconds(() => run(true));
-  assert.equal(failures(check), []);
+  assert.deepEqual(failures(check), []);
   const statuses = new Set(check.results.map((r) => r.result.status));
   console.log(
     `    hard way: check on fresh hosts (${checkTime} s): ${[...statuses].map((s) => `${check.results.filter((r) => r.result.status === s).length} ${s}`).join(", ")}`,
   );
   const [real, realTime] = await seconds(() => run());
   console.log(`    hard way: the first run took ${realTime} s`);
-  assert.equal(failures(real), []);
+  assert.deepEqual(failures(real), []);
   const t = truth(check, real);
   console.log(`    check-mode truth (fresh hosts): ${t.exact} predicted exactly, ${t.unknown} unknown, ${t.wrong.length} wrong`);
-  assert.equal(t.wrong, []);
+  assert.deepEqual(t.wrong, []);
   assert.match(await kubectl("get --raw /readyz"), /^ok/);
   const lb = lab.lab.hosts[0].address;
   assert.match(
@@ -109,7 +108,7 @@ test("check on fresh hosts plans every task, fails none; the real run builds the
   );
 });
 
-test("re-run changes nothing; the PKI verifies; etcd is healthy; leases held; a Deployment gets its Pods; a Secret is encrypted in etcd", async () => {
+labTest("re-run changes nothing; the PKI verifies; etcd is healthy; leases held; a Deployment gets its Pods; a Secret is encrypted in etcd", async () => {
   const { againTime, checkTime } = await idempotent(run);
   console.log(`    hard way: re-run ${againTime} s, check run ${checkTime} s (6 hosts; the API's own calls included)`);
   assert.match(await lab.sh("node3", "openssl verify -CAfile /etc/kubernetes/pki/ca.crt /etc/kubernetes/pki/apiserver.crt"), /OK/);
@@ -117,7 +116,7 @@ test("re-run changes nothing; the PKI verifies; etcd is healthy; leases held; a 
   assert.match(await lab.sh("node3", "openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -ext subjectAltName"), /IP Address:10\.32\.0\.1/);
   const etcd =
     "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
-  assert.is(((await lab.sh("node2", `${etcd} endpoint health --cluster 2>&1`)).match(/is healthy/g) ?? []).length, 3);
+  assert.equal(((await lab.sh("node2", `${etcd} endpoint health --cluster 2>&1`)).match(/is healthy/g) ?? []).length, 3);
   const holders = await kubectl("-n kube-system get lease kube-controller-manager kube-scheduler -o jsonpath='{.items[*].spec.holderIdentity}'");
   assert.match(holders, /^node[234]_\S+ node[234]_\S+$/, "controller manager and scheduler hold their leases");
   await kubectl("create deployment web --image=hoist.lab/hello:1 --replicas=2 -- /hello serve >/dev/null");
@@ -129,7 +128,7 @@ test("re-run changes nothing; the PKI verifies; etcd is healthy; leases held; a 
     if (i) await new Promise((r) => setTimeout(r, 1000));
     pods = await kubectl("get pods -l app=web --no-headers -o wide 2>/dev/null || true");
   }
-  assert.is((pods.match(/\s1\/1\s+Running\s/g) ?? []).length, 2, `the Deployment's two Pods run:\n${pods}`);
+  assert.equal((pods.match(/\s1\/1\s+Running\s/g) ?? []).length, 2, `the Deployment's two Pods run:\n${pods}`);
   const clusterIP = (await kubectl("get service web -o jsonpath='{.spec.clusterIP}'")).trim();
   assert.match(clusterIP, /^10\.32\.0\.\d+$/);
   const get = `python3 -c 'import urllib.request; print(urllib.request.urlopen("http://${clusterIP}/", timeout=5).read().decode().strip())'`;
@@ -145,7 +144,7 @@ test("re-run changes nothing; the PKI verifies; etcd is healthy; leases held; a 
   console.log(`    hard way: the smoke test's Pods run on ${[...new Set(pods.match(/node[56]/g))].join(" and ")}, and its Service answers from both workers`);
   await kubectl("create secret generic hoist-smoke --from-literal=password=s3cr3t-smoke >/dev/null");
   const stored = await lab.sh("node3", `${etcd} get /registry/secrets/default/hoist-smoke --print-value-only | head -c 23`);
-  assert.is(stored, "k8s:enc:aescbc:v1:key1:", "the Secret is stored encrypted, with the key the playbook made");
+  assert.equal(stored, "k8s:enc:aescbc:v1:key1:", "the Secret is stored encrypted, with the key the playbook made");
   assert.match(
     await lab.sh("node3", `${etcd} get /registry/secrets/default/hoist-smoke --print-value-only | grep -c s3cr3t-smoke || true`),
     /^0$/m,
@@ -157,37 +156,38 @@ test("re-run changes nothing; the PKI verifies; etcd is healthy; leases held; a 
   );
 });
 
-test("hand-made drift is caught and named (a unit flag, a certificate with other SANs, a stopped etcd member); the run puts it back; a controller whose etcd data is lost joins again", async () => {
-  await lab.sh("node3", "sed -i 's/--v=1/--v=4/' /etc/systemd/system/kube-scheduler.service");
-  await lab.sh(
-    "node4",
-    "cp /etc/kubernetes/pki/kubelet.crt /tmp/x 2>/dev/null; openssl req -x509 -key /etc/kubernetes/pki/apiserver.key -subj /CN=kubernetes -addext subjectAltName=DNS:elsewhere -days 30 -out /etc/kubernetes/pki/apiserver.crt 2>/dev/null",
-  );
-  await lab.sh("node2", "systemctl stop etcd");
-  const [drift, driftTime] = await seconds(() => run(true));
-  const named = namedChanges(drift);
-  console.log(`    hard way: drift check (${driftTime} s) names: ${named.join("; ")}`);
-  assert.ok(named.includes("node3 file:/etc/systemd/system/kube-scheduler.service content [kube-scheduler unit]"), named.join("\n"));
-  assert.ok(
-    named.some((n) => n.startsWith("node4 file:/etc/kubernetes/pki/apiserver.crt certificate")),
-    named.join("\n"),
-  );
-  assert.ok(named.includes("node2 unit:etcd.service state [etcd enabled and running]"), named.join("\n"));
-  const fix = await run();
-  assert.equal(failures(fix), []);
-  const t = truth(drift, fix);
-  console.log(`    check-mode truth (after drift): ${t.exact} predicted exactly, ${t.unknown} unknown, ${t.wrong.length} wrong`);
-  assert.equal(t.wrong, []);
-  assert.match(await lab.sh("node4", "openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -ext subjectAltName"), /IP Address:10\.32\.0\.1/);
-  assert.equal(changedTasks(await run()), [], "after the fix, nothing left to change");
+labTest(
+  "hand-made drift is caught and named (a unit flag, a certificate with other SANs, a stopped etcd member); the run puts it back; a controller whose etcd data is lost joins again",
+  async () => {
+    await lab.sh("node3", "sed -i 's/--v=1/--v=4/' /etc/systemd/system/kube-scheduler.service");
+    await lab.sh(
+      "node4",
+      "cp /etc/kubernetes/pki/kubelet.crt /tmp/x 2>/dev/null; openssl req -x509 -key /etc/kubernetes/pki/apiserver.key -subj /CN=kubernetes -addext subjectAltName=DNS:elsewhere -days 30 -out /etc/kubernetes/pki/apiserver.crt 2>/dev/null",
+    );
+    await lab.sh("node2", "systemctl stop etcd");
+    const [drift, driftTime] = await seconds(() => run(true));
+    const named = namedChanges(drift);
+    console.log(`    hard way: drift check (${driftTime} s) names: ${named.join("; ")}`);
+    assert.ok(named.includes("node3 file:/etc/systemd/system/kube-scheduler.service content [kube-scheduler unit]"), named.join("\n"));
+    assert.ok(
+      named.some((n) => n.startsWith("node4 file:/etc/kubernetes/pki/apiserver.crt certificate")),
+      named.join("\n"),
+    );
+    assert.ok(named.includes("node2 unit:etcd.service state [etcd enabled and running]"), named.join("\n"));
+    const fix = await run();
+    assert.deepEqual(failures(fix), []);
+    const t = truth(drift, fix);
+    console.log(`    check-mode truth (after drift): ${t.exact} predicted exactly, ${t.unknown} unknown, ${t.wrong.length} wrong`);
+    assert.deepEqual(t.wrong, []);
+    assert.match(await lab.sh("node4", "openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -ext subjectAltName"), /IP Address:10\.32\.0\.1/);
+    assert.deepEqual(changedTasks(await run()), [], "after the fix, nothing left to change");
 
-  await lab.sh("node4", "systemctl stop etcd && rm -rf /var/lib/etcd/cluster");
-  assert.equal(failures(await run()), []);
-  assert.match(await lab.sh("node4", "grep INITIAL_CLUSTER_STATE /etc/default/etcd"), /="existing"/);
-  const etcd =
-    "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
-  assert.is(((await lab.sh("node4", `${etcd} endpoint health --cluster 2>&1`)).match(/is healthy/g) ?? []).length, 3);
-  assert.match(await kubectl("get secret hoist-smoke -o name"), /hoist-smoke/, "the cluster's data is whole");
-});
-
-test.run();
+    await lab.sh("node4", "systemctl stop etcd && rm -rf /var/lib/etcd/cluster");
+    assert.deepEqual(failures(await run()), []);
+    assert.match(await lab.sh("node4", "grep INITIAL_CLUSTER_STATE /etc/default/etcd"), /="existing"/);
+    const etcd =
+      "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
+    assert.equal(((await lab.sh("node4", `${etcd} endpoint health --cluster 2>&1`)).match(/is healthy/g) ?? []).length, 3);
+    assert.match(await kubectl("get secret hoist-smoke -o name"), /hoist-smoke/, "the cluster's data is whole");
+  },
+);

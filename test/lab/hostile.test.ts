@@ -5,17 +5,15 @@
  * ones; two runs at once; values that would become options on a host.
  * Each prints its figures (tried / held).
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import { labSession, labTest } from "./lab-session.ts";
 import { tempDir } from "../helpers.ts";
 import { tally } from "../security/tally.ts";
 
-skipUnlessLab(4);
 const session = labSession("htest", 2);
 const root = resolve(new URL("../../..", import.meta.url).pathname);
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
@@ -38,7 +36,7 @@ function hoist(
   });
 }
 
-test("become: the password reaches sudo only when it asks (NOPASSWD, cached credentials, prompt)", async () => {
+labTest("become: the password reaches sudo only when it asks (NOPASSWD, cached credentials, prompt)", async () => {
   const secret = "pw-" + randomBytes(5).toString("hex");
   const setup = (user: string, rule: string) => `id ${user} >/dev/null 2>&1 || useradd -m -s /bin/sh ${user}
 echo '${user}:${secret}' | chpasswd
@@ -54,7 +52,7 @@ mkdir -p /home/${user}/.ssh; cp /root/.ssh/authorized_keys /home/${user}/.ssh/; 
   );
   // Cached credentials: a login of the user's own authenticates once; hoist's run then finds them cached.
   const cachedLogin = await session.open("node1", { ansible_user: "cached" });
-  assert.is((await cachedLogin.exec("sudo -S -p '' -v", { stdin: `${secret}\n` })).code, 0);
+  assert.equal((await cachedLogin.exec("sudo -S -p '' -v", { stdin: `${secret}\n` })).code, 0);
   await cachedLogin.close();
   let tried = 0;
   let held = 0;
@@ -95,10 +93,10 @@ mkdir -p /home/${user}/.ssh; cp /root/.ssh/authorized_keys /home/${user}/.ssh/; 
   )
     held++;
   tally("become password only when sudo asks", tried, held);
-  assert.is(held, tried);
+  assert.equal(held, tried);
 });
 
-test("kill -9 and a double Ctrl-C during big writes leave every file whole: old or new, never cut", async () => {
+labTest("kill -9 and a double Ctrl-C during big writes leave every file whole: old or new, never cut", async () => {
   const dir = tempDir();
   const inventory = session.lab.inventory;
   const files = 6;
@@ -121,7 +119,7 @@ test("kill -9 and a double Ctrl-C during big writes leave every file whole: old 
   // writes to be: later when no file had landed yet, earlier when all had.
   fresh();
   const started = Date.now();
-  assert.is((await hoist(["run", playbook, "-i", inventory])).code, 0);
+  assert.equal((await hoist(["run", playbook, "-i", inventory])).code, 0);
   const full = Date.now() - started;
   let delay = full * 0.6;
   const trials: ((ms: number) => [number, NodeJS.Signals][])[] = [
@@ -156,10 +154,10 @@ test("kill -9 and a double Ctrl-C during big writes leave every file whole: old 
     `hostile: a whole run takes ${full} ms; ${interrupted} of ${trials.length} runs were cut off before they finished, ${midway} between the first and the last write`,
   );
   assert.ok(midway >= trials.length / 4, `the signals landed while files were being written (${midway} of ${trials.length})`);
-  assert.is(cut, 0, `${cut} files were left cut off`);
+  assert.equal(cut, 0, `${cut} files were left cut off`);
 });
 
-test("host keys: another type and @revoked entries are refused as OpenSSH refuses them (compared with ssh itself)", async () => {
+labTest("host keys: another type and @revoked entries are refused as OpenSSH refuses them (compared with ssh itself)", async () => {
   const host = "node1";
   const address = String(session.vars(host).ansible_host);
   const real = readFileSync(session.lab.knownHosts, "utf8")
@@ -222,10 +220,10 @@ test("host keys: another type and @revoked entries are refused as OpenSSH refuse
     }
   }
   tally("host key verdicts equal to OpenSSH's", files.length * 2, agree);
-  assert.is(agree, files.length * 2);
+  assert.equal(agree, files.length * 2);
 });
 
-test("two runs at once against one host: the second waits for the first, no line is lost; past the wait timeout it says who holds the lock", async () => {
+labTest("two runs at once against one host: the second waits for the first, no line is lost; past the wait timeout it says who holds the lock", async () => {
   const dir = tempDir();
   await session.sh("node2", "rm -f /root/lines");
   const playbook = (who: string) => {
@@ -237,18 +235,16 @@ test("two runs at once against one host: the second waits for the first, no line
   const lines = (await session.sh("node2", "cat /root/lines")).trim().split("\n");
   const expected = ["a", "b"].flatMap((w) => Array.from({ length: 30 }, (_, i) => `${w} ${i}`)).sort();
   tally("concurrent runs: lines kept", 60, expected.filter((l) => lines.includes(l)).length);
-  assert.is(a.code, 0, a.stderr + a.stdout);
-  assert.is(b.code, 0, b.stderr + b.stdout);
-  assert.equal(lines.slice().sort(), expected);
+  assert.equal(a.code, 0, a.stderr + a.stdout);
+  assert.equal(b.code, 0, b.stderr + b.stdout);
+  assert.deepEqual(lines.slice().sort(), expected);
   // A run that holds the host: the next one gives up after --lock-timeout, naming it.
   const slow = join(dir, "slow.yaml");
   writeFileSync(slow, "- hosts: node2\n  tasks:\n    - command: sleep 4\n");
   const holder = hoist(["run", slow, "-i", session.lab.inventory]);
   await new Promise((r) => setTimeout(r, 1500));
   const waiter = await hoist(["run", playbook("c"), "-i", session.lab.inventory, "--lock-timeout", "1"]);
-  assert.is(waiter.code, 1);
+  assert.equal(waiter.code, 1);
   assert.match(waiter.stdout, /another hoist run holds the lock on node2 \(.*pid \d+.*slow\.yaml/);
-  assert.is((await holder).code, 0);
+  assert.equal((await holder).code, 0);
 });
-
-test.run();

@@ -3,12 +3,10 @@
  * compared as data (a file rewritten in another layout is no change), each
  * change named, keys and tokens never shown.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import assert from "node:assert/strict";
 import { load } from "js-yaml";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import { labSession, labTest } from "./lab-session.ts";
 
-skipUnlessLab(2);
 const lab = labSession("kctest", 1);
 
 const PKI = "/etc/kubernetes/pki";
@@ -22,47 +20,47 @@ const kubeconfig = (server: string, user = `{ name: admin, client_certificate: $
         user: ${user}
 `;
 
-test("built from files on the host, re-run empty, another layout of the same data is no change, a new server is one named change", async () => {
+labTest("built from files on the host, re-run empty, another layout of the same data is no change, a new server is one named change", async () => {
   await lab.sh(
     "node1",
     `mkdir -p ${PKI} /root/.kube && cd ${PKI} && openssl req -x509 -newkey ed25519 -nodes -keyout ca.key -out ca.crt -subj /CN=hoist-ca -days 30 2>/dev/null && openssl req -newkey ed25519 -nodes -keyout admin.key -out admin.csr -subj /CN=admin 2>/dev/null && openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt -days 30 2>/dev/null`,
   );
   const pb = kubeconfig("https://10.0.0.10:6443");
   const check = await lab.run(pb, { check: true });
-  assert.equal(
+  assert.deepEqual(
     check.byTask("kc").changes.map((c) => c.field),
     ["cluster", "user", "user credentials", "context", "current-context", "the rest"],
   );
   const real = await lab.run(pb);
-  assert.is(real.byTask("kc").status, "changed");
+  assert.equal(real.byTask("kc").status, "changed");
   const key = (await lab.sh("node1", `base64 -w0 ${PKI}/admin.key`)).trim();
-  assert.not.match(JSON.stringify(real.results), key, "the key is in no result");
-  assert.is(await lab.sh("node1", "stat -c %a /root/.kube/admin.conf"), "600\n");
+  assert.ok(!String(JSON.stringify(real.results)).includes(key), "the key is in no result");
+  assert.equal(await lab.sh("node1", "stat -c %a /root/.kube/admin.conf"), "600\n");
   // What kubectl reads: the embedded CA is the CA file, byte for byte.
   const written = load(await lab.sh("node1", "cat /root/.kube/admin.conf")) as { clusters: { cluster: Record<string, string> }[] };
-  assert.is(Buffer.from(written.clusters[0].cluster["certificate-authority-data"], "base64").toString(), await lab.sh("node1", `cat ${PKI}/ca.crt`));
-  assert.is((await lab.run(pb)).byTask("kc").status, "ok");
+  assert.equal(Buffer.from(written.clusters[0].cluster["certificate-authority-data"], "base64").toString(), await lab.sh("node1", `cat ${PKI}/ca.crt`));
+  assert.equal((await lab.run(pb)).byTask("kc").status, "ok");
   // The same data as JSON (which YAML reads), keys in reverse order: no change.
   const doc = load(await lab.sh("node1", "cat /root/.kube/admin.conf")) as Record<string, unknown>;
   const reversed = Object.fromEntries(Object.entries(doc).reverse());
   await lab.sh("node1", `printf '%s' '${JSON.stringify(reversed)}' > /root/.kube/admin.conf`);
-  assert.is((await lab.run(pb)).byTask("kc").status, "ok", "another layout of the same kubeconfig");
+  assert.equal((await lab.run(pb)).byTask("kc").status, "ok", "another layout of the same kubeconfig");
   const moved = await lab.run(kubeconfig("https://10.0.0.99:6443"));
-  assert.equal(
+  assert.deepEqual(
     moved.byTask("kc").changes.map((c) => c.field),
     ["cluster"],
     "only the cluster changed",
   );
 });
 
-test("a token is sensitive; a missing certificate fails naming it; check mode sees a certificate an earlier task writes", async () => {
+labTest("a token is sensitive; a missing certificate fails naming it; check mode sees a certificate an earlier task writes", async () => {
   const token = "hoist-lab-token-0123456789abcdef";
   const out = await lab.run(kubeconfig("https://10.0.0.99:6443", `{ name: admin, token: ${token} }`));
-  assert.is(out.byTask("kc").status, "changed");
-  assert.not.match(JSON.stringify(out.results), token);
-  assert.is(out.byTask("kc").changes.find((c) => c.field === "user credentials")!.after, "(sensitive)");
+  assert.equal(out.byTask("kc").status, "changed");
+  assert.ok(!String(JSON.stringify(out.results)).includes(token));
+  assert.equal(out.byTask("kc").changes.find((c) => c.field === "user credentials")!.after, "(sensitive)");
   const missing = await lab.run(kubeconfig("https://10.0.0.99:6443", `{ name: ops, client_certificate: ${PKI}/ops.crt, client_key: ${PKI}/ops.key }`));
-  assert.is(missing.byTask("kc").status, "failed");
+  assert.equal(missing.byTask("kc").status, "failed");
   assert.match(missing.byTask("kc").msg!, /client_certificate \/etc\/kubernetes\/pki\/ops\.crt does not exist on the host/);
   const earlier = `- hosts: node1
   gather_facts: false
@@ -71,10 +69,8 @@ test("a token is sensitive; a missing certificate fails naming it; check mode se
     - { name: key, copy: { remote_src: true, src: ${PKI}/admin.key, dest: ${PKI}/ops.key, mode: "0600" } }
 ${kubeconfig("https://10.0.0.99:6443", `{ name: ops, client_certificate: ${PKI}/ops.crt, client_key: ${PKI}/ops.key }`).split("\n").slice(3).join("\n")}`;
   const check = await lab.run(earlier, { check: true });
-  assert.is(check.byTask("kc").status, "changed", check.byTask("kc").msg);
+  assert.equal(check.byTask("kc").status, "changed", check.byTask("kc").msg as string);
   const real = await lab.run(earlier);
-  assert.is(real.byTask("kc").status, "changed", real.byTask("kc").msg);
-  assert.is((await lab.run(earlier)).byTask("kc").status, "ok");
+  assert.equal(real.byTask("kc").status, "changed", real.byTask("kc").msg as string);
+  assert.equal((await lab.run(earlier)).byTask("kc").status, "ok");
 });
-
-test.run();

@@ -4,27 +4,31 @@
  */
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { test } from "uvu";
+import { test, before, after } from "node:test";
 import { labUp, labDown, type Lab, type LabOptions } from "../../lab/lab.ts";
 import { runPlaybook } from "../helpers.ts";
 import { openConnection, type ConnectOptions } from "../../engine/connection/index.ts";
 import { loadInventory, hostVariables } from "../../engine/load/inventory.ts";
 import type { Connection } from "../../engine/connection/types.ts";
 
+/** Why no lab can boot here (not root, not Linux, no systemd-nspawn or apt to install it), or undefined when one can. */
+const noLab: string | undefined =
+  process.platform === "linux" &&
+  process.getuid?.() === 0 &&
+  spawnSync("sh", ["-c", "command -v systemd-nspawn || apt-get -v"]).status === 0 &&
+  !process.env.HOIST_NO_LAB
+    ? undefined
+    : "lab integration tests need root on Linux with systemd-nspawn (set up by .ci/run)";
+
 /**
- * Exit (counting `tests` as skipped, never passed) when no lab can boot here:
- * it needs root on Linux with systemd-nspawn or apt to install it.
+ * A lab suite's test: run when a lab can boot here, otherwise reported
+ * skipped with the reason (never passed).
+ *
+ * @example
+ * labTest("apt installs from the lab repository", async () => { … });
  */
-export function skipUnlessLab(tests: number): void {
-  const canRun =
-    process.platform === "linux" &&
-    process.getuid?.() === 0 &&
-    spawnSync("sh", ["-c", "command -v systemd-nspawn || apt-get -v"]).status === 0 &&
-    !process.env.HOIST_NO_LAB;
-  if (!canRun) {
-    console.log(`SKIPPED ${tests} lab integration tests: they need root on Linux with systemd-nspawn (set up by .ci/run)`);
-    process.exit(0);
-  }
+export function labTest(name: string, fn: () => Promise<void> | void): void {
+  test(name, { skip: noLab }, fn);
 }
 
 export interface LabSession {
@@ -46,14 +50,16 @@ export interface LabSession {
  */
 export function labSession(name: string, hosts: number, packages: string[] = [], options: LabOptions = {}): LabSession {
   let lab: Lab | undefined;
-  test.before(async () => {
-    // uvu reports a failed hook as failed tests without its reason: say it here.
+  before(async () => {
+    if (noLab) return;
+    // Said here too, in the suite's output: the failed hook fails every test of the suite.
     lab = await labUp(hosts, name, (s) => console.log(`lab: ${s}`), packages, options).catch((e: Error) => {
       console.log(`lab: cannot boot lab '${name}': ${e.message}`);
       throw e;
     });
   });
-  test.after(async () => {
+  after(async () => {
+    if (noLab) return;
     // HOIST_KEEP_LAB=1 leaves the lab up to look into a failure (`hoist lab down --name NAME` removes it).
     if (process.env.HOIST_KEEP_LAB) console.log(`lab: '${name}' kept up: ${lab?.inventory}`);
     else await labDown(name);

@@ -4,11 +4,9 @@
  * predicts, a re-run changes nothing, a new SAN or a certificate near expiry
  * is reissued, and no private key is in any result.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import assert from "node:assert/strict";
+import { labSession, labTest } from "./lab-session.ts";
 
-skipUnlessLab(2);
 const lab = labSession("pkitest", 2);
 
 const playbook = (sans: string, renew = 30) => `- hosts: node1
@@ -35,13 +33,13 @@ const playbook = (sans: string, renew = 30) => `- hosts: node1
       when: req.needs_certificate
 `;
 
-test("a CA, a key made where it is kept, a certificate signed on the CA host; check predicts, re-run empty", async () => {
+labTest("a CA, a key made where it is kept, a certificate signed on the CA host; check predicts, re-run empty", async () => {
   const pb = playbook('["node2", "10.0.0.2"]');
   const check = await lab.run(pb, { check: true });
   const statuses = (out: typeof check) => out.results.map((r) => `${r.task}:${r.result.status}`);
-  assert.equal(statuses(check), ["ca dir:changed", "ca:changed", "pki dir:changed", "trust:unknown", "request:unknown", "sign:unknown", "install:unknown"]);
+  assert.deepEqual(statuses(check), ["ca dir:changed", "ca:changed", "pki dir:changed", "trust:unknown", "request:unknown", "sign:unknown", "install:unknown"]);
   const real = await lab.run(pb);
-  assert.equal(statuses(real), ["ca dir:changed", "ca:changed", "pki dir:changed", "trust:changed", "request:changed", "sign:changed", "install:changed"]);
+  assert.deepEqual(statuses(real), ["ca dir:changed", "ca:changed", "pki dir:changed", "trust:changed", "request:changed", "sign:changed", "install:changed"]);
   const verify = await lab.sh(
     "node2",
     "openssl verify -CAfile /etc/kube/ca.crt /etc/kube/node.crt; openssl x509 -in /etc/kube/node.crt -noout -subject -ext subjectAltName -nameopt RFC2253; stat -c %a /etc/kube/node.key",
@@ -50,31 +48,31 @@ test("a CA, a key made where it is kept, a certificate signed on the CA host; ch
   assert.match(verify, /subject=O=system:nodes,CN=system:node:node2/);
   assert.match(verify, /DNS:node2, IP Address:10\.0\.0\.2/);
   assert.match(verify, /\n600\n$/);
-  assert.is(await lab.sh("node2", "test -e /etc/hoist-ca/ca.key && echo leaked || echo kept"), "kept\n", "the CA key is only on node1");
+  assert.equal(await lab.sh("node2", "test -e /etc/hoist-ca/ca.key && echo leaked || echo kept"), "kept\n", "the CA key is only on node1");
   for (const [h, key] of [
     ["node1", "/etc/hoist-ca/ca.key"],
     ["node2", "/etc/kube/node.key"],
   ]) {
     const pem = (await lab.sh(h, `cat ${key}`)).split("\n")[1];
-    assert.not.match(JSON.stringify(real.results), pem, `${key} is in no result`);
+    assert.ok(!String(JSON.stringify(real.results)).includes(pem), `${key} is in no result`);
   }
   const again = await lab.run(pb);
-  assert.equal(statuses(again), ["ca dir:ok", "ca:ok", "pki dir:ok", "trust:ok", "request:ok", "sign:skipped", "install:skipped"]);
+  assert.deepEqual(statuses(again), ["ca dir:ok", "ca:ok", "pki dir:ok", "trust:ok", "request:ok", "sign:skipped", "install:skipped"]);
   const checkAgain = await lab.run(pb, { check: true });
-  assert.equal(statuses(checkAgain), statuses(again), "check mode after the run predicts the same");
+  assert.deepEqual(statuses(checkAgain), statuses(again), "check mode after the run predicts the same");
 });
 
-test("a SAN added or the renewal window reached: a new certificate for the same key; a certificate that matches is left alone", async () => {
+labTest("a SAN added or the renewal window reached: a new certificate for the same key; a certificate that matches is left alone", async () => {
   const key = await lab.sh("node2", "openssl pkey -in /etc/kube/node.key -pubout");
   const added = await lab.run(playbook('["node2", "10.0.0.2", "node2.lab"]'));
   const asked = (out: typeof added) => String(out.byTask("request").changes.find((c) => c.field === "certificate")?.after);
   assert.match(asked(added), /SANs \[DNS:node2, IP:10\.0\.0\.2\] are not/);
-  assert.is(added.byTask("install").status, "changed");
+  assert.equal(added.byTask("install").status, "changed");
   assert.match(await lab.sh("node2", "openssl x509 -in /etc/kube/node.crt -noout -ext subjectAltName"), /DNS:node2\.lab/);
-  assert.is(await lab.sh("node2", "openssl pkey -in /etc/kube/node.key -pubout"), key, "the key stays");
+  assert.equal(await lab.sh("node2", "openssl pkey -in /etc/kube/node.key -pubout"), key, "the key stays");
   const renew = await lab.run(playbook('["node2", "10.0.0.2", "node2.lab"]', 100));
   assert.match(asked(renew), /expires in (89|90) days \(renew_days: 100\)/, asked(renew));
-  assert.is(renew.byTask("install").status, "changed");
+  assert.equal(renew.byTask("install").status, "changed");
 });
 
 // A compromised node answers the request with a CSR of its choosing: cluster-admin, and a CA of its own.
@@ -95,22 +93,22 @@ const hostile = (request: string, checkModeOff = "") => `- hosts: node2
       copy: { content: "{{ signed.certificate }}", dest: /etc/kube/hostile.crt }
 `;
 
-test("hostile: a node's CSR asking for system:masters and CA:TRUE gets only what the task declares; check mode never signs", async () => {
+labTest("hostile: a node's CSR asking for system:masters and CA:TRUE gets only what the task declares; check mode never signs", async () => {
   const real = await lab.run(hostile(HOSTILE_REQUEST));
-  assert.is(real.byTask("sign").status, "changed", real.byTask("sign").msg);
+  assert.equal(real.byTask("sign").status, "changed", real.byTask("sign").msg as string);
   const text = await lab.sh(
     "node2",
     "openssl x509 -in /etc/kube/hostile.crt -noout -subject -ext basicConstraints,keyUsage,extendedKeyUsage,subjectAltName -nameopt RFC2253",
   );
   assert.match(text, /subject=O=system:nodes,CN=system:node:node2\n/);
-  assert.not.match(text, /system:masters|admin|CA:TRUE|Certificate Sign|DNS:kubernetes/);
+  assert.doesNotMatch(text, /system:masters|admin|CA:TRUE|Certificate Sign|DNS:kubernetes/);
   assert.match(text, /CA:FALSE/);
   assert.match(text, /DNS:node2/);
   const samePublicKey = await lab.sh(
     "node2",
     '[ "$(openssl x509 -in /etc/kube/hostile.crt -noout -pubkey)" = "$(openssl pkey -in /etc/kube/node.key -pubout)" ] && echo same',
   );
-  assert.is(samePublicKey, "same\n", "the certificate is for the request's public key");
+  assert.equal(samePublicKey, "same\n", "the certificate is for the request's public key");
   // A request whose self-signature does not hold (whoever sent it does not hold the key) is refused.
   const csr = await lab.sh("node2", HOSTILE_REQUEST);
   const der = Buffer.from(csr.replace(/-----[A-Z ]+-----/g, "").replace(/\s/g, ""), "base64");
@@ -118,7 +116,7 @@ test("hostile: a node's CSR asking for system:masters and CA:TRUE gets only what
   const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE REQUEST-----\n`;
   await lab.sh("node2", `printf '%s' '${pem}' > /etc/kube/forged.csr`);
   const refused = await lab.run(hostile("cat /etc/kube/forged.csr"));
-  assert.is(refused.byTask("sign").status, "failed");
+  assert.equal(refused.byTask("sign").status, "failed");
   assert.match(String(refused.byTask("sign").msg), /not signed by its own key/);
   // Check mode (and so drift) plans the signing and never runs it: the CA host signs nothing.
   await lab.sh(
@@ -127,15 +125,13 @@ test("hostile: a node's CSR asking for system:masters and CA:TRUE gets only what
   );
   try {
     const check = await lab.run(hostile(HOSTILE_REQUEST, "\n      check_mode: false"), { check: true });
-    assert.is(check.byTask("sign").status, "changed", check.byTask("sign").msg);
-    assert.is(await lab.sh("node1", "test -e /root/openssl-calls && echo signed || echo none"), "none\n", "check mode ran openssl on the CA host");
+    assert.equal(check.byTask("sign").status, "changed", check.byTask("sign").msg as string);
+    assert.equal(await lab.sh("node1", "test -e /root/openssl-calls && echo signed || echo none"), "none\n", "check mode ran openssl on the CA host");
     // The wrapper is on the PATH hoist's commands see: a real run goes through it.
     await lab.run(hostile(HOSTILE_REQUEST));
-    assert.is(await lab.sh("node1", "test -e /root/openssl-calls && echo signed || echo none"), "signed\n");
+    assert.equal(await lab.sh("node1", "test -e /root/openssl-calls && echo signed || echo none"), "signed\n");
   } finally {
     await lab.sh("node1", "rm -f /usr/local/bin/openssl /root/openssl-calls");
   }
   console.log("hostile: what a node's own CSR asks for reaching its certificate: tried 6, held 6");
 });
-
-test.run();

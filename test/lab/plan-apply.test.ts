@@ -10,12 +10,10 @@
  * kubectl_apply, snap, pki, kubeconfig) are proven the same way in their
  * suites.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import assert from "node:assert/strict";
 import fc from "fast-check";
-import { labSession, skipUnlessLab } from "./lab-session.ts";
+import { labSession, labTest } from "./lab-session.ts";
 
-skipUnlessLab(1);
 const lab = labSession("prop", 1);
 const HOST = "node1";
 const RUNS = Number(process.env.HOIST_PROPERTY_RUNS ?? 100);
@@ -110,7 +108,7 @@ interface Tally {
   byModule: Map<string, { exact: number; unknown: number }>;
 }
 
-test(`plan/apply equivalence on a lab host: ${RUNS} random initial states and playbooks`, async () => {
+labTest(`plan/apply equivalence on a lab host: ${RUNS} random initial states and playbooks`, async () => {
   const t: Tally = { trials: 0, results: 0, exact: 0, unknown: 0, wrong: [], replanned: [], byModule: new Map() };
   await fc
     .assert(
@@ -160,9 +158,7 @@ test(`plan/apply equivalence on a lab host: ${RUNS} random initial states and pl
   console.log(
     `plan/apply: ${t.trials} trials, ${t.results} task results: ${t.exact} predicted exactly, ${t.unknown} unknown, ${t.wrong.length} wrong; re-plan not empty: ${t.replanned.length} (exact+unknown by module: ${modules})`,
   );
-  assert.equal(t.wrong, []);
-  assert.equal(t.replanned, []);
+  assert.deepEqual(t.wrong, []);
+  assert.deepEqual(t.replanned, []);
   assert.ok(t.exact > t.results / 2, "most results are predicted, not unknown");
 });
-
-test.run();

@@ -2,7 +2,7 @@
  * What the playbook suites (the hard way, MicroK8s HA) measure alike: failed
  * and changed tasks, check-mode truth task by task, and timings.
  */
-import * as assert from "uvu/assert";
+import assert from "node:assert/strict";
 import type { RunOutcome } from "../../engine/run/run.ts";
 
 /** Failed tasks (not ignored), as `task@host: message`. */
@@ -24,7 +24,7 @@ export const namedChanges = (out: RunOutcome): string[] =>
  *
  * @example
  * const t = truth(await run(true), await run());
- * assert.equal(t.wrong, []);
+ * assert.deepEqual(t.wrong, []);
  */
 export function truth(check: RunOutcome, real: RunOutcome): { exact: number; unknown: number; wrong: string[] } {
   const out = { exact: 0, unknown: 0, wrong: [] as string[] };
@@ -64,10 +64,10 @@ export const seconds = async <T>(f: () => Promise<T>): Promise<[T, string]> => {
  */
 export async function idempotent(run: (check?: boolean) => Promise<RunOutcome>): Promise<{ againTime: string; checkTime: string }> {
   const [again, againTime] = await seconds(() => run());
-  assert.equal(changedTasks(again), [], "the second run changes nothing");
+  assert.deepEqual(changedTasks(again), [], "the second run changes nothing");
   const [check, checkTime] = await seconds(() => run(true));
-  assert.equal(changedTasks(check), []);
-  assert.equal(
+  assert.deepEqual(changedTasks(check), []);
+  assert.deepEqual(
     check.results.filter((r) => r.result.status === "unknown").map((r) => `${r.task}@${r.host}`),
     [],
     "on a built cluster check mode knows every task",

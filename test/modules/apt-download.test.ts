@@ -4,8 +4,8 @@
  * fail the step fails and leaves no file (it used to exit 0 and leave an
  * empty key file for ever).
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -57,17 +57,15 @@ test("the key lands whole when the server answers; nothing is left when both dow
         child.on("exit", (status) => done({ status, stderr }));
       });
       if (ok) {
-        assert.is(r.status, 0, String(r.stderr));
-        assert.is(readFileSync(target, "utf8"), KEY);
+        assert.equal(r.status, 0, String(r.stderr));
+        assert.equal(readFileSync(target, "utf8"), KEY);
       } else {
-        assert.is.not(r.status, 0, "the step fails");
+        assert.notEqual(r.status, 0, "the step fails");
         assert.match(String(r.stderr), /cannot download/);
-        assert.not.ok(existsSync(target) || existsSync(`${target}.tmp`), "no key file, no leftover");
+        assert.ok(!(existsSync(target) || existsSync(`${target}.tmp`)), "no key file, no leftover");
       }
     }
   } finally {
     server.close();
   }
 });
-
-test.run();

@@ -1,5 +1,5 @@
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, statSync, existsSync, readlinkSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runPlaybook, tempDir } from "../helpers.ts";
@@ -23,13 +23,13 @@ test("file: check changes nothing, apply changes, re-run is ok, tamper is detect
 `,
   );
   const check = await run({ check: true });
-  assert.equal(
+  assert.deepEqual(
     check.results.map((r) => r.result.status),
     ["changed", "changed", "changed", "changed", "changed"],
   );
-  assert.not.ok(existsSync(join(dir, "conf")), "check mode wrote nothing");
+  assert.ok(!existsSync(join(dir, "conf")), "check mode wrote nothing");
   // Planned against the projected state: the directory does not exist yet, yet the file in it plans cleanly.
-  assert.equal(check.byTask("content").changes[0], {
+  assert.deepEqual(check.byTask("content").changes[0], {
     field: "content",
     path: `${dir}/conf/app.conf`,
     before: null,
@@ -38,25 +38,25 @@ test("file: check changes nothing, apply changes, re-run is ok, tamper is detect
   });
 
   const apply = await run();
-  assert.is(apply.stats.get("localhost")!.changed, 5);
-  assert.is(readFileSync(join(dir, "conf/app.conf"), "utf8"), "port=80\n");
-  assert.is(mode(join(dir, "conf")), "0750");
-  assert.is(mode(join(dir, "conf/app.conf")), "0640");
-  assert.is(readFileSync(join(dir, "conf/sysctl.conf"), "utf8"), "vm.swappiness = 0\n");
-  assert.is(readFileSync(join(dir, "conf/hosts"), "utf8"), "# BEGIN HOIST MANAGED BLOCK\n10.0.0.1 m1\n10.0.0.2 m2\n# END HOIST MANAGED BLOCK\n");
-  assert.is(readlinkSync(join(dir, "current")), join(dir, "conf"));
+  assert.equal(apply.stats.get("localhost")!.changed, 5);
+  assert.equal(readFileSync(join(dir, "conf/app.conf"), "utf8"), "port=80\n");
+  assert.equal(mode(join(dir, "conf")), "0750");
+  assert.equal(mode(join(dir, "conf/app.conf")), "0640");
+  assert.equal(readFileSync(join(dir, "conf/sysctl.conf"), "utf8"), "vm.swappiness = 0\n");
+  assert.equal(readFileSync(join(dir, "conf/hosts"), "utf8"), "# BEGIN HOIST MANAGED BLOCK\n10.0.0.1 m1\n10.0.0.2 m2\n# END HOIST MANAGED BLOCK\n");
+  assert.equal(readlinkSync(join(dir, "current")), join(dir, "conf"));
 
   const again = await run();
-  assert.is(again.stats.get("localhost")!.changed, 0);
+  assert.equal(again.stats.get("localhost")!.changed, 0);
 
   writeFileSync(join(dir, "conf/app.conf"), "port=81\n");
   writeFileSync(join(dir, "conf/sysctl.conf"), "vm.swappiness = 60\nother = 1\n");
   const drift = await run({ check: true });
-  assert.is(drift.byTask("content").status, "changed");
-  assert.equal(drift.byTask("content").changes[0].before, "port=81\n");
-  assert.equal(drift.byTask("line").changes[0].after, "vm.swappiness = 0\nother = 1\n");
-  assert.is(drift.byTask("block").status, "ok");
-  assert.is(readFileSync(join(dir, "conf/app.conf"), "utf8"), "port=81\n", "check did not repair");
+  assert.equal(drift.byTask("content").status, "changed");
+  assert.deepEqual(drift.byTask("content").changes[0].before, "port=81\n");
+  assert.deepEqual(drift.byTask("line").changes[0].after, "vm.swappiness = 0\nother = 1\n");
+  assert.equal(drift.byTask("block").status, "ok");
+  assert.equal(readFileSync(join(dir, "conf/app.conf"), "utf8"), "port=81\n", "check did not repair");
 });
 
 test("file: mode drift on an unchanged file is a change of mode only", async () => {
@@ -66,18 +66,18 @@ test("file: mode drift on an unchanged file is a change of mode only", async () 
   const { chmodSync } = await import("node:fs");
   chmodSync(join(dir, "f"), 0o644);
   const r = await run({ check: true });
-  assert.equal(r.byTask("f").changes, [{ field: "mode", path: `${dir}/f`, before: "0644", after: "0600", resource: `file:${dir}/f` }]);
+  assert.deepEqual(r.byTask("f").changes, [{ field: "mode", path: `${dir}/f`, before: "0644", after: "0600", resource: `file:${dir}/f` }]);
 });
 
 test("file: validate refuses bad content and keeps the old file", async () => {
   const dir = tempDir();
   writeFileSync(join(dir, "conf"), "good\n");
   const out = await runPlaybook(`- hosts: all\n  tasks:\n    - { name: v, file: { path: ${dir}/conf, content: "bad\\n", validate: "grep -q good %s" } }\n`);
-  assert.is(out.byTask("v").status, "failed");
+  assert.equal(out.byTask("v").status, "failed");
   assert.match(out.byTask("v").msg!, /validation failed/);
-  assert.is(readFileSync(join(dir, "conf"), "utf8"), "good\n");
+  assert.equal(readFileSync(join(dir, "conf"), "utf8"), "good\n");
   const leftovers = (await import("node:fs")).readdirSync(dir).filter((f) => f.startsWith(".hoist"));
-  assert.equal(leftovers, [], "no temporary file left behind");
+  assert.deepEqual(leftovers, [], "no temporary file left behind");
 });
 
 test("file: absent, touch, backup, templated src and recursive modes", async () => {
@@ -94,13 +94,13 @@ test("file: absent, touch, backup, templated src and recursive modes", async () 
     - { name: tree, file: { path: ${dir}/tree, state: directory, mode: "0700", recurse: true } }
 `;
   const first = await runPlaybook(pb);
-  assert.is(first.stats.get("localhost")!.changed, 4);
-  assert.not.ok(existsSync(join(dir, "old")));
-  assert.is(mode(join(dir, "new")), "0600");
-  assert.is(readFileSync(join(dir, "out.conf"), "utf8"), "name=localhost\n");
-  assert.is(mode(join(dir, "tree/a/b/f")), "0700");
+  assert.equal(first.stats.get("localhost")!.changed, 4);
+  assert.ok(!existsSync(join(dir, "old")));
+  assert.equal(mode(join(dir, "new")), "0600");
+  assert.equal(readFileSync(join(dir, "out.conf"), "utf8"), "name=localhost\n");
+  assert.equal(mode(join(dir, "tree/a/b/f")), "0700");
   const second = await runPlaybook(pb);
-  assert.is(second.stats.get("localhost")!.changed, 0);
+  assert.equal(second.stats.get("localhost")!.changed, 0);
 });
 
 test("command: creates/removes decide; check mode skips; failures report rc and stderr", async () => {
@@ -114,15 +114,13 @@ test("command: creates/removes decide; check mode skips; failures report rc and 
     - { name: bad, command: "ls ${dir}/missing", ignore_errors: true }
 `;
   const check = await runPlaybook(pb, { check: true });
-  assert.is(check.byTask("make").status, "skipped");
-  assert.not.ok(existsSync(join(dir, "made")));
+  assert.equal(check.byTask("make").status, "skipped");
+  assert.ok(!existsSync(join(dir, "made")));
   const run = await runPlaybook(pb);
-  assert.is(run.byTask("make").status, "changed");
-  assert.is(run.byTask("seen").status, "ok");
-  assert.is(run.byTask("bad").status, "failed");
+  assert.equal(run.byTask("make").status, "changed");
+  assert.equal(run.byTask("seen").status, "ok");
+  assert.equal(run.byTask("bad").status, "failed");
   assert.match(run.byTask("bad").msg!, /ls .*missing failed \(exit 2\): .*No such file/);
   const again = await runPlaybook(pb);
-  assert.is(again.byTask("make").status, "ok");
+  assert.equal(again.byTask("make").status, "ok");
 });
-
-test.run();

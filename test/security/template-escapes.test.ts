@@ -5,8 +5,8 @@
  * text around it). Each must render to nothing dangerous or fail as a
  * TemplateError, and the canary must stay untouched.
  */
-import { test } from "uvu";
-import * as assert from "uvu/assert";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { render, renderText, condition } from "../../engine/template/template.ts";
 import { scope, data } from "../../engine/template/vars.ts";
 import { tally } from "./tally.ts";
@@ -90,34 +90,32 @@ test("no template reaches a constructor, a prototype or the process", () => {
     else broke.push(source);
   }
   tally("template escapes", cases.length, held);
-  assert.equal(broke, [], `escapes that worked: ${broke.join("\n")}`);
+  assert.deepEqual(broke, [], `escapes that worked: ${broke.join("\n")}`);
 });
 
 test("what hosts answer is never rendered: registered results, loop items, set facts", () => {
   const evil = `{{ range.constructor(${PAYLOAD})() }} {{ 7 * 7 }}`;
   canary.__hoistPwned = undefined;
   const v = scope({ a: "{{ x.stdout }}", b: "{{ x.stdout_lines | first }}" }, data({ x: { stdout: evil, stdout_lines: [evil] } }), data({ item: evil }));
-  assert.is(v.a, evil);
-  assert.is(v.b, evil);
-  assert.is(render("{{ item }}", v), evil);
-  assert.is(renderText("<{{ x.stdout }}>", v), `<${evil}>`);
-  assert.is(JSON.stringify(Object.values(v)).includes("49"), false);
-  assert.is(canary.__hoistPwned, undefined);
+  assert.equal(v.a, evil);
+  assert.equal(v.b, evil);
+  assert.equal(render("{{ item }}", v), evil);
+  assert.equal(renderText("<{{ x.stdout }}>", v), `<${evil}>`);
+  assert.equal(JSON.stringify(Object.values(v)).includes("49"), false);
+  assert.equal(canary.__hoistPwned, undefined);
 });
 
 test("plain values keep their methods; authored templates still render", () => {
   const v = scope({ s: "a b", n: "{{ s.split(' ') | length }}", up: "{{ s.upper() if s.upper is defined else s | upper }}" });
-  assert.is(render("{{ s.split(' ') | join('-') }}", v), "a-b");
-  assert.is(v.n, 2);
-  assert.is(render("{{ s.startsWith('a') }}", v), true);
-  assert.is(render("{{ [3, 1].concat([2]) | sort | join(',') }}", v), "1,2,3");
+  assert.equal(render("{{ s.split(' ') | join('-') }}", v), "a-b");
+  assert.equal(v.n, 2);
+  assert.equal(render("{{ s.startsWith('a') }}", v), true);
+  assert.equal(render("{{ [3, 1].concat([2]) | sort | join(',') }}", v), "1,2,3");
 });
 
 test("self-referencing variables are an error naming the cycle", () => {
   const v = scope({ a: "{{ b }}", b: "{{ a }}", c: "x{{ c }}", ok: "{{ 1 }}" });
   assert.throws(() => v.a, /variables form a cycle: a -> b -> a/);
   assert.throws(() => render("{{ c }}", v), /variables form a cycle: c -> c/);
-  assert.is(v.ok, 1, "an unrelated variable still renders");
+  assert.equal(v.ok, 1, "an unrelated variable still renders");
 });
-
-test.run();
