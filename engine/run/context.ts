@@ -43,4 +43,6 @@ export interface RunContext {
   hosts: Map<string, HostRun>;
   stats: Map<string, HostStats>;
   reporter: Reporter;
+  /** Values this run's password lookups made or read: secrets the redaction pass hides (see lookups.ts). */
+  secrets: Set<string>;
 }

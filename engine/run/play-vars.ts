@@ -14,7 +14,7 @@ import { data, scope } from "../template/vars.ts";
 import type { Vars } from "../vars.ts";
 import { renderText } from "../template/template.ts";
 import { Redactor } from "../report/redact.ts";
-import { lookupSecrets } from "../template/lookups.ts";
+import { RUN_SECRETS } from "../template/lookups.ts";
 import type { Become } from "../connection/types.ts";
 import type { RunContext } from "./context.ts";
 import type { TaskEnvironment } from "./host-run.ts";
@@ -83,7 +83,8 @@ export class PlayVars {
   report(task: Task, host: string, batch: string[], result: TaskResult, kind: "task" | "handler"): void {
     let redactor = this.redactors.get(host)?.redactor;
     // A password lookup made since the redactor was built is a secret it must know too.
-    if (!redactor || this.redactors.get(host)!.lookups !== lookupSecrets.size) {
+    const lookups = this.ctx.secrets;
+    if (!redactor || this.redactors.get(host)!.lookups !== lookups.size) {
       const vars = this.vars(host, batch);
       const values = [...SECRET_VARS, ...this.play.secret].map((name) => {
         try {
@@ -92,8 +93,8 @@ export class PlayVars {
           return undefined; // A secret that does not render is not in any output either.
         }
       });
-      redactor = new Redactor([...values, this.ctx.options.becomePassword, ...lookupSecrets]);
-      this.redactors.set(host, { redactor, lookups: lookupSecrets.size });
+      redactor = new Redactor([...values, this.ctx.options.becomePassword, ...lookups]);
+      this.redactors.set(host, { redactor, lookups: lookups.size });
     }
     this.ctx.reporter.result(task, host, redactor.result(result, { noLog: task.noLog }), kind);
   }
@@ -124,6 +125,7 @@ export class PlayVars {
       ansible_check_mode: ctx.options.check,
       ansible_diff_mode: ctx.options.diff,
       playbook_dir: dirname(resolve(this.play.file)),
+      [RUN_SECRETS]: ctx.secrets,
     };
   }
 

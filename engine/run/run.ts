@@ -251,6 +251,7 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
         hosts,
         stats,
         reporter,
+        secrets: new Set(),
       },
       plays,
     );

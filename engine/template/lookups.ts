@@ -18,8 +18,16 @@ type Vars = Record<string, unknown>;
 const randomInt = (max: number): number => (createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")).randomInt(max);
 type Kwargs = { __keywords?: boolean; [k: string]: unknown };
 
-/** Values the password lookup made or read: the redaction pass hides them wherever they appear. */
-export const lookupSecrets = new Set<string>();
+/**
+ * Where a run keeps the values its password lookups made or read: a
+ * symbol-keyed entry of the variables (the run's magic variables hold it,
+ * and every scope built on them carries it), so the run's redaction pass
+ * hides them wherever they appear, and nothing outlives the run.
+ *
+ * @example
+ * const secrets = new Set<string>(); const vars = { [RUN_SECRETS]: secrets }; // lookup('password', …) adds to it
+ */
+export const RUN_SECRETS: unique symbol = Symbol("hoist: secrets this run's lookups made");
 
 /** What a lookup needs of the render: the variables, and a way to render a template file. */
 export interface LookupContext {
@@ -80,7 +88,7 @@ function password(term: string, vars: Vars): string {
       writeFileSync(file, `${value}\n`, { mode: 0o600, flag: "wx" });
     }
   }
-  lookupSecrets.add(value);
+  ((vars as { [RUN_SECRETS]?: Set<string> })[RUN_SECRETS])?.add(value);
   return value;
 }
 

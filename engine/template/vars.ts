@@ -51,6 +51,8 @@ export function scope(...layers: (Vars | DataLayer | undefined)[]): Vars {
     if (!given) continue;
     const isData = DATA in given;
     const layer = isData ? (given as DataLayer)[DATA] : (given as Vars);
+    // Symbol-keyed entries are the engine's own (a run's secrets, see lookups.ts): passed on as they are.
+    for (const key of Object.getOwnPropertySymbols(layer)) Object.defineProperty(out, key, { value: (layer as Record<symbol, unknown>)[key], configurable: true });
     for (const key of Object.keys(layer)) {
       const descriptor = Object.getOwnPropertyDescriptor(layer, key)!;
       if (descriptor.get) {
