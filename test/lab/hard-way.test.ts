@@ -9,7 +9,6 @@
  * at rest in etcd, containerd and kubelet on the workers. What this machine
  * cannot give is said in the output.
  */
-import { before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createReadStream, readdirSync } from "node:fs";
@@ -53,7 +52,7 @@ const sha256 = (file: string) =>
       .on("error", reject);
   });
 
-before(async () => {
+lab.setUp(async () => {
   // The binaries over HTTP on the lab network, as a mirror of dl.k8s.io would serve them.
   const bin = join(KUBERNETES_DIR, "bin");
   const bridge = lab.lab.hosts[0].address.replace(/\.\d+$/, ".1");
@@ -82,7 +81,7 @@ before(async () => {
   };
   inventory = hardWayInventory(lab.lab, tempDir(), vars, root);
 });
-after(() => new Promise<void>((r) => server.close(() => r())));
+lab.tearDown(() => new Promise<void>((r) => server.close(() => r())));
 
 const run = (check = false) => createRun({ playbook: PLAYBOOK, inventory, check, forks: 10 });
 const kubectl = (cmd: string) => lab.sh("node2", `/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig ${cmd}`);

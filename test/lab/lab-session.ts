@@ -32,6 +32,10 @@ export function labTest(name: string, fn: () => Promise<void> | void): void {
 }
 
 export interface LabSession {
+  /** Run `f` once the lab is up, before the suite's first test (hooks of a file run side by side in node:test). */
+  setUp(f: () => Promise<void>): void;
+  /** Run `f` after the suite's last test, before the lab goes down. */
+  tearDown(f: () => Promise<void>): void;
   readonly lab: Lab;
   vars(host: string): Record<string, unknown>;
   open(host: string, extra?: Record<string, unknown>, ssh?: Partial<ConnectOptions["ssh"]>): Promise<Connection>;
@@ -50,6 +54,9 @@ export interface LabSession {
  */
 export function labSession(name: string, hosts: number, packages: string[] = [], options: LabOptions = {}): LabSession {
   let lab: Lab | undefined;
+  // node:test runs a file's top-level hooks side by side: a suite's own set-up joins these instead, in order.
+  const setUps: (() => Promise<void>)[] = [];
+  const tearDowns: (() => Promise<void>)[] = [];
   before(async () => {
     if (noLab) return;
     // Said here too, in the suite's output: the failed hook fails every test of the suite.
@@ -57,9 +64,11 @@ export function labSession(name: string, hosts: number, packages: string[] = [],
       console.log(`lab: cannot boot lab '${name}': ${e.message}`);
       throw e;
     });
+    for (const f of setUps) await f();
   });
   after(async () => {
     if (noLab) return;
+    for (const f of tearDowns) await f();
     // HOIST_KEEP_LAB=1 leaves the lab up to look into a failure (`hoist lab down --name NAME` removes it).
     if (process.env.HOIST_KEEP_LAB) console.log(`lab: '${name}' kept up: ${lab?.inventory}`);
     else await labDown(name);
@@ -68,6 +77,8 @@ export function labSession(name: string, hosts: number, packages: string[] = [],
     get lab() {
       return lab!;
     },
+    setUp: (f) => void setUps.push(f),
+    tearDown: (f) => void tearDowns.push(f),
     vars: (h) => hostVariables(loadInventory(lab!.inventory), h),
     open: (h, extra = {}, ssh = {}) =>
       openConnection(h, { ...session.vars(h), ...extra }, { ssh: { acceptNewHostKeys: false, connectTimeoutMs: 5000, attempts: 2, ...ssh } }),

@@ -12,7 +12,6 @@
  * server), /etc/hosts, chrony, sysctl and swap. nginx on each node answers
  * on the ingress NodePort in place of the ingress controller's pods.
  */
-import { before } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
@@ -36,7 +35,7 @@ const microk8s = (host: string, cmd: string) =>
 
 let inventory = "";
 let dir = "";
-before(async () => {
+lab.setUp(async () => {
   dir = tempDir();
   // The lab inventory as `hoist lab inventory microk8s-ha` writes it, with the operators' user this suite makes.
   const written = await hoistCli(["lab", "inventory", "microk8s-ha", "--name", lab.lab.name]);
