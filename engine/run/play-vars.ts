@@ -14,7 +14,7 @@ import { data, scope } from "../template/vars.ts";
 import type { Vars } from "../vars.ts";
 import { renderText } from "../template/template.ts";
 import { Redactor } from "../report/redact.ts";
-import { RUN_SECRETS } from "../template/lookups.ts";
+import { RUN_SECRETS } from "../vars.ts";
 import type { Become } from "../connection/types.ts";
 import type { RunContext } from "./context.ts";
 import type { TaskEnvironment } from "./host-run.ts";

@@ -7,6 +7,7 @@
  * rendered again.
  */
 import { execFileSync } from "node:child_process";
+import { RUN_SECRETS } from "../vars.ts";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -17,17 +18,6 @@ type Vars = Record<string, unknown>;
 /** node:crypto only for the password lookup: most runs never make one, and loading it costs start-up time. */
 const randomInt = (max: number): number => (createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")).randomInt(max);
 type Kwargs = { __keywords?: boolean; [k: string]: unknown };
-
-/**
- * Where a run keeps the values its password lookups made or read: a
- * symbol-keyed entry of the variables (the run's magic variables hold it,
- * and every scope built on them carries it), so the run's redaction pass
- * hides them wherever they appear, and nothing outlives the run.
- *
- * @example
- * const secrets = new Set<string>(); const vars = { [RUN_SECRETS]: secrets }; // lookup('password', …) adds to it
- */
-export const RUN_SECRETS: unique symbol = Symbol("hoist: secrets this run's lookups made");
 
 /** What a lookup needs of the render: the variables, and a way to render a template file. */
 export interface LookupContext {
@@ -88,7 +78,7 @@ function password(term: string, vars: Vars): string {
       writeFileSync(file, `${value}\n`, { mode: 0o600, flag: "wx" });
     }
   }
-  ((vars as { [RUN_SECRETS]?: Set<string> })[RUN_SECRETS])?.add(value);
+  (vars as { [RUN_SECRETS]?: Set<string> })[RUN_SECRETS]?.add(value);
   return value;
 }
 

@@ -7,7 +7,7 @@
  * stays text, as Ansible's "unsafe" marking keeps it.
  */
 import { render, containsTemplate, TemplateError } from "./template.ts";
-import type { Vars } from "../vars.ts";
+import { RUN_SECRETS, type Vars } from "../vars.ts";
 
 const DATA = Symbol("hoist data layer");
 
@@ -51,8 +51,9 @@ export function scope(...layers: (Vars | DataLayer | undefined)[]): Vars {
     if (!given) continue;
     const isData = DATA in given;
     const layer = isData ? (given as DataLayer)[DATA] : (given as Vars);
-    // Symbol-keyed entries are the engine's own (a run's secrets, see lookups.ts): passed on as they are.
-    for (const key of Object.getOwnPropertySymbols(layer)) Object.defineProperty(out, key, { value: (layer as Record<symbol, unknown>)[key], configurable: true });
+    // The engine's own entry (a run's secrets, see engine/vars.ts) is passed on as it is: one read, scopes are hot.
+    const secrets = (layer as { [RUN_SECRETS]?: unknown })[RUN_SECRETS];
+    if (secrets) (out as { [RUN_SECRETS]?: unknown })[RUN_SECRETS] = secrets;
     for (const key of Object.keys(layer)) {
       const descriptor = Object.getOwnPropertyDescriptor(layer, key)!;
       if (descriptor.get) {

@@ -117,3 +117,28 @@ test("hoist modules lists modules and documents one", () => {
   assert.match(doc.out, /EXAMPLES/);
   assert.equal(hoist(["modules", "fiel"]).code, 4);
 });
+
+const hasCompileCache = typeof ((await import("node:module")) as { enableCompileCache?: unknown }).enableCompileCache === "function";
+
+test("V8's compile cache is kept in the user's own cache directory (0700), and one that is not the user's is not used", {
+  skip: hasCompileCache ? undefined : `node ${process.version} has no compile cache`,
+}, async () => {
+  const { lstatSync, mkdirSync, readdirSync, symlinkSync } = await import("node:fs");
+  const cache = tempDir();
+  const run = (dir: string) =>
+    spawnSync(process.execPath, [join(root, "bin", "hoist.js"), "run", join(root, "playbooks", "hello.yaml"), "--check", "-e", `base=${join(dir, "hello")}`], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", HOIST_CACHE_DIR: dir, NODE_COMPILE_CACHE: "" },
+    });
+  assert.equal(run(cache).status, 0);
+  const st = lstatSync(join(cache, "compile"));
+  assert.equal(st.mode & 0o777, 0o700);
+  assert.ok(readdirSync(join(cache, "compile")).length > 0, "compiled code was kept");
+  // A compile directory that is a link to a place others can write: refused, and the run goes on without a cache.
+  const elsewhere = tempDir();
+  const planted = tempDir();
+  mkdirSync(join(elsewhere, "shared"), { mode: 0o777 });
+  symlinkSync(join(elsewhere, "shared"), join(planted, "compile"));
+  assert.equal(run(planted).status, 0);
+  assert.deepEqual(readdirSync(join(elsewhere, "shared")), [], "nothing was cached through the link");
+});
