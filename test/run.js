@@ -107,9 +107,11 @@ for (const file of selected) {
   const shown =
     fails || process.env.HOIST_TEST_VERBOSE
       ? [...lines, ...r.fails.flatMap((f) => `FAILED ${f}`.split("\n"))]
-      : lines.filter((l) =>
-          /^(hostile|check-mode truth[^:]*|contract examples|documented exports|plan\/apply|packed|ssh|hard way|microk8s|drift|containers|snap): /.test(l),
-        );
+      : lines
+          .map((l) => l.trim())
+          .filter((l) =>
+            /^(hostile|check-mode truth[^:]*|contract examples|documented exports|plan\/apply|packed|ssh|hard way|microk8s|drift|containers|snap): /.test(l),
+          );
   const reasons = [...new Set(r.skipped.map((s) => s.replace(/^.*?: /, "")))].map((why) => `skipped: ${why}`);
   if (shown.length || reasons.length) console.log([...shown, ...reasons].map((l) => "    " + l).join("\n"));
 }
