@@ -228,9 +228,11 @@ ${names.map((n) => `          - { apiVersion: v1, kind: ConfigMap, metadata: { n
   assert.equal((await lab.run(pb(["cart", "stock"]))).byTask("parts").status, "ok", "nothing left to prune");
 });
 
-labTest("kubectl_apply: a field someone took over by hand (kubectl patch) is drift the run takes back with force_conflicts, and a conflict without it fails naming the other manager, as Ansible's k8s module does", async () => {
-  const kubectl = "/opt/kubernetes/bin/kubectl";
-  const pb = (force: boolean) => `- hosts: node1
+labTest(
+  "kubectl_apply: a field someone took over by hand (kubectl patch) is drift the run takes back with force_conflicts, and a conflict without it fails naming the other manager, as Ansible's k8s module does",
+  async () => {
+    const kubectl = "/opt/kubernetes/bin/kubectl";
+    const pb = (force: boolean) => `- hosts: node1
   gather_facts: false
   tasks:
     - name: pinned
@@ -244,29 +246,33 @@ labTest("kubectl_apply: a field someone took over by hand (kubectl patch) is dri
           metadata: { name: pinned }
           spec: { type: NodePort, selector: { app: pinned }, ports: [{ port: 80, nodePort: 30080 }] }
 `;
-  const nodePort = async () => (await lab.sh("node1", `${kubectl} -n demo get service pinned -o jsonpath='{.spec.ports[0].nodePort}'`)).trim();
-  assert.equal((await lab.run(pb(true))).byTask("pinned").status, "changed");
-  assert.equal(await nodePort(), "30080");
-  await lab.sh("node1", `${kubectl} -n demo patch service pinned --type=json -p '[{"op":"replace","path":"/spec/ports/0/nodePort","value":30081}]' >/dev/null`);
-  assert.equal(await nodePort(), "30081");
-  // Without force_conflicts the field is another manager's now: the task fails, in check mode and in the run, naming it.
-  for (const out of [await lab.run(pb(false), { check: true }), await lab.run(pb(false))]) {
-    assert.equal(out.byTask("pinned").status, "failed");
-    assert.match(String(out.byTask("pinned").msg), /conflict.*kubectl-patch/);
-  }
-  assert.equal(await nodePort(), "30081", "nothing was taken back");
-  // With it, check mode names the change, the run takes the field back, and the re-run finds nothing to do.
-  const check = await lab.run(pb(true), { check: true });
-  assert.equal(check.byTask("pinned").status, "changed", String(check.byTask("pinned").msg));
-  assert.ok(
-    check.byTask("pinned").changes.some((c) => c.resource === "k8s:Service/demo/pinned" && /nodePort|ports/.test(c.field)),
-    JSON.stringify(check.byTask("pinned").changes),
-  );
-  assert.equal((await lab.run(pb(true))).byTask("pinned").status, "changed");
-  assert.equal(await nodePort(), "30080");
-  assert.equal((await lab.run(pb(true))).byTask("pinned").status, "ok");
-  await lab.sh("node1", `${kubectl} -n demo delete service pinned >/dev/null`);
-});
+    const nodePort = async () => (await lab.sh("node1", `${kubectl} -n demo get service pinned -o jsonpath='{.spec.ports[0].nodePort}'`)).trim();
+    assert.equal((await lab.run(pb(true))).byTask("pinned").status, "changed");
+    assert.equal(await nodePort(), "30080");
+    await lab.sh(
+      "node1",
+      `${kubectl} -n demo patch service pinned --type=json -p '[{"op":"replace","path":"/spec/ports/0/nodePort","value":30081}]' >/dev/null`,
+    );
+    assert.equal(await nodePort(), "30081");
+    // Without force_conflicts the field is another manager's now: the task fails, in check mode and in the run, naming it.
+    for (const out of [await lab.run(pb(false), { check: true }), await lab.run(pb(false))]) {
+      assert.equal(out.byTask("pinned").status, "failed");
+      assert.match(String(out.byTask("pinned").msg), /conflict.*kubectl-patch/);
+    }
+    assert.equal(await nodePort(), "30081", "nothing was taken back");
+    // With it, check mode names the change, the run takes the field back, and the re-run finds nothing to do.
+    const check = await lab.run(pb(true), { check: true });
+    assert.equal(check.byTask("pinned").status, "changed", String(check.byTask("pinned").msg));
+    assert.ok(
+      check.byTask("pinned").changes.some((c) => c.resource === "k8s:Service/demo/pinned" && /nodePort|ports/.test(c.field)),
+      JSON.stringify(check.byTask("pinned").changes),
+    );
+    assert.equal((await lab.run(pb(true))).byTask("pinned").status, "changed");
+    assert.equal(await nodePort(), "30080");
+    assert.equal((await lab.run(pb(true))).byTask("pinned").status, "ok");
+    await lab.sh("node1", `${kubectl} -n demo delete service pinned >/dev/null`);
+  },
+);
 
 labTest(
   "kubectl_apply of a 1 MB ConfigMap plans, checks and applies: manifests reach kubectl on stdin, never as one argument (Linux caps one at 128 KiB)",
