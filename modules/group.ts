@@ -4,6 +4,7 @@
  */
 import { defineModule, noChange, planFailure, projectFact, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
 import { GroupEntry } from "../facts/group-entry.ts";
+import { newAccountName } from "./lib/argument-types.ts";
 
 interface Args {
   name: string;
@@ -17,8 +18,7 @@ interface Args {
 const schema = {
   type: "object",
   properties: {
-    // shadow's own rule for names (useradd(8)): never an option, never a path.
-    name: { type: "string", pattern: "^[a-z_][a-z0-9_.-]{0,31}\\$?$", description: "The group's name." },
+    name: { ...newAccountName, description: "The group's name." },
     state: { enum: ["present", "absent"], default: "present" },
     gid: { type: "integer", minimum: 0, maximum: 4294967294, description: "Its GID; unset: the next free one (a system one with `system`)." },
     system: { type: "boolean", default: false, description: "Create it with a GID from the system range (only when it is created)." },

@@ -21,6 +21,12 @@ export const unitName = { type: "string", pattern: "^[A-Za-z0-9_:.@\\\\][A-Za-z0
 /** A user or group: a name as useradd allows it, or a numeric id. */
 export const accountName = { type: "string", pattern: "^([A-Za-z_][A-Za-z0-9_.-]*\\$?|[0-9]+)$" } as const;
 
+/**
+ * The name of a user or group to create: shadow's default rule (useradd(8), NAME_REGEX), at
+ * most 32 characters — never an option, a path or a number that would read as an id.
+ */
+export const newAccountName = { type: "string", pattern: "^[a-z_][a-z0-9_.-]{0,31}\\$?$" } as const;
+
 /** A snap's name, as the store allows them. */
 export const snapName = { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" } as const;
 
