@@ -146,7 +146,7 @@ export async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEn
   const changes = addressed(plan.changes, module);
   const doubt = planDoubt(plan, planned.unknownReads, check);
   let result: TaskResult;
-  if (doubt && (doubt.kind === "read" || !plan.fail)) {
+  if (doubt) {
     // What this plan read depends on a change not applied: it cannot say what it would do, nor what it would leave.
     target.state.project(plan, taskLabel(task), true);
     result = unknownResult(doubt, { changes, values: { ...plan.result } });

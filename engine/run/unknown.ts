@@ -87,10 +87,15 @@ export function unknownFrom(e: unknown, task: Task, host: HostRun, env: TaskEnvi
  * @example
  * const reason = planDoubt(plan, unknownReads, check); // { kind: "read", read: "stat:/srv/b", by: "'maker' (site.yaml:5)" }
  */
-export function planDoubt(plan: { unknown?: string }, unknownReads: { read: string; because: string }[], check: boolean): UnknownReason | undefined {
+export function planDoubt(
+  plan: { unknown?: string; fail?: string },
+  unknownReads: { read: string; because: string }[],
+  check: boolean,
+): UnknownReason | undefined {
   if (!check) return undefined;
   if (unknownReads.length) return { kind: "read", read: unknownReads[0].read, by: unknownReads[0].because };
-  if (plan.unknown) return { kind: "module", why: plan.unknown };
+  // A module that both fails and doubts has decided: the failure stands, as in a real run.
+  if (plan.unknown && !plan.fail) return { kind: "module", why: plan.unknown };
   return undefined;
 }
 
