@@ -127,7 +127,10 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
       p = read();
       state.cache.set(k, p);
       if (what) state.reads.set(k, what);
-      p.catch(() => state.cache.delete(k));
+      p.catch(() => {
+        state.cache.delete(k);
+        state.reads.delete(k);
+      });
     }
     return p;
   };
