@@ -17,7 +17,7 @@ type Vars = Record<string, unknown>;
 
 /** node:crypto only for the password lookup: most runs never make one, and loading it costs start-up time. */
 const randomInt = (max: number): number => (createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")).randomInt(max);
-type Kwargs = { __keywords?: boolean; [k: string]: unknown };
+type Kwargs = Record<string, unknown>;
 
 /** What a lookup needs of the render: the variables, and a way to render a template file. */
 export interface LookupContext {
@@ -35,12 +35,18 @@ function candidates(path: string, kind: ControlFileKind, vars: Vars): string[] {
   return searchDirs(kind, role, playbook).map((d) => join(d, path));
 }
 
-function find(path: string, kind: ControlFileKind, vars: Vars): string | undefined {
+/**
+ * A control-machine file of `kind` (a relative path: in the role, then beside the playbook).
+ *
+ * @example
+ * findControlFile("motd.j2", "templates", vars) // "/srv/site/roles/common/templates/motd.j2"
+ */
+export function findControlFile(path: string, kind: ControlFileKind, vars: Vars): string | undefined {
   return candidates(path, kind, vars).find((p) => existsSync(p));
 }
 
 function mustFind(path: string, kind: ControlFileKind, vars: Vars): string {
-  const found = find(path, kind, vars);
+  const found = findControlFile(path, kind, vars);
   if (!found) throw new LookupError(`could not find '${path}'; looked in ${candidates(path, kind, vars).map(dirname).join(", ")}`);
   return found;
 }
@@ -89,7 +95,7 @@ function firstFound(terms: unknown[], kw: Kwargs, vars: Vars): string[] {
   for (const f of files.map(String)) {
     const found = paths.length
       ? paths.map((p) => join(p, f)).find((p) => existsSync(isAbsolute(p) ? p : join(String(vars.playbook_dir ?? "."), p)))
-      : find(f, "files", vars);
+      : findControlFile(f, "files", vars);
     if (found) return [isAbsolute(found) ? found : join(String(vars.playbook_dir ?? "."), found)];
   }
   if (spec.skip) return [];
@@ -131,20 +137,14 @@ function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext):
   }
 }
 
-function split(args: unknown[]): { terms: unknown[]; kw: Kwargs } {
-  const last = args[args.length - 1] as Kwargs | undefined;
-  return last?.__keywords ? { terms: args.slice(0, -1), kw: last } : { terms: args, kw: {} };
-}
-
 /**
  * `lookup(name, terms…)`: one value when there is one term, else the values
  * joined with commas (Ansible's rule); `wantlist=True` gives the list.
  *
  * @example
- * lookup(ctx, "env", ["HOME"]) // "/root"
+ * lookup(ctx, "env", ["HOME"], {}) // "/root"
  */
-export function lookup(ctx: LookupContext, name: string, args: unknown[]): unknown {
-  const { terms, kw } = split(args);
+export function lookup(ctx: LookupContext, name: string, terms: unknown[], kw: Kwargs): unknown {
   try {
     const found = values(name, terms, kw, ctx);
     if (kw.wantlist) return found;
@@ -158,10 +158,9 @@ export function lookup(ctx: LookupContext, name: string, args: unknown[]): unkno
  * `query(name, terms…)` (or `q`): always the list.
  *
  * @example
- * query(ctx, "first_found", [["a.yml", "b.yml"]]) // ["/srv/site/files/b.yml"]
+ * query(ctx, "first_found", [["a.yml", "b.yml"]], {}) // ["/srv/site/files/b.yml"]
  */
-export function query(ctx: LookupContext, name: string, args: unknown[]): unknown[] {
-  const { terms, kw } = split(args);
+export function query(ctx: LookupContext, name: string, terms: unknown[], kw: Kwargs): unknown[] {
   try {
     return values(name, terms, kw, ctx);
   } catch (e) {

@@ -1,177 +1,50 @@
 /**
- * `{{ }}` templating through nunjucks (Jinja2 syntax, what Ansible users
- * write), with the filters and tests real playbooks use. A string that is one
- * expression keeps its type (`loop: "{{ groups.web }}"` is a list), as
- * Ansible's native evaluation does. Undefined variables are errors naming the
- * variable.
+ * `{{ }}` templating as Ansible does it: Jinja2's language (jinja/, an
+ * implementation of Jinja2 for hoist, see docs/architecture.md for why not
+ * a library), Ansible's filters, tests and globals, Python's rendering of
+ * values. A string that is one expression keeps its type (`loop: "{{
+ * groups.web }}"` is a list), as Ansible's native evaluation does. Undefined
+ * variables are errors naming the variable.
  */
-import nunjucks from "nunjucks";
-import * as yaml from "js-yaml";
-import { posix } from "node:path";
-import { quote } from "../shell.ts";
-import { VARIABLES, harden, safeMember } from "./sandbox.ts";
+import { readFileSync } from "node:fs";
+import { TemplateError } from "./jinja/errors.ts";
+import { parseExpression, parseTemplate } from "./jinja/parser.ts";
+import { contextual, evaluateExpr, renderNative, renderNodes, type Environment, type RenderContext } from "./jinja/render.ts";
+import { makeEnvironment } from "./jinja/environment.ts";
+import { isMapping, PyFloat, Undefined } from "./jinja/values.ts";
+import type { Expr, Node } from "./jinja/ast.ts";
+import type { LexOptions } from "./jinja/lexer.ts";
 import { unavailableIn, type Unavailable } from "./unavailable.ts";
-import { lookup, query } from "./lookups.ts";
-import "./jinja-add.ts";
+import { findControlFile, lookup, query } from "./lookups.ts";
 import type { Vars } from "../vars.ts";
 
-/**
- * A template that does not render: the message says where and why; when an
- * undefined variable stopped it, `undefinedName` names it, as data (check
- * mode decides by it whether a registered result not made yet is to blame).
- *
- * @example
- * ```ts
- * import { TemplateError } from "./template.ts";
- * const e = new TemplateError("'x' is undefined in \"{{ x }}\"", { undefinedName: "x" });
- * if (e.undefinedName !== "x") throw new Error("example");
- * ```
- */
-export class TemplateError extends Error {
-  readonly undefinedName?: string;
-  constructor(message: string, options: { undefinedName?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "TemplateError";
-    this.undefinedName = options.undefinedName;
-  }
-}
+export { TemplateError };
 
-type Kwargs = { __keywords?: boolean; [k: string]: unknown };
-
-// `dev`: nunjucks then keeps what a getter threw as the `cause` of its own error (FactsPending, see unavailable.ts).
-const env = harden(new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true, dev: true }));
-let captured: unknown;
-env.addGlobal("__capture", (v: unknown) => {
-  captured = v;
-  return "";
-});
-
-/** The variables of the render a global function is called from (nunjucks calls globals with the context as `this`). */
-const varsOfCall = (context: unknown): Vars => ((context as { ctx?: Vars })?.ctx?.[VARIABLES] as Vars | undefined) ?? {};
-const lookupContext = (context: unknown) => ({ vars: varsOfCall(context), renderText: (text: string, vars: Vars) => renderText(text, vars) });
 /**
  * `omit`: a module argument rendered to it is left out, as if never written
  * (`channel: "{{ my_channel | default(omit) }}"`). A marker no playbook writes by accident.
  */
 export const OMIT = "__omit_place_holder__hoist__";
-env.addGlobal("omit", OMIT);
-env.addGlobal("lookup", function (this: unknown, name: string, ...args: unknown[]) {
-  return lookup(lookupContext(this), String(name), args);
-});
-for (const name of ["query", "q"])
-  env.addGlobal(name, function (this: unknown, lookupName: string, ...args: unknown[]) {
-    return query(lookupContext(this), String(lookupName), args);
-  });
 
-function attr(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split(".")) cur = safeMember(cur, part);
-  return cur;
-}
-
-function testByName(name: string, value: unknown, arg: unknown): boolean {
-  const t = (env as unknown as { getTest(n: string): (v: unknown, a?: unknown) => boolean }).getTest(name);
-  return t(value, arg);
-}
-
-const resultIs = (key: string) => (r: unknown) => !!(r && typeof r === "object" && (r as Vars)[key]);
-
-const filters: Record<string, (...args: any[]) => unknown> = {
-  d: (v: unknown, def: unknown, bool = false) => (v === undefined || (bool && !v) ? def : v),
-  mandatory: (v: unknown, msg?: string) => {
-    if (v === undefined) throw new TemplateError(msg ?? "mandatory variable is not defined");
-    return v;
-  },
-  map(list: unknown[], ...args: unknown[]) {
-    const kw = args.find((a) => (a as Kwargs)?.__keywords) as Kwargs | undefined;
-    if (kw?.attribute !== undefined) return list.map((x) => attr(x, String(kw.attribute)) ?? kw.default);
-    const [name, ...rest] = args.filter((a) => !(a as Kwargs)?.__keywords) as [string, ...unknown[]];
-    const f =
-      (Object.hasOwn(filters, name) ? filters[name] : undefined) ?? (env as unknown as { getFilter(n: string): (...a: unknown[]) => unknown }).getFilter(name);
-    return list.map((x) => f(x, ...rest));
-  },
-  selectattr: (list: unknown[], key: string, test?: string, arg?: unknown) => list.filter((x) => (test ? testByName(test, attr(x, key), arg) : !!attr(x, key))),
-  rejectattr: (list: unknown[], key: string, test?: string, arg?: unknown) =>
-    list.filter((x) => !(test ? testByName(test, attr(x, key), arg) : !!attr(x, key))),
-  b64encode: (s: string) => Buffer.from(String(s), "utf8").toString("base64"),
-  b64decode: (s: string) => Buffer.from(String(s), "base64").toString("utf8"),
-  to_json: (v: unknown) => JSON.stringify(v),
-  to_nice_json: (v: unknown, kw?: Kwargs) => JSON.stringify(v, null, Number(kw?.indent ?? 4)),
-  from_json: (s: string) => JSON.parse(s),
-  to_yaml: (v: unknown) => yaml.dump(v, { flowLevel: 0 }).trimEnd(),
-  to_nice_yaml: (v: unknown) => yaml.dump(v),
-  from_yaml: (s: string) => yaml.load(s),
-  regex_replace: (s: string, pattern: string, replacement = "", kw?: Kwargs) =>
-    String(s).replace(new RegExp(pattern, "g" + (kw?.ignorecase ? "i" : "") + (kw?.multiline ? "m" : "")), replacement.replace(/\\(\d)/g, "$$$1")),
-  regex_search(s: string, pattern: string) {
-    const m = new RegExp(pattern).exec(String(s));
-    return m ? m[0] : undefined;
-  },
-  regex_findall: (s: string, pattern: string) => [...String(s).matchAll(new RegExp(pattern, "g"))].map((m) => m[1] ?? m[0]),
-  bool: (v: unknown) => (typeof v === "string" ? ["yes", "true", "on", "1", "y"].includes(v.toLowerCase()) : !!v),
-  string: (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v)),
-  unique: (list: unknown[]) => [...new Set(list)],
-  union: (a: unknown[], b: unknown[]) => [...new Set([...a, ...b])],
-  intersect: (a: unknown[], b: unknown[]) => a.filter((x) => b.includes(x)),
-  difference: (a: unknown[], b: unknown[]) => a.filter((x) => !b.includes(x)),
-  flatten: (list: unknown[], levels = Infinity) => (list as unknown[][]).flat(levels as number),
-  combine: (...objs: unknown[]) => Object.assign({}, ...objs.filter((o) => !(o as Kwargs)?.__keywords)),
-  dict2items: (o: Vars) => Object.entries(o ?? {}).map(([key, value]) => ({ key, value })),
-  items2dict: (items: { key: string; value: unknown }[]) => Object.fromEntries(items.map((i) => [i.key, i.value])),
-  basename: (p: string) => posix.basename(String(p)),
-  dirname: (p: string) => posix.dirname(String(p)),
-  quote: (s: string) => quote(String(s)),
-  ternary: (v: unknown, yes: unknown, no: unknown) => (v ? yes : no),
-  zip: (a: unknown[], ...rest: unknown[][]) => a.map((x, i) => [x, ...rest.map((r) => r[i])]),
-  split: (s: string, sep?: string) => String(s).split(sep ?? /\s+/),
+const lookupContext = (ctx: RenderContext) => ({ vars: ctx.vars, renderText: renderTemplateFile });
+const globals = {
+  omit: OMIT,
+  lookup: contextual((ctx, a) => lookup(lookupContext(ctx), String(a.args[0]), a.args.slice(1), a.kwargs)),
+  query: contextual((ctx, a) => query(lookupContext(ctx), String(a.args[0]), a.args.slice(1), a.kwargs)),
+  q: contextual((ctx, a) => query(lookupContext(ctx), String(a.args[0]), a.args.slice(1), a.kwargs)),
 };
-filters.default = filters.d;
-for (const [name, f] of Object.entries(filters)) env.addFilter(name, f);
-
-const tests: Record<string, (v: unknown, arg?: any) => boolean> = {
-  changed: resultIs("changed"),
-  failed: resultIs("failed"),
-  skipped: resultIs("skipped"),
-  succeeded: (r) => !resultIs("failed")(r),
-  success: (r) => !resultIs("failed")(r),
-  none: (v) => v === null,
-  match: (v, p: string) => new RegExp("^(?:" + p + ")").test(String(v)),
-  search: (v, p: string) => new RegExp(p).test(String(v)),
-  equalto: (v, x) => v === x,
-  in: (v, list: unknown[]) => Array.isArray(list) && list.includes(v),
-  contains: (list, v) => Array.isArray(list) && list.includes(v),
+const env: Environment = makeEnvironment(globals);
+/** Template files may `{% include %}` other templates, found as the template module finds its `src`. */
+const fileEnv: Environment = {
+  ...env,
+  load: (name, ctx) => {
+    const path = findControlFile(name, "templates", ctx.vars);
+    return path === undefined ? undefined : readFileSync(path, "utf8");
+  },
+  parse: (source) => parsed(source),
 };
-for (const [name, t] of Object.entries(tests)) (env as unknown as { addTest(n: string, t: unknown): void }).addTest(name, t);
 
-/** Names nunjucks resolves itself (loop variables, globals, `true`…). */
-const BUILTIN_NAMES = new Set([
-  "loop",
-  "range",
-  "cycler",
-  "joiner",
-  "__capture",
-  "lookup",
-  "query",
-  "q",
-  "true",
-  "false",
-  "none",
-  "True",
-  "False",
-  "None",
-  "omit",
-]);
-
-interface AstNode {
-  typename: string;
-  value?: unknown;
-  target?: AstNode;
-  val?: AstNode;
-  children?: AstNode[];
-  [k: string]: unknown;
-}
-
-/** Templates repeat across hosts and loop items: parse and compile each source once. */
+/** Templates repeat across hosts and loop items: parse each source once. */
 function cached<T>(make: (source: string) => T): (source: string) => T {
   const seen = new Map<string, T>();
   return (source) => {
@@ -180,98 +53,59 @@ function cached<T>(make: (source: string) => T): (source: string) => T {
     return v;
   };
 }
+const parsed = cached((source): Node[] => parseTemplate(source));
+const parsedExpression = cached((source): Expr => parseExpression(source));
 
-const compiled = cached((source) => new nunjucks.Template(source, env, undefined, true));
-const renderSource = (source: string, vars: Vars): string => compiled(source).render({ [VARIABLES]: vars });
+/** Errors already given their template's context (a variable's own template, rendered inside another's). */
+const located = new WeakSet<Error>();
 
-const referencedNames = cached(parseReferencedNames);
-
-/** Dotted names the template reads (`a`, `a.b`), in order, from nunjucks' own parser. */
-function parseReferencedNames(source: string): string[] {
-  const names: string[] = [];
-  const localNames = new Set<string>();
-  const dotted = (n: AstNode): string | undefined => {
-    if (n.typename === "Symbol") return String(n.value);
-    if (n.typename === "LookupVal" && n.target && n.val?.typename === "Literal") {
-      const base = dotted(n.target);
-      return base === undefined ? undefined : `${base}.${String(n.val.value)}`;
-    }
-    return undefined;
-  };
-  const walk = (n: unknown) => {
-    if (!n || typeof n !== "object") return;
-    const node = n as AstNode;
-    if (node.typename === "For" || node.typename === "Set") {
-      const targets = (node.name ?? node.targets) as AstNode | AstNode[] | undefined;
-      for (const t of ([] as AstNode[]).concat(targets ?? [])) {
-        if (t?.typename === "Symbol") localNames.add(String(t.value));
-        for (const c of (t?.children ?? []) as AstNode[]) if (c.typename === "Symbol") localNames.add(String(c.value));
-      }
-    }
-    // Function, filter and test names are not variables: only their arguments are.
-    if (node.typename === "FunCall" || node.typename === "Filter") return walk(node.args);
-    if (node.typename === "Pair") return walk(node.value);
-    if (node.typename === "Is") {
-      walk(node.left);
-      return walk((node.right as AstNode | undefined)?.args);
-    }
-    const name = node.typename ? dotted(node) : undefined;
-    if (name !== undefined) names.push(name);
-    if (name !== undefined && node.typename === "Symbol") return;
-    for (const [k, v] of Object.entries(node)) {
-      if (k === "typename" || k === "lineno" || k === "colno") continue;
-      if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === "object") walk(v);
-    }
-  };
-  try {
-    walk((nunjucks as unknown as { parser: { parse(s: string): unknown } }).parser.parse(source));
-  } catch {
-    return [];
-  }
-  return names.filter((n) => !localNames.has(n.split(".")[0]));
-}
-
-function undefinedName(source: string, vars: Vars): string | undefined {
-  for (const name of referencedNames(source)) {
-    const parts = name.split(".");
-    if (BUILTIN_NAMES.has(parts[0])) continue;
-    let cur: unknown = vars;
-    for (let i = 0; i < parts.length; i++) {
-      if (cur === null || typeof cur !== "object" || !(parts[i] in (cur as object))) {
-        return parts.slice(0, i + 1).join(".");
-      }
-      cur = (cur as Vars)[parts[i]];
-    }
-  }
-  return undefined;
-}
-
-function explain(e: unknown, source: string, vars: Vars): TemplateError | Unavailable {
-  if (e instanceof TemplateError) return e;
+function explain(e: unknown, source: string): TemplateError | Unavailable {
   const unavailable = unavailableIn(e);
   if (unavailable) return unavailable;
+  if (e instanceof Error && located.has(e)) return e as TemplateError;
   const message = e instanceof Error ? e.message : String(e);
-  // A cycle found deep inside nested renders is reported once, as found.
-  const cycle = /variables form a cycle: [^\n]*/.exec(message);
-  if (cycle) return new TemplateError(cycle[0], { cause: e });
-  if (/undefined|null/.test(message)) {
-    const name = undefinedName(source, vars);
-    if (name) return new TemplateError(`'${name}' is undefined in ${JSON.stringify(source)}`, { undefinedName: name, cause: e });
-  }
-  const reason = message
-    .replace(/^\(unknown path\)\s*/, "")
-    .replace(/\s+/g, " ")
-    .trim();
-  return new TemplateError(`cannot render ${JSON.stringify(source)}: ${reason}`, { cause: e });
+  const named = e instanceof TemplateError ? e.undefinedName : undefined;
+  const because = named === undefined || message === `'${named}' is undefined` ? "" : ` (${message})`;
+  const out =
+    named !== undefined
+      ? new TemplateError(`'${named}' is undefined in ${JSON.stringify(source)}${because}`, { undefinedName: named, cause: e })
+      : new TemplateError(`cannot render ${JSON.stringify(source)}: ${message.replace(/\s+/g, " ").trim()}`, { cause: e });
+  located.add(out);
+  return out;
 }
+
+/** A value as the run keeps it: whole floats unboxed, and nothing undefined left inside. */
+function native(v: unknown): unknown {
+  if (v instanceof Undefined) v.fail();
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    v.forEach((x, i) => {
+      const n = native(x);
+      if (n !== x) (copy ??= [...v])[i] = n;
+    });
+    return copy ?? v;
+  }
+  if (isMapping(v)) {
+    let copy: Vars | undefined;
+    for (const k of Object.keys(v)) {
+      const x = v[k];
+      const n = native(x);
+      if (n !== x) (copy ??= { ...v })[k] = n;
+    }
+    return copy ?? v;
+  }
+  return v;
+}
+
+const renderWith = (environment: Environment, nodes: Node[], vars: Vars): string => renderNodes(nodes, { env: environment, vars });
 
 /** Exactly one `{{ expression }}`: text around it, even a newline, makes the value a string. */
 const SINGLE_EXPRESSION = /^\{\{((?:(?!\}\}|\{\{)[\s\S])*)\}\}$/;
 
 /** True when the string contains template syntax. */
 export function isTemplated(s: unknown): s is string {
-  return typeof s === "string" && (s.includes("{{") || s.includes("{%"));
+  return typeof s === "string" && (s.includes("{{") || s.includes("{%") || s.includes("{#"));
 }
 
 /**
@@ -294,28 +128,11 @@ export function containsTemplate(v: unknown): boolean {
  * evaluate("x > 1 and y is defined", { x: 2, y: 0 }) // true
  */
 export function evaluate(expression: string, vars: Vars, shown = expression): unknown {
-  const source = `{{ __capture((${expression})) }}`;
-  captured = undefined;
   try {
-    renderSource(source, vars);
+    return native(evaluateExpr(parsedExpression(expression), { env, vars }));
   } catch (e) {
-    throw explain(e, shown, vars);
+    throw explain(e, shown);
   }
-  const value = captured;
-  // nunjucks lets `undefd == 1` quietly be false; Ansible calls it an error,
-  // unless the expression itself guards the name.
-  const name = undefinedName(source, vars);
-  if (name !== undefined && (value === undefined || !guarded(expression, name))) {
-    throw new TemplateError(`'${name}' is undefined in ${JSON.stringify(shown)}`, { undefinedName: name });
-  }
-  if (value === undefined) throw new TemplateError(`${JSON.stringify(shown)} is undefined`);
-  return value;
-}
-
-function guarded(expression: string, name: string): boolean {
-  const root = name.split(".")[0];
-  const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`${escaped}[\\w.\\[\\]'"]*\\s*(is\\s+(not\\s+)?(defined|undefined|none)|\\|\\s*(default|d)\\b)`).test(expression);
 }
 
 /**
@@ -328,22 +145,53 @@ function guarded(expression: string, name: string): boolean {
  */
 export function render(text: string, vars: Vars): unknown {
   if (!isTemplated(text)) return text;
-  const single = SINGLE_EXPRESSION.exec(text);
-  if (single) return evaluate(single[1], vars, text);
   try {
-    return renderSource(text, vars);
+    return native(renderNative(parsed(text), { env, vars }));
   } catch (e) {
-    throw explain(e, text, vars);
+    throw explain(e, text);
   }
 }
 
-/** Render a string and always return a string (file contents, messages). */
+/** Render a string and always return a string (messages, names). */
 export function renderText(text: string, vars: Vars): string {
   if (!isTemplated(text)) return text;
   try {
-    return renderSource(text, vars);
+    return renderWith(env, parsed(text), vars);
   } catch (e) {
-    throw explain(e, text, vars);
+    throw explain(e, text);
+  }
+}
+
+/** `#jinja2: trim_blocks: False, lstrip_blocks: True`: a template file's first line may change how it is read. */
+function header(text: string): { body: string; options: LexOptions } | undefined {
+  const m = /^#jinja2:([^\n]*)\n?/.exec(text);
+  if (!m) return undefined;
+  const options: LexOptions = {};
+  for (const part of m[1].split(",")) {
+    const [key, value] = part.split(":").map((s) => s.trim());
+    const on = /^true$/i.test(value ?? "");
+    if (key === "trim_blocks") options.trimBlocks = on;
+    else if (key === "lstrip_blocks") options.lstripBlocks = on;
+    else if (key === "keep_trailing_newline") options.keepTrailingNewline = on;
+    else if (key !== "newline_sequence" && key !== "") throw new TemplateError(`#jinja2: unsupported setting '${key}'`);
+  }
+  return { body: text.slice(m[0].length), options };
+}
+
+/**
+ * Render a template file (the template module, the `template` lookup): it may
+ * `{% include %}` other templates and start with a `#jinja2:` settings line.
+ *
+ * @example
+ * renderTemplateFile("#jinja2: lstrip_blocks: True\n  {% if a %}x{% endif %}", { a: true }) // "x"
+ */
+export function renderTemplateFile(text: string, vars: Vars): string {
+  const settings = header(text);
+  if (!settings && !isTemplated(text)) return text;
+  try {
+    return renderWith(fileEnv, settings ? parseTemplate(settings.body, settings.options) : parsed(text), vars);
+  } catch (e) {
+    throw explain(e, text);
   }
 }
 
@@ -389,5 +237,6 @@ export function condition(cond: unknown, vars: Vars): boolean {
 function truthy(v: unknown): boolean {
   if (typeof v === "string") return !["", "false", "no", "off", "0"].includes(v.trim().toLowerCase());
   if (Array.isArray(v)) return v.length > 0;
+  if (isMapping(v)) return Object.keys(v).length > 0;
   return !!v;
 }

@@ -109,8 +109,9 @@ test("plain values keep their methods; authored templates still render", () => {
   const v = scope({ s: "a b", n: "{{ s.split(' ') | length }}", up: "{{ s.upper() if s.upper is defined else s | upper }}" });
   assert.equal(render("{{ s.split(' ') | join('-') }}", v), "a-b");
   assert.equal(v.n, 2);
-  assert.equal(render("{{ s.startsWith('a') }}", v), true);
-  assert.equal(render("{{ [3, 1].concat([2]) | sort | join(',') }}", v), "1,2,3");
+  assert.equal(render("{{ s.startswith('a') }}", v), true);
+  assert.equal(render("{{ ([3, 1] + [2]) | sort | join(',') }}", v), "1,2,3");
+  assert.throws(() => render("{{ s.startsWith('a') }}", v), /has no attribute 'startsWith'/, "JavaScript's methods are not Python's");
 });
 
 test("self-referencing variables are an error naming the cycle", () => {
