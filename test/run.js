@@ -110,7 +110,9 @@ for (const file of selected) {
       : lines
           .map((l) => l.trim())
           .filter((l) =>
-            /^(hostile|check-mode truth[^:]*|contract examples|documented exports|plan\/apply|packed|ssh|hard way|microk8s|drift|containers|snap): /.test(l),
+            /^(hostile|check-mode truth[^:]*|contract examples|documented exports|plan\/apply|packed|ssh|hard way|microk8s|drift|containers|snap|templates vs ansible-core): /.test(
+              l,
+            ),
           );
   const reasons = [...new Set(r.skipped.map((s) => s.replace(/^.*?: /, "")))].map((why) => `skipped: ${why}`);
   if (shown.length || reasons.length) console.log([...shown, ...reasons].map((l) => "    " + l).join("\n"));

@@ -54,6 +54,10 @@ function cached<T>(make: (source: string) => T): (source: string) => T {
   };
 }
 const parsed = cached((source): Node[] => parseTemplate(source));
+const parsedFile = cached((source): Node[] => {
+  const { body, options } = header(source);
+  return parseTemplate(body, options);
+});
 const parsedExpression = cached((source): Expr => parseExpression(source));
 
 /** Errors already given their template's context (a variable's own template, rendered inside another's). */
@@ -98,7 +102,10 @@ function native(v: unknown): unknown {
   return v;
 }
 
-const renderWith = (environment: Environment, nodes: Node[], vars: Vars): string => renderNodes(nodes, { env: environment, vars });
+/** Ansible gives back the final newline Jinja2 drops, unless the output is empty or already ends with one. */
+const trailingNewline = (source: string, out: string): string => (out !== "" && /\n$/.test(source) && !out.endsWith("\n") ? `${out}\n` : out);
+const renderWith = (environment: Environment, source: string, nodes: Node[], vars: Vars): string =>
+  trailingNewline(source, renderNodes(nodes, { env: environment, vars }));
 
 /** Exactly one `{{ expression }}`: text around it, even a newline, makes the value a string. */
 const SINGLE_EXPRESSION = /^\{\{((?:(?!\}\}|\{\{)[\s\S])*)\}\}$/;
@@ -146,7 +153,8 @@ export function evaluate(expression: string, vars: Vars, shown = expression): un
 export function render(text: string, vars: Vars): unknown {
   if (!isTemplated(text)) return text;
   try {
-    return native(renderNative(parsed(text), { env, vars }));
+    const value = native(renderNative(parsed(text), { env, vars }));
+    return typeof value === "string" ? trailingNewline(text, value) : value;
   } catch (e) {
     throw explain(e, text);
   }
@@ -156,24 +164,25 @@ export function render(text: string, vars: Vars): unknown {
 export function renderText(text: string, vars: Vars): string {
   if (!isTemplated(text)) return text;
   try {
-    return renderWith(env, parsed(text), vars);
+    return renderWith(env, text, parsed(text), vars);
   } catch (e) {
     throw explain(e, text);
   }
 }
 
 /** `#jinja2: trim_blocks: False, lstrip_blocks: True`: a template file's first line may change how it is read. */
-function header(text: string): { body: string; options: LexOptions } | undefined {
+function header(text: string): { body: string; options: LexOptions } {
   const m = /^#jinja2:([^\n]*)\n?/.exec(text);
-  if (!m) return undefined;
-  const options: LexOptions = {};
+  if (!m) return { body: text, options: { stringEscapes: true } };
+  const options: LexOptions = { stringEscapes: true };
   for (const part of m[1].split(",")) {
+    if (!part.includes(":")) throw new TemplateError(`#jinja2: missing ':' in '${part.trim()}'`);
     const [key, value] = part.split(":").map((s) => s.trim());
     const on = /^true$/i.test(value ?? "");
     if (key === "trim_blocks") options.trimBlocks = on;
     else if (key === "lstrip_blocks") options.lstripBlocks = on;
     else if (key === "keep_trailing_newline") options.keepTrailingNewline = on;
-    else if (key !== "newline_sequence" && key !== "") throw new TemplateError(`#jinja2: unsupported setting '${key}'`);
+    else if (key !== "newline_sequence") throw new TemplateError(`#jinja2: hoist does not support the setting '${key}'`);
   }
   return { body: text.slice(m[0].length), options };
 }
@@ -186,10 +195,9 @@ function header(text: string): { body: string; options: LexOptions } | undefined
  * renderTemplateFile("#jinja2: lstrip_blocks: True\n  {% if a %}x{% endif %}", { a: true }) // "x"
  */
 export function renderTemplateFile(text: string, vars: Vars): string {
-  const settings = header(text);
-  if (!settings && !isTemplated(text)) return text;
+  if (!text.startsWith("#jinja2:") && !isTemplated(text)) return text;
   try {
-    return renderWith(fileEnv, settings ? parseTemplate(settings.body, settings.options) : parsed(text), vars);
+    return renderWith(fileEnv, text, parsedFile(text), vars);
   } catch (e) {
     throw explain(e, text);
   }

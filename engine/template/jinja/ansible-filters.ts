@@ -6,6 +6,7 @@
  * `comment`, `quote`, `split`), encodings and hashes, paths, sets and maths.
  */
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import { homedir } from "node:os";
 import { posix } from "node:path";
 import * as yaml from "js-yaml";
@@ -15,7 +16,7 @@ import { pySplit } from "./methods.ts";
 import { pyJson, pyYaml } from "./dump.ts";
 import { pythonRegex, pythonReplacement } from "./python-regex.ts";
 import { getitem, iterate, type Filter } from "./render.ts";
-import { contains, equals, isMapping, num, own, pyFloat, str, truthy, typeName, Undefined } from "./values.ts";
+import { contains, equals, isMapping, isNumber, num, own, pyFloat, str, truthy, typeName, Undefined } from "./values.ts";
 
 const flags = (ignorecase: unknown, multiline: unknown, extra = "") =>
   `${truthy(ignorecase ?? false) ? "i" : ""}${truthy(multiline ?? false) ? "m" : ""}${extra}`;
@@ -323,17 +324,19 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
   combinations: (v, a) => own(combinations(iterate(v), num(a(0, "r")))),
   log: (v, a) => {
     const base = a(0, "base", undefined);
-    return pyFloat(base === undefined ? Math.log(num(v)) : Math.log(num(v)) / Math.log(num(base)));
+    const x = real(v, "log");
+    return pyFloat(base === undefined ? Math.log(x) : Math.log(x) / Math.log(real(base, "log")));
   },
-  pow: (v, a) => pyFloat(num(v) ** num(a(0, "y"))),
+  pow: (v, a) => pyFloat(real(v, "pow") ** real(a(0, "y"), "pow")),
   root: (v, a) => {
-    const base = num(a(0, "base", 2));
-    return pyFloat(base === 2 ? Math.sqrt(num(v)) : num(v) ** (1 / base));
+    const base = real(a(0, "base", 2), "root");
+    return pyFloat(base === 2 ? Math.sqrt(real(v, "root")) : real(v, "root") ** (1 / base));
   },
-  human_readable: (v, a) => humanReadable(v, truthy(a(0, "isbits", false)), a(1, "unit", undefined)),
+  human_readable: (v, a) => humanReadable(real(v, "human_readable"), truthy(a(0, "isbits", false)), a(1, "unit", undefined)),
   human_to_bytes: (v, a) => humanToBytes(v, a(0, "default_unit", undefined), truthy(a(1, "isbits", false))),
   shuffle: (v) => own([...iterate(v)].sort(() => Math.random() - 0.5)),
   split: (v, a) => pySplit(str(v), a(0, "seperator", a.kwargs.separator), num(a(1, "maxsplit", -1))),
+  fileglob: (v) => own(fs.globSync(str(v)).filter((f) => fs.statSync(f, { throwIfNoEntry: false })?.isFile())),
   basename: (v) => posix.basename(str(v)),
   dirname: (v) => posix.dirname(str(v)),
   expanduser: (v) => str(v).replace(/^~(?=$|\/)/, homedir()),
@@ -362,6 +365,12 @@ function shlexQuote(s: string): string {
   if (s === "") return "''";
   if (/^[\w@%+=:,./-]+$/.test(s)) return s;
   return `'${s.replace(/'/g, `'"'"'`)}'`;
+}
+
+/** The maths filters take numbers only, as Python's math module does. */
+function real(v: unknown, filter: string): number {
+  if (!isNumber(v)) throw new TemplateError(`${filter}() can only be used on numbers: must be real number, not ${typeName(v)}`);
+  return num(v);
 }
 
 function uniqueList(items: unknown[]): unknown[] {

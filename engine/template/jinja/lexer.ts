@@ -29,6 +29,8 @@ export interface LexOptions {
   trimBlocks?: boolean;
   lstripBlocks?: boolean;
   keepTrailingNewline?: boolean;
+  /** Template files: string literals read Python's backslash escapes (`'\n'` is a newline); strings from YAML keep them as written, as Ansible's `escape_backslashes` does. */
+  stringEscapes?: boolean;
 }
 
 /** Operators, longest first so that `//` is not read as two `/`. */
@@ -39,6 +41,17 @@ const INTEGER = /(?:0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|\d(?:_?\d)*)/y;
 const STRING = /'(?:[^'\\]|\\[\s\S])*'|"(?:[^"\\]|\\[\s\S])*"/y;
 const RAW_BEGIN = /\{%([-+]?)\s*raw\s*([-+]?)%\}/y;
 const RAW_END = /\{%([-+]?)\s*endraw\s*([-+]?)%\}/g;
+
+const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"', a: "\x07", b: "\b", f: "\f", v: "\v", "\n": "" };
+
+/** A string literal's value, with Python's backslash escapes. */
+function unescape(body: string): string {
+  return body.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g, (whole, e: string) => {
+    if (/^[xuU]./.test(e)) return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
+    if (/^[0-7]+$/.test(e)) return String.fromCodePoint(Number.parseInt(e, 8));
+    return ESCAPES[e] ?? whole;
+  });
+}
 
 const lineAt = (source: string, pos: number): number => {
   let n = 1;
@@ -53,6 +66,8 @@ const lineAt = (source: string, pos: number): number => {
  * tokenize("a {{ b }}").map((t) => t.type) // ["data", "var_begin", "name", "var_end", "eof"]
  */
 export function tokenize(source: string, options: LexOptions = {}): Token[] {
+  // Jinja2 drops the template's own final newline (keep_trailing_newline off); template.ts gives it back as Ansible does.
+  if (!options.keepTrailingNewline) source = source.replace(/\r?\n$/, "");
   const trimBlocks = options.trimBlocks ?? true;
   const lstripBlocks = options.lstripBlocks ?? false;
   const tokens: Token[] = [];
@@ -97,7 +112,6 @@ export function tokenize(source: string, options: LexOptions = {}): Token[] {
       if (!end) throw new TemplateSyntaxError("missing end of raw directive", line);
       let body = source.slice(RAW_BEGIN.lastIndex, end.index);
       if (raw[2] === "-") body = body.replace(/^\s+/, "");
-      else body = body.replace(/^\r?\n/, "");
       if (end[1] === "-") body = body.replace(/\s+$/, "");
       if (body) tokens.push({ type: "data", value: body, line });
       pos = RAW_END.lastIndex;
@@ -118,7 +132,7 @@ export function tokenize(source: string, options: LexOptions = {}): Token[] {
     const isVar = opener === "{{";
     tokens.push({ type: isVar ? "var_begin" : "block_begin", value: opener, line });
     pos = start + 2 + (modifier === "-" || modifier === "+" ? 1 : 0);
-    const end = lexExpression(source, pos, isVar ? "}}" : "%}", tokens, line);
+    const end = lexExpression(source, pos, isVar ? "}}" : "%}", tokens, line, options.stringEscapes ?? false);
     line = lineAt(source, end.pos);
     tokens.push({ type: isVar ? "var_end" : "block_end", value: isVar ? "}}" : "%}", line });
     stripNext = end.strip;
@@ -130,7 +144,14 @@ export function tokenize(source: string, options: LexOptions = {}): Token[] {
 }
 
 /** Expression tokens up to the closing delimiter (when brackets balance); returns where the text resumes. */
-function lexExpression(source: string, pos: number, closer: string, tokens: Token[], line: number): { pos: number; strip: boolean; keep: boolean } {
+function lexExpression(
+  source: string,
+  pos: number,
+  closer: string,
+  tokens: Token[],
+  line: number,
+  escapes: boolean,
+): { pos: number; strip: boolean; keep: boolean } {
   const balance: string[] = [];
   while (true) {
     while (pos < source.length && /\s/.test(source[pos])) {
@@ -150,7 +171,7 @@ function lexExpression(source: string, pos: number, closer: string, tokens: Toke
     let m: string | undefined;
     if ((m = at(STRING)) !== undefined) {
       // Ansible's Jinja2 keeps a string literal's backslashes as written (`'a\nb'` is four characters): YAML has already read the escapes.
-      tokens.push({ type: "string", value: m.slice(1, -1), line });
+      tokens.push({ type: "string", value: escapes ? unescape(m.slice(1, -1)) : m.slice(1, -1), line });
       line += m.split("\n").length - 1;
     } else if ((m = at(FLOAT)) !== undefined) tokens.push({ type: "float", value: m.replace(/_/g, ""), line });
     else if ((m = at(INTEGER)) !== undefined) tokens.push({ type: "integer", value: m.replace(/_/g, ""), line });

@@ -125,6 +125,17 @@ class Parser {
         this.endTag("endwith");
         return { type: "With", targets, body };
       }
+      case "block": {
+        // Without `extends` (which hoist refuses) a block is its body, rendered where it stands.
+        const name = this.expect("name").value;
+        this.skip("name", "scoped");
+        this.expect("block_end");
+        const body = this.subparse(["endblock"]);
+        this.expect("name", "endblock");
+        this.skip("name", name);
+        this.expect("block_end");
+        return { type: "With", targets: [], body };
+      }
       case "include": {
         const template = this.expression();
         let ignoreMissing = false;

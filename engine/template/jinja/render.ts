@@ -197,7 +197,7 @@ export function getattr(obj: unknown, name: string, path?: string): unknown {
 
 /** `obj[key]`: a list's item (negative from the end), a string's character, a mapping's key; else Undefined. */
 export function getitem(obj: unknown, key: unknown, path?: string): unknown {
-  if (obj instanceof Undefined) return new Undefined(path ?? `${obj.name}.${str(key)}`, obj.reason);
+  if (obj instanceof Undefined) return new Undefined(path ?? `${obj.name}.${key instanceof Undefined ? "?" : str(key)}`, obj.reason);
   key = defined(key);
   if ((Array.isArray(obj) || typeof obj === "string") && isNumber(key)) {
     const i = num(key) < 0 ? obj.length + num(key) : num(key);
@@ -263,8 +263,16 @@ class Interpreter {
   filter(name: string, value: unknown, a: Args, scope: Scope): unknown {
     const f = Object.hasOwn(this.ctx.env.filters, name) ? this.ctx.env.filters[name] : undefined;
     if (!f) throw new TemplateError(`no filter named '${name}'`);
-    if (!this.ctx.env.acceptsUndefined.has(name)) value = defined(value);
+    // As Ansible's undefined markers: an undefined value passes through a filter untouched (for a later `default` to
+    // catch), while an undefined argument is an error at once.
+    const takesUndefined = this.ctx.env.acceptsUndefined.has(name);
+    if (value instanceof Undefined && !takesUndefined) return value;
     const { args, kwargs } = this.args(a, scope);
+    // `default` and `mandatory` use their arguments only when they need them; an undefined one fails only then.
+    if (!takesUndefined) {
+      args.forEach(defined);
+      for (const k of Object.keys(kwargs)) defined(kwargs[k]);
+    }
     return f(value, reader(args, kwargs), this.ctx);
   }
 
@@ -272,6 +280,8 @@ class Interpreter {
     const t = Object.hasOwn(this.ctx.env.tests, name) ? this.ctx.env.tests[name] : undefined;
     if (!t) throw new TemplateError(`no test named '${name}'`);
     if (!this.ctx.env.testsUndefined?.has(name)) value = defined(value);
+    args.forEach(defined);
+    for (const k of Object.keys(kwargs)) defined(kwargs[k]);
     return t(value, reader(args, kwargs), this.ctx);
   }
 
@@ -355,9 +365,9 @@ class Interpreter {
   private compareOne(op: string, a: unknown, b: unknown): boolean {
     switch (op) {
       case "==":
-        return equals(defined(a), defined(b));
+        return equals(a, b);
       case "!=":
-        return !equals(defined(a), defined(b));
+        return !equals(a, b);
       case "in":
         return contains(b, a);
       case "notin":

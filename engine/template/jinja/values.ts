@@ -220,7 +220,8 @@ export function typeName(v: unknown): string {
  * equals([1, "a"], [1, "a"]) // true
  */
 export function equals(a: unknown, b: unknown): boolean {
-  if (a instanceof Undefined || b instanceof Undefined) return a === b;
+  a = defined(a);
+  b = defined(b);
   if (isNumber(a) && isNumber(b)) return num(a) === num(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equals(x, b[i]));
   if (isMapping(a) && isMapping(b)) {
@@ -265,7 +266,10 @@ export function contains(container: unknown, item: unknown): boolean {
     return container.includes(item);
   }
   if (Array.isArray(container)) return container.some((x) => equals(x, item));
-  if (isMapping(container)) return typeof item === "string" || typeof item === "number" ? Object.hasOwn(container, String(item)) : false;
+  if (isMapping(container)) {
+    item = defined(item);
+    return typeof item === "string" || typeof item === "number" ? Object.hasOwn(container, String(item)) : false;
+  }
   throw new TemplateError(`argument of type '${typeName(container)}' is not iterable`);
 }
 
