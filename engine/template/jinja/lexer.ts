@@ -45,7 +45,7 @@ const RAW_END = /\{%([-+]?)\s*endraw\s*([-+]?)%\}/g;
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"', a: "\x07", b: "\b", f: "\f", v: "\v", "\n": "" };
 
 /** A string literal's value, with Python's backslash escapes. */
-function unescape(body: string): string {
+function unescapeString(body: string): string {
   return body.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g, (whole, e: string) => {
     if (/^[xuU]./.test(e)) return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
     if (/^[0-7]+$/.test(e)) return String.fromCodePoint(Number.parseInt(e, 8));
@@ -171,7 +171,7 @@ function lexExpression(
     let m: string | undefined;
     if ((m = at(STRING)) !== undefined) {
       // Ansible's Jinja2 keeps a string literal's backslashes as written (`'a\nb'` is four characters): YAML has already read the escapes.
-      tokens.push({ type: "string", value: escapes ? unescape(m.slice(1, -1)) : m.slice(1, -1), line });
+      tokens.push({ type: "string", value: escapes ? unescapeString(m.slice(1, -1)) : m.slice(1, -1), line });
       line += m.split("\n").length - 1;
     } else if ((m = at(FLOAT)) !== undefined) tokens.push({ type: "float", value: m.replace(/_/g, ""), line });
     else if ((m = at(INTEGER)) !== undefined) tokens.push({ type: "integer", value: m.replace(/_/g, ""), line });
