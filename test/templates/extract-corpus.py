@@ -4,7 +4,9 @@ For every role of every repository given (a directory with tasks/), every templa
 string holding `{{`, `{%` or a `when:`-style condition in its tasks, handlers, defaults and vars
 becomes one case, with the role's defaults and vars plus a Debian 12 host's facts as variables.
 
-    python3 extract-corpus.py corpus.json SOURCES.md /work/.mirror/OWNER+NAME/repo[:SUBDIR,SUBDIR] ...
+    python3 extract-corpus.py corpus.json SOURCES.md probes.json /work/.mirror/OWNER+NAME/repo[:SUBDIR,SUBDIR] ...
+
+probes.json holds cases written for the suite (the forms issue 22 names), with their variables.
 """
 import json, os, subprocess, sys, tempfile
 import yaml
@@ -52,9 +54,13 @@ def role_vars(role):
             merged.update(data)
     return merged
 
-def main(out_path, sources_path, repos):
+def main(out_path, sources_path, probes_path, repos):
     seen = set()
     cases, sources, role_variables = [], [], {}
+    probes = json.load(open(probes_path))
+    role_variables["hoist:probes"] = {**FACTS, **probes["vars"]}
+    cases += [{"template": t, "role": "hoist:probes"} for t in probes["templates"]]
+    sources.append(f"| hoist (probes.json, written for this suite) | | MIT | {len(probes['templates'])} |")
     for spec in repos:
         git_dir, _, subdirs = spec.partition(":")
         root, commit = tree(git_dir)
@@ -98,4 +104,4 @@ def main(out_path, sources_path, repos):
         f.write("\n".join(sources) + "\n")
     print(f"{len(cases)} cases from {len(repos)} repositories")
 
-main(sys.argv[1], sys.argv[2], sys.argv[3:])
+main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:])
