@@ -3,16 +3,26 @@
  */
 import { defineModule, noChange } from "../engine/module.ts";
 
-export default defineModule<{ msg?: unknown; var?: string }>({
+export default defineModule<{ msg?: unknown; var?: string; verbosity?: number }>({
   name: "debug",
   description: "Print a message or a variable's value. Changes nothing.",
-  schema: { type: "object", properties: { msg: {}, var: { type: "string" } }, additionalProperties: false },
+  schema: {
+    type: "object",
+    properties: {
+      msg: {},
+      var: { type: "string" },
+      verbosity: { type: "integer", minimum: 0, maximum: 5, description: "Print only when the run has at least this many -v." },
+    },
+    additionalProperties: false,
+  },
+  notes: "Below its `verbosity` the task is ok with nothing printed (Ansible reports it skipped).",
   freeForm: "msg",
   examples: `
 - debug: msg="{{ inventory_hostname }} has {{ groups.all | length }} peers"
 - debug: { var: join_command }
 `,
   async plan(args, _probe, ctx) {
+    if ((args.verbosity ?? 0) > Number(ctx.vars.ansible_verbosity ?? 0)) return noChange({ result: { skipped_reason: "Verbosity threshold not met." } });
     const value = args.var !== undefined ? ctx.vars[args.var] : (args.msg ?? "Hello world!");
     const msg = args.var !== undefined ? `${args.var} = ${JSON.stringify(value)}` : typeof value === "string" ? value : JSON.stringify(value);
     return noChange({ result: { msg } });

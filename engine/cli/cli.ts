@@ -49,7 +49,7 @@ async function run(argv: string[]): Promise<number> {
         color: !!process.stdout.isTTY && !process.env.NO_COLOR,
         write: (t) => process.stdout.write(t),
       });
-  const outcome = await runInterruptible({ ...request, check: !!values.check, diff: !!values.diff, reporter });
+  const outcome = await runInterruptible({ ...request, check: !!values.check, diff: !!values.diff, verbosity: values.verbose?.length ?? 0, reporter });
   if (reporter instanceof JsonReporter) {
     process.stdout.write(
       reporter.document({ playbook: resolve(playbookFile), check: !!values.check, diff: !!values.diff, durationMs: outcome.durationMs }, outcome.stats) + "\n",

@@ -9,8 +9,9 @@ import { dirname, resolve } from "node:path";
 import { InputError, didYouMean, type Where } from "../errors.ts";
 import { loadYamlFile, type Located, type Path } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
+import { convertArguments } from "./ansible-arguments.ts";
+import { isAnsibleModule } from "./ansible-modules.ts";
 import { shortName, type ModuleRegistry } from "./registry.ts";
-import { splitWords } from "../shell.ts";
 import { containsTemplate } from "../template/template.ts";
 import { expandRole, type RolesContext } from "./roles.ts";
 import type { Role, Task } from "./shapes.ts";
@@ -152,10 +153,51 @@ function normalizeKeys(t: Vars): { task: Vars; original: Map<string, string> } {
   return { task, original };
 }
 
+/**
+ * Ansible's `key=value key2="v 2"` words (its `parse_kv`): split on spaces, except inside quotes and
+ * inside `{{ }}`, `{% %}` and `{# #}`, so that `name={{ x | default('a b') }}` stays one word.
+ */
+export function keyValueWords(text: string): string[] {
+  const words: string[] = [];
+  let current = "";
+  let quote: string | null = null;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const pair = text.slice(i, i + 2);
+    if (quote) {
+      if (c === "\\" && i + 1 < text.length) current += text[++i];
+      else if (c === quote) quote = null;
+      else current += c;
+    } else if (depth === 0 && (c === "'" || c === '"')) quote = c;
+    else if (pair === "{{" || pair === "{%" || pair === "{#") {
+      depth++;
+      current += pair;
+      i++;
+    } else if (depth > 0 && (pair === "}}" || pair === "%}" || pair === "#}")) {
+      depth--;
+      current += pair;
+      i++;
+    } else if (depth === 0 && /\s/.test(c)) {
+      if (current) words.push(current);
+      current = "";
+    } else current += c;
+  }
+  if (quote) throw new Error(`unterminated ${quote} quote in: ${text}`);
+  if (current) words.push(current);
+  return words;
+}
+
 /** Ansible's `key=value key2="v 2"` argument strings. */
 function keyValueArgs(text: string, where: Where): Vars {
   const args: Vars = {};
-  for (const word of splitWords(text)) {
+  let words: string[];
+  try {
+    words = keyValueWords(text);
+  } catch (e) {
+    throw new InputError((e as Error).message, where);
+  }
+  for (const word of words) {
     const eq = word.indexOf("=");
     if (eq < 1) throw new InputError(`expected key=value arguments, got '${word}'`, where);
     args[word.slice(0, eq)] = word.slice(eq + 1);
@@ -171,7 +213,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
   const moduleKeys = Object.keys(t).filter((k) => !TASK_KEYWORDS.includes(k));
   const structural = STRUCTURAL.filter((k) => k in t);
   for (const k of moduleKeys) {
-    if (!ctx.registry.get(k)) {
+    if (!ctx.registry.get(k) && !isAnsibleModule(k)) {
       const hint = didYouMean(k, [...TASK_KEYWORDS, ...ctx.registry.names()]);
       throw new InputError(`unknown module or task keyword '${k}'${hint}`, doc.at([...path, k]));
     }
@@ -261,7 +303,14 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     return task;
   }
   const key = moduleKeys[0];
-  const module = ctx.registry.get(key)!;
+  const module = ctx.registry.get(key);
+  if (!module) {
+    // An Ansible module hoist does not have: loaded, and failed on a host only if one reaches it.
+    task.unimplemented = key;
+    task.args = t[key];
+    task.name = (t.name as string) ?? key;
+    return task;
+  }
   ctx.used.modules.add(module.name);
   let args = t[key];
   if (typeof args === "string") {
@@ -270,7 +319,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     const isKeyValue = firstKey !== undefined && props.includes(firstKey);
     args = module.freeForm && !isKeyValue ? { [module.freeForm]: args } : keyValueArgs(args as string, doc.at([...path, key]));
   }
-  args = { ...((args as Vars) ?? {}), ...((t.args as Vars) ?? {}) };
+  args = convertArguments(module.schema, { ...((args as Vars) ?? {}), ...((t.args as Vars) ?? {}) });
   validateSchema(module.schema, structuredClone(args), {
     located: doc,
     basePath: typeof t[key] === "object" && t[key] !== null ? [...path, key] : [...path],

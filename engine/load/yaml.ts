@@ -4,7 +4,20 @@
  * file only walks js-yaml's event stream to index source offsets by path.
  */
 import { readFileSync, statSync } from "node:fs";
-import { load, parseEvents, getScalarValue, EVENT_ID, YAMLException } from "js-yaml";
+import {
+  load,
+  parseEvents,
+  getScalarValue,
+  EVENT_ID,
+  YAMLException,
+  FAILSAFE_SCHEMA,
+  NOT_RESOLVED,
+  defineScalarTag,
+  nullYaml11Tag,
+  intYaml11Tag,
+  floatYaml11Tag,
+  mergeTag,
+} from "js-yaml";
 import type { Event, ScalarEvent } from "js-yaml";
 import { InputError, type Where } from "../errors.ts";
 
@@ -31,6 +44,29 @@ interface Frame {
   key?: string;
   expectKey: boolean;
 }
+
+const PYYAML_BOOLEANS: Record<string, boolean> = Object.fromEntries(
+  ["yes", "true", "on"].flatMap((w) => [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()]).map((w) => [w, true]),
+);
+for (const w of ["no", "false", "off"]) for (const f of [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()]) PYYAML_BOOLEANS[f] = false;
+
+/** YAML 1.1's booleans as PyYAML reads them: yes/no, on/off, true/false in three casings (not y/n, which stay text). */
+const pyyamlBool = defineScalarTag<boolean>("tag:yaml.org,2002:bool", {
+  implicit: true,
+  implicitFirstChars: ["y", "Y", "n", "N", "t", "T", "f", "F", "o", "O"],
+  resolve: (source) => (Object.hasOwn(PYYAML_BOOLEANS, source) ? PYYAML_BOOLEANS[source] : NOT_RESOLVED),
+  identify: (v) => typeof v === "boolean",
+  represent: (v) => String(v),
+});
+
+/**
+ * YAML as Ansible reads it (PyYAML, YAML 1.1): `yes`/`no`/`on`/`off` are booleans, `010` is octal 8,
+ * `1_000` is 1000, `<<` merges; dates stay text (Ansible prints a date as that same text).
+ *
+ * @example
+ * load("a: yes\nb: 010", { schema: ANSIBLE_YAML_SCHEMA }) // { a: true, b: 8 }
+ */
+export const ANSIBLE_YAML_SCHEMA = FAILSAFE_SCHEMA.withTags(nullYaml11Tag, pyyamlBool, intYaml11Tag, floatYaml11Tag, mergeTag);
 
 const pathKey = (path: Path) => JSON.stringify(path);
 
@@ -144,7 +180,7 @@ export function parseYaml<T = unknown>(source: string, file: string): Located<T>
   let value: unknown;
   let events: Event[];
   try {
-    value = load(source, { filename: file });
+    value = load(source, { filename: file, schema: ANSIBLE_YAML_SCHEMA });
     events = parseEvents(source, { filename: file });
   } catch (e) {
     if (e instanceof YAMLException && e.mark) {

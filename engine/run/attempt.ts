@@ -18,6 +18,7 @@ import { createProbe } from "../host/probe.ts";
 import { UnknowableRead } from "../host/overlay.ts";
 import { condition, renderDeep, renderText, render } from "../template/template.ts";
 import { validateSchema } from "../load/validate.ts";
+import { convertArguments } from "../load/ansible-arguments.ts";
 import type { Vars } from "../vars.ts";
 import { findControlFile } from "../load/control-files.ts";
 import { loadVarsFile } from "../load/vars-file.ts";
@@ -47,7 +48,7 @@ interface Planned {
  */
 export async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment, ahead = false): Promise<Planned> {
   const module = env.module!;
-  const args = renderDeep(task.args, vars);
+  const args = convertArguments(module.schema, renderDeep(task.args, vars) as Vars);
   validateSchema(module.schema, args, { what: `module '${module.name}'` });
   const problem = module.validate?.(args);
   if (problem) throw new Error(`module '${module.name}': ${problem}`);

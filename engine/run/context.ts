@@ -14,6 +14,8 @@ import type { Reporter } from "../outcome/reporter.ts";
 export interface RunOptions {
   check: boolean;
   diff: boolean;
+  /** The number of `-v` (`ansible_verbosity`). */
+  verbosity: number;
   forks: number;
   tags: string[];
   skipTags: string[];

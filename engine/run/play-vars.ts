@@ -20,6 +20,12 @@ import type { RunContext } from "./context.ts";
 import type { TaskEnvironment } from "./host-run.ts";
 import type { TaskResult } from "../outcome/result.ts";
 
+/**
+ * `ansible_version`: the ansible-core whose templating and module semantics hoist follows (its
+ * differential suites run against 2.19), so that roles gating on a version take the current path.
+ */
+const ANSIBLE_VERSION = Object.freeze({ full: "2.19.0", major: 2, minor: 19, revision: 0, string: "2.19.0 (hoist)" });
+
 /** What a block passes to the tasks inside it. */
 export interface Inherited {
   when: unknown[];
@@ -124,6 +130,8 @@ export class PlayVars {
       ansible_play_batch: batch,
       ansible_check_mode: ctx.options.check,
       ansible_diff_mode: ctx.options.diff,
+      ansible_verbosity: ctx.options.verbosity,
+      ansible_version: ANSIBLE_VERSION,
       playbook_dir: dirname(resolve(this.play.file)),
       [RUN_SECRETS]: ctx.secrets,
     };

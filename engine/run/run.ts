@@ -40,6 +40,8 @@ export interface RunRequest {
   inventory?: string;
   check?: boolean;
   diff?: boolean;
+  /** How many `-v` the run was given (`ansible_verbosity`). */
+  verbosity?: number;
   /** A host pattern the run is limited to (`--limit`). */
   limit?: string;
   tags?: string[];
@@ -239,6 +241,7 @@ export async function createRun(request: RunRequest): Promise<RunOutcome> {
         options: {
           check,
           diff: !!request.diff,
+          verbosity: request.verbosity ?? 0,
           forks: request.forks ?? 50,
           tags: request.tags ?? [],
           skipTags: request.skipTags ?? [],

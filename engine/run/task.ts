@@ -9,7 +9,7 @@
 import type { Task } from "../load/playbook.ts";
 import { condition, renderText, render } from "../template/template.ts";
 import type { Vars } from "../vars.ts";
-import { skipped, type Status, type TaskResult } from "../outcome/result.ts";
+import { failed, skipped, type Status, type TaskResult } from "../outcome/result.ts";
 import type { HostRun, TaskEnvironment } from "./host-run.ts";
 import { failure, unknownFrom } from "./unknown.ts";
 import { registeredValue } from "./registered.ts";
@@ -46,7 +46,10 @@ export async function includePasses(task: Task, host: HostRun, env: TaskEnvironm
 
 /** The task once, for one set of variables, unless its conditions say no. */
 async function runIfWhen(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
-  return (await withFacts(env, () => condition(conditionsOf(task, env), vars))) ? await runWithRetries(task, host, vars, env) : skipped();
+  if (!(await withFacts(env, () => condition(conditionsOf(task, env), vars)))) return skipped();
+  if (task.unimplemented)
+    return failed(`'${task.unimplemented}' is an Ansible module hoist does not implement; this host reached it (\`hoist modules\` lists what hoist has)`);
+  return await runWithRetries(task, host, vars, env);
 }
 
 /** A loop's status from its items': the first failure, all skipped, any unknown, any changed, else ok. */

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import { homedir } from "node:os";
 import { posix } from "node:path";
 import * as yaml from "js-yaml";
+import { ANSIBLE_YAML_SCHEMA } from "../../load/yaml.ts";
 import { TemplateError } from "./errors.ts";
 import { attribute } from "./filters.ts";
 import { pySplit } from "./methods.ts";
@@ -200,8 +201,8 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
   },
   to_yaml: (v, a) => pyYaml(v, { nice: truthy(a.kwargs.default_flow_style === false), indent: a.kwargs.indent as number | undefined }),
   to_nice_yaml: (v, a) => pyYaml(v, { nice: true, indent: num(a(0, "indent", 4)) }),
-  from_yaml: (v) => (typeof v === "string" ? yaml.load(v) : v),
-  from_yaml_all: (v) => own(yaml.loadAll(str(v))),
+  from_yaml: (v) => (typeof v === "string" ? yaml.load(v, { schema: ANSIBLE_YAML_SCHEMA }) : v),
+  from_yaml_all: (v) => own(yaml.loadAll(str(v), { schema: ANSIBLE_YAML_SCHEMA })),
   bool: (v) => toBool(v),
   b64encode: (v) => Buffer.from(str(v), "utf8").toString("base64"),
   b64decode: (v) => Buffer.from(str(v), "base64").toString("utf8"),

@@ -1,0 +1,54 @@
+/**
+ * Module arguments as Ansible converts them before a module sees them: a
+ * boolean argument takes `yes`, `no`, `on`, `off`, `true`, `1`, `y`, `t`…
+ * in any case (Ansible's `BOOLEANS_TRUE`/`BOOLEANS_FALSE`), and an integer or
+ * number argument takes a string of digits, as `key=value` forms always give
+ * (`cache_valid_time=86400`); a number where only text is taken becomes text
+ * (`content: "{{ port }}"`). Only what the schema types as boolean or number,
+ * and does not also accept as a string, is converted; anything else is left
+ * for the schema to refuse with its message.
+ */
+import type { Vars } from "../vars.ts";
+
+const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
+const FALSE = new Set(["n", "no", "off", "0", "false", "f"]);
+
+type Schema = { type?: string | string[]; properties?: Record<string, Schema>; anyOf?: Schema[]; oneOf?: Schema[] };
+
+/** The JSON types a property accepts, anyOf/oneOf branches included. */
+function typesOf(schema: Schema | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!schema) return out;
+  for (const t of ([] as string[]).concat(schema.type ?? [])) out.add(t);
+  for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) for (const t of typesOf(branch)) out.add(t);
+  return out;
+}
+
+function convert(value: unknown, schema: Schema | undefined): unknown {
+  const types = typesOf(schema);
+  if (typeof value === "string" && !types.has("string") && !value.includes("{{")) {
+    const word = value.trim().toLowerCase();
+    if (types.has("boolean") && TRUE.has(word)) return true;
+    if (types.has("boolean") && FALSE.has(word)) return false;
+    if (types.has("integer") && /^[+-]?\d+$/.test(value.trim())) return Number(value.trim());
+    if (types.has("number") && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+  }
+  // A number or boolean where only text is taken becomes its text, as Ansible's `type='str'` does (Python's spelling).
+  if ((typeof value === "number" || typeof value === "boolean") && types.size > 0 && [...types].every((t) => t === "string"))
+    return typeof value === "boolean" ? (value ? "True" : "False") : String(value);
+  if (typeof value === "number" && types.has("boolean") && !types.has("number") && !types.has("integer") && (value === 0 || value === 1)) return value === 1;
+  if (value && typeof value === "object" && !Array.isArray(value) && schema?.properties) return convertArguments(schema, value as Vars);
+  return value;
+}
+
+/**
+ * A copy of `args` with Ansible's conversions applied where `schema` asks for a boolean or a number.
+ *
+ * @example
+ * convertArguments({ properties: { update_cache: { type: "boolean" } } }, { update_cache: "yes" }) // { update_cache: true }
+ */
+export function convertArguments(schema: Schema, args: Vars): Vars {
+  const out: Vars = { ...args };
+  for (const [key, value] of Object.entries(args)) out[key] = convert(value, schema.properties?.[key]);
+  return out;
+}

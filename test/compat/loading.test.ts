@@ -1,0 +1,82 @@
+/**
+ * Ansible content loads as Ansible loads it: modules hoist does not have load
+ * and fail only on a host that reaches them, typos still stop the load with
+ * the nearest name; YAML 1.1 scalars; `key=value` strings split as Ansible's
+ * parse_kv splits them; arguments converted as Ansible converts them.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InputError } from "../../engine/errors.ts";
+import { runPlaybook } from "../helpers.ts";
+import { keyValueWords } from "../../engine/load/tasks.ts";
+import { parseYaml } from "../../engine/load/yaml.ts";
+import { convertArguments } from "../../engine/load/ansible-arguments.ts";
+
+async function loadError(playbook: string): Promise<InputError> {
+  try {
+    await runPlaybook(playbook);
+  } catch (e) {
+    assert.ok(e instanceof InputError, String(e));
+    return e;
+  }
+  throw new Error("expected the load to fail");
+}
+
+test("an Ansible module hoist lacks loads behind a false when, and fails only where it is reached", async () => {
+  const out = await runPlaybook(`
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: other systems
+      ansible.builtin.dnf: { name: nginx, state: present }
+      when: false
+    - name: reached
+      pacman: name=nginx
+      ignore_errors: true
+    - name: after
+      debug: { msg: still running }
+`);
+  assert.equal(out.byTask("other systems").status, "skipped");
+  assert.equal(out.byTask("reached").status, "failed");
+  assert.match(String(out.byTask("reached").msg), /'pacman' is an Ansible module hoist does not implement/);
+  assert.equal(out.byTask("after").status, "ok");
+});
+
+test("a name that is no module at all stops the load, naming the nearest", async () => {
+  const e = await loadError(`- hosts: all\n  tasks:\n    - debgu: { msg: hi }\n`);
+  assert.match(e.message, /unknown module or task keyword 'debgu'.*debug/);
+  assert.match(String(e.where?.line), /3/);
+});
+
+test("YAML is read as PyYAML reads it (YAML 1.1)", () => {
+  const doc = parseYaml("a: yes\nb: Off\nc: y\nd: 010\ne: 0x10\nf: 1_000\ng: 2024-01-01\nh: 'yes'\n", "x.yaml").value;
+  assert.deepEqual(doc, { a: true, b: false, c: "y", d: 8, e: 16, f: 1000, g: "2024-01-01", h: "yes" });
+});
+
+test("key=value strings do not split inside {{ }}, and quotes group words", () => {
+  assert.deepEqual(keyValueWords(`name={{ x | default('a b') }} state=started`), ["name={{ x | default('a b') }}", "state=started"]);
+  assert.deepEqual(keyValueWords(`msg="a b" x=1`), ["msg=a b", "x=1"]);
+});
+
+test("boolean and number arguments take Ansible's spellings", () => {
+  const schema = { properties: { a: { type: "boolean" }, b: { type: "boolean" }, n: { type: "integer" }, s: { type: "string" }, t: { type: "boolean" } } };
+  assert.deepEqual(convertArguments(schema, { a: "yes", b: "False", n: "86400", s: "yes", t: "{{ x }}" }), {
+    a: true,
+    b: false,
+    n: 86400,
+    s: "yes",
+    t: "{{ x }}",
+  });
+});
+
+test('service: "name={{ x }} state=started" runs with both arguments', async () => {
+  const out = await runPlaybook(`
+- hosts: all
+  gather_facts: false
+  vars: { x: "hello world" }
+  tasks:
+    - name: said
+      debug: "msg={{ x }} verbosity=0"
+`);
+  assert.equal(out.byTask("said").msg, "hello world");
+});
