@@ -112,6 +112,17 @@ labTest("apt: one transaction from the lab repository, re-run, tamper, remove", 
   assert.equal(await lab.sh("node1", "dpkg-query -W -f='${db:Status-Abbrev}' socat 2>/dev/null || echo none"), "none\n");
 });
 
+labTest("package: the host's own manager (apt here), Ansible's state names and key=value form, re-run, removed", async () => {
+  const pb = (state: string) => `- hosts: lab\n  tasks:\n    - { name: tree, package: "name=tree state=${state}" }\n`;
+  assert.deepEqual(changedOn(await lab.run(pb("installed"), { check: true }), "tree"), HOSTS, "check mode: apt's simulation says it would install");
+  const apply = await lab.run(pb("installed"));
+  assert.deepEqual(changedOn(apply, "tree"), HOSTS, apply.byTask("tree", "node1").msg as string);
+  for (const h of HOSTS) assert.equal(await lab.sh(h, "dpkg-query -W -f='${db:Status-Abbrev}' tree"), "ii ");
+  assert.deepEqual(changedOn(await lab.run(pb("present")), "tree"), [], "installed and present are one state");
+  assert.deepEqual(changedOn(await lab.run(pb("removed")), "tree"), HOSTS);
+  assert.equal(await lab.sh("node1", "dpkg-query -W -f='${db:Status-Abbrev}' tree 2>/dev/null | grep -q '^ii' && echo installed || echo gone"), "gone\n");
+});
+
 labTest("systemd: a unit file, started and enabled, restarted by a handler, drift detected", async () => {
   const pb = (greeting: string) => `- hosts: lab
   tasks:

@@ -51,6 +51,8 @@ interface Fixture {
     hostFacts?: Record<string, unknown>;
     vars?: Record<string, unknown>;
     unknown?: string;
+    /** What the task registers besides changed/failed (`stat.exists`, a debug message). */
+    result?: Record<string, unknown>;
   };
 }
 
@@ -150,6 +152,7 @@ for (const dir of dirs) {
       if (fx.expect.projects !== undefined) assert.deepEqual(JSON.parse(JSON.stringify(plan.projects ?? [])), fx.expect.projects);
       if (fx.expect.hostFacts !== undefined) assert.deepEqual(plan.hostFacts, fx.expect.hostFacts);
       if (fx.expect.vars !== undefined) assert.deepEqual(plan.vars, fx.expect.vars);
+      if (fx.expect.result !== undefined) assert.deepEqual(plan.result, fx.expect.result);
       assert.equal(plan.unknown, fx.expect.unknown, "check mode says unknown exactly when the fixture does");
     });
   }

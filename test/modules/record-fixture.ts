@@ -75,7 +75,15 @@ const expect = {
   ...(plan.reason ? { reason: plan.reason } : {}),
   ...(plan.fail ? { fail: plan.fail } : {}),
   ...(plan.unknown ? { unknown: plan.unknown } : {}),
+  ...(plan.result ? { result: plan.result } : {}),
 };
-const fixture = { about: `${about} (recorded on a lab host)`, hostname: host, args, ...(check ? { check } : {}), host: answers, expect };
+const fixture = {
+  about: /recorded on a lab host/.test(about) ? about : `${about} (recorded on a lab host)`,
+  hostname: host,
+  args,
+  ...(check ? { check } : {}),
+  host: answers,
+  expect,
+};
 writeFileSync(join(dir, `${name}.json`), JSON.stringify(fixture, null, 2) + "\n");
 console.log(JSON.stringify(expect, null, 2));

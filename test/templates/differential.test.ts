@@ -9,34 +9,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OMIT, render, renderTemplateFile } from "../../engine/template/template.ts";
 import { scope } from "../../engine/template/vars.ts";
+import { ANSIBLE_CORE, oraclePython } from "../oracle.ts";
 
 const here = join(import.meta.dirname, "..", "..", "..", "test", "templates");
-const ORACLE = process.env.HOIST_ORACLE_DIR ?? "/var/cache/hoist-oracle";
-/** The ansible-core the corpus is judged against (the one the bench measures, too). */
-const ANSIBLE_CORE = "ansible-core==2.19.14";
 
 interface Corpus {
   vars: Record<string, Record<string, unknown>>;
   cases: { template: string; role: string; file?: boolean }[];
 }
 type Outcome = { ok: true; value: unknown } | { ok: false; error: string };
-
-/** The oracle's virtualenv, made on first use. */
-function oraclePython(): string {
-  const python = join(ORACLE, "venv", "bin", "python");
-  const marker = join(ORACLE, "venv", ANSIBLE_CORE);
-  if (!existsSync(marker)) {
-    mkdirSync(ORACLE, { recursive: true });
-    if (!existsSync(python)) execFileSync("python3", ["-m", "venv", join(ORACLE, "venv")], { stdio: "inherit" });
-    execFileSync(python, ["-m", "pip", "install", "-q", ANSIBLE_CORE], { stdio: "inherit" });
-    execFileSync("touch", [marker]);
-  }
-  return python;
-}
 
 function hoistOutcome(corpus: Corpus, c: Corpus["cases"][number], scopes: Map<string, Record<string, unknown>>): Outcome {
   let vars = scopes.get(c.role);
