@@ -78,6 +78,8 @@ export interface Task {
    * when the run reaches it, and do not pass to the tasks inside.
    */
   dynamic?: boolean;
+  /** An include whose file name is a template: the files it can name, each loaded; the host's render picks one. */
+  includeChoices?: IncludeChoices;
   /** With `delegate_to`: the facts a task gathers belong to the delegate. */
   delegateFacts?: boolean;
 }
@@ -110,4 +112,17 @@ export interface Play {
   gatherSubset: string[];
   /** The facts the play's own text reads (see uses-facts.ts; `*`: all): gathered before its first task. */
   factsRead: string[];
+}
+
+/**
+ * The candidates of a templated include (`setup-{{ ansible_os_family }}.yml`): the name, where it is
+ * resolved, and each matching file's tasks.
+ *
+ * @example
+ * const c: IncludeChoices = { template: "setup-{{ os }}.yml", dir: "/srv/roles/x/tasks", files: new Map() };
+ */
+export interface IncludeChoices {
+  template: string;
+  dir: string;
+  files: Map<string, Task[]>;
 }

@@ -4,8 +4,8 @@
  * validated (module name, arguments, keywords) before anything runs, each
  * remembering file, line and column.
  */
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { InputError, didYouMean, type Where } from "../errors.ts";
 import { loadYamlFile, type Located, type Path } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
@@ -14,7 +14,7 @@ import { isAnsibleModule } from "./ansible-modules.ts";
 import { shortName, type ModuleRegistry } from "./registry.ts";
 import { containsTemplate } from "../template/template.ts";
 import { expandRole, type RolesContext } from "./roles.ts";
-import type { Role, Task } from "./shapes.ts";
+import type { IncludeChoices, Role, Task } from "./shapes.ts";
 import type { Vars } from "../vars.ts";
 
 /** Keys a task may carry besides its module. */
@@ -56,6 +56,26 @@ export const TASK_KEYWORDS = [
   "no_log",
   "timeout",
 ];
+
+/** `include_tasks: file.yml`, or Ansible's long form `{ file: file.yml, apply: { tags, become, … } }` (apply for include_tasks only). */
+function includeSchema(dynamic: boolean) {
+  return {
+    anyOf: [
+      { type: "string", minLength: 1 },
+      {
+        type: "object",
+        properties: {
+          file: { type: "string", minLength: 1 },
+          ...(dynamic
+            ? { apply: { type: "object", properties: { tags: {}, become: {}, become_user: {}, when: {}, vars: {} }, additionalProperties: false } }
+            : {}),
+        },
+        required: ["file"],
+        additionalProperties: false,
+      },
+    ],
+  };
+}
 
 function roleArgsSchema() {
   return {
@@ -104,8 +124,8 @@ export const taskKeywordSchema = {
     block: { type: "array" },
     rescue: { type: "array" },
     always: { type: "array" },
-    include_tasks: { type: "string" },
-    import_tasks: { type: "string" },
+    include_tasks: includeSchema(true),
+    import_tasks: includeSchema(false),
     include_role: roleArgsSchema(),
     import_role: roleArgsSchema(),
     vars: { type: ["object", "null"] },
@@ -208,7 +228,9 @@ function keyValueArgs(text: string, where: Where): Vars {
 function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inherited: string[]): Task {
   const where = doc.at(path);
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new InputError("a task must be a mapping", where);
-  const { task: t, original } = normalizeKeys(raw as Vars);
+  const { task: normalized, original } = normalizeKeys(raw as Vars);
+  // Keywords as Ansible reads them: `become: yes` is true, `name: off` (a YAML 1.1 boolean) the name "False".
+  const t = convertArguments(taskKeywordSchema, normalized);
   validateSchema(taskKeywordSchema, t, { located: doc, basePath: path, what: "task", allowTemplates: true });
   const moduleKeys = Object.keys(t).filter((k) => !TASK_KEYWORDS.includes(k));
   const structural = STRUCTURAL.filter((k) => k in t);
@@ -280,14 +302,29 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     delegateFacts: t.delegate_facts as boolean | undefined,
   };
   if (task.until !== undefined && task.retries === undefined) task.retries = 3;
-  const include = (t.include_tasks ?? t.import_tasks) as string | undefined;
-  if (include !== undefined) {
+  const includeArg = (t.include_tasks ?? t.import_tasks) as string | { file: string; apply?: Vars } | undefined;
+  if (includeArg !== undefined) {
     const key = t.include_tasks !== undefined ? "include_tasks" : "import_tasks";
-    if (include.includes("{{")) throw new InputError(`${key} needs a file name without templates, so it can be validated before the run`, where);
-    const file = resolve(dirname(doc.file), include);
-    task.block = loadTaskFile(file, ctx, tags, doc.at([...path, original.get(key)!]));
+    const include = typeof includeArg === "string" ? includeArg : includeArg.file;
+    const apply = typeof includeArg === "string" ? undefined : includeArg.apply;
+    const from = doc.at([...path, original.get(key)!]);
+    const applied = apply?.tags === undefined ? tags : [...tags, ...asList(apply.tags)];
     task.dynamic = key === "include_tasks";
     task.name = (t.name as string) ?? `${key} ${include}`;
+    if (apply) {
+      task.become = (apply.become as boolean | undefined) ?? task.become;
+      task.becomeUser = (apply.become_user as string | undefined) ?? task.becomeUser;
+      task.vars = { ...task.vars, ...((apply.vars as Vars) ?? {}) };
+    }
+    if (include.includes("{{")) {
+      // Which file is decided on the host (`setup-{{ ansible_os_family }}.yml`): every file the name can give is loaded and
+      // validated now, so that a typo in any of them stops the run before a host is touched.
+      task.dynamic = true;
+      task.includeChoices = includeChoices(include, dirname(doc.file), ctx, applied, from);
+      task.block = [];
+      return task;
+    }
+    task.block = loadTaskFile(resolve(dirname(doc.file), include), ctx, applied, from);
     return task;
   }
   const roleKey = (["include_role", "import_role"] as const).find((k) => k in t);
@@ -371,6 +408,26 @@ export function parseTaskList(raw: unknown, doc: Located, path: Path, ctx: LoadC
   return raw.map((t, i) => parseTask(t, doc, [...path, i], ctx, tags));
 }
 
+/** The files a templated include name can resolve to (only its file name may be templated), each loaded. */
+function includeChoices(template: string, dir: string, ctx: LoadContext, tags: string[], from: Where): IncludeChoices {
+  const slash = template.lastIndexOf("/");
+  const folder = slash < 0 ? "" : template.slice(0, slash);
+  if (folder.includes("{{"))
+    throw new InputError(`only the file name of an include may be templated, so its candidates can be validated before the run: ${template}`, from);
+  const where = resolve(dir, folder);
+  const base = template.slice(slash + 1);
+  const glob = new RegExp(
+    `^${base
+      .split(/\{\{[\s\S]*?\}\}/)
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
+  const files = new Map<string, Task[]>();
+  for (const f of existsSync(where) ? readdirSync(where).sort() : [])
+    if (glob.test(f)) files.set(join(where, f), loadTaskFile(join(where, f), ctx, tags, from));
+  return { template, dir, files };
+}
+
 function loadTaskFile(file: string, ctx: LoadContext, tags: string[], from: Where): Task[] {
   if (!existsSync(file)) throw new InputError(`included file not found: ${file}`, from);
   if (ctx.including.includes(file)) throw new InputError(`include cycle: ${[...ctx.including, file].join(" -> ")}`, from);
@@ -382,6 +439,6 @@ function loadTaskFile(file: string, ctx: LoadContext, tags: string[], from: Wher
 export function* walkTasks(tasks: Task[]): Generator<Task> {
   for (const t of tasks) {
     yield t;
-    for (const inner of [t.block, t.rescue, t.always]) if (inner) yield* walkTasks(inner);
+    for (const inner of [t.block, t.rescue, t.always, ...(t.includeChoices?.files.values() ?? [])]) if (inner) yield* walkTasks(inner);
   }
 }

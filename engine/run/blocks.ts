@@ -12,6 +12,11 @@ import { countResult } from "../outcome/stats.ts";
 import type { RunContext } from "./context.ts";
 import type { Inherited, PlayVars } from "./play-vars.ts";
 import pLimit, { type LimitFunction } from "p-limit";
+import { basename, resolve } from "node:path";
+import type { IncludeChoices } from "../load/shapes.ts";
+import type { Vars } from "../vars.ts";
+import { renderText } from "../template/template.ts";
+import { failure } from "./unknown.ts";
 
 /**
  * Runs a play's tasks on its hosts: blocks with rescue and always, includes, handlers, `serial`,
@@ -116,8 +121,24 @@ export class BlockRunner {
         become: task.become ?? inherited.become,
         becomeUser: task.becomeUser ?? inherited.becomeUser,
       };
-      for (const t of task.block!) if (!(await this.runItem(t, host, batch, inner, kind))) return false;
+      const tasks = task.includeChoices ? this.chosen(task, task.includeChoices, host, batch, inherited, loop) : task.block!;
+      if (tasks instanceof Error) return this.settle(task, host, batch, failure(tasks), kind);
+      for (const t of tasks) if (!(await this.runItem(t, host, batch, inner, kind))) return false;
     }
     return true;
+  }
+
+  /** The tasks of the file a templated include names on this host (its candidates were loaded with the playbook). */
+  private chosen(task: Task, choices: IncludeChoices, host: HostRun, batch: string[], inherited: Inherited, loop: Vars): Task[] | Error {
+    try {
+      const vars = this.vars.environment(batch, inherited)(task).vars(host, task.vars, loop);
+      const file = resolve(choices.dir, renderText(choices.template, vars));
+      const tasks = choices.files.get(file);
+      if (tasks) return tasks;
+      const had = [...choices.files.keys()].map((f) => basename(f));
+      return new Error(`included file not found: ${file}${had.length ? ` (the name can give: ${had.join(", ")})` : ""}`);
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
   }
 }

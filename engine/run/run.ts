@@ -143,7 +143,7 @@ function identities(plays: Play[]): Map<Task, string> {
         const n = (seen.get(name) ?? 0) + 1;
         seen.set(name, n);
         out.set(t, `${play.name} / ${name}${n > 1 ? ` #${n}` : ""}`);
-        for (const inner of [t.block, t.rescue, t.always]) if (inner) walk(inner);
+        for (const inner of [t.block, t.rescue, t.always, ...(t.includeChoices?.files.values() ?? [])]) if (inner) walk(inner);
       }
     };
     walk(play.tasks);

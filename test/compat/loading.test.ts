@@ -7,7 +7,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InputError } from "../../engine/errors.ts";
-import { runPlaybook } from "../helpers.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runPlaybook, tempDir } from "../helpers.ts";
+import { createRun } from "../../engine/index.ts";
+import { LocalConnection } from "../../engine/connection/local.ts";
 import { keyValueWords } from "../../engine/load/tasks.ts";
 import { parseYaml } from "../../engine/load/yaml.ts";
 import { convertArguments } from "../../engine/load/ansible-arguments.ts";
@@ -79,4 +83,38 @@ test('service: "name={{ x }} state=started" runs with both arguments', async () 
       debug: "msg={{ x }} verbosity=0"
 `);
   assert.equal(out.byTask("said").msg, "hello world");
+});
+
+test("include_tasks with a templated file name: every candidate is validated at load, the host's own is run", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "setup-Debian.yml"), "- name: debian\n  debug: { msg: on debian }\n");
+  writeFileSync(join(dir, "setup-RedHat.yml"), "- name: redhat\n  ansible.builtin.dnf: { name: nginx }\n");
+  writeFileSync(
+    join(dir, "site.yml"),
+    `- hosts: all
+  gather_facts: false
+  vars: { family: Debian }
+  tasks:
+    - include_tasks: "setup-{{ family }}.yml"
+    - include_tasks: { file: "setup-{{ family }}.yml", apply: { tags: [setup] } }
+    - name: missing one
+      include_tasks: "setup-{{ 'Arch' }}.yml"
+      ignore_errors: true
+`,
+  );
+  const out = await createRun({ playbook: join(dir, "site.yml"), connect: async (h) => new LocalConnection(h) });
+  assert.equal(out.results.filter((r) => r.task === "debian").length, 2);
+  assert.equal(
+    out.results.some((r) => r.task === "redhat"),
+    false,
+    "the other file is loaded, never run",
+  );
+  assert.match(String(out.byTask("missing one").msg), /included file not found: .*setup-Arch.yml \(the name can give: setup-Debian.yml, setup-RedHat.yml\)/);
+  writeFileSync(join(dir, "setup-RedHat.yml"), "- name: redhat\n  dnff: { name: nginx }\n");
+  await assert.rejects(createRun({ playbook: join(dir, "site.yml"), connect: async (h) => new LocalConnection(h) }), /unknown module or task keyword 'dnff'/);
+});
+
+test("task keywords are converted as Ansible converts them: become: yes, a name that YAML reads as a boolean", async () => {
+  const out = await runPlaybook(`- hosts: all\n  gather_facts: false\n  tasks:\n    - { name: off, debug: { msg: hi }, check_mode: "no" }\n`);
+  assert.equal(out.byTask("False").status, "ok");
 });

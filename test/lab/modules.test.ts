@@ -214,7 +214,7 @@ labTest("swap: a swap file on, priority, re-run, tamper, then off for good", asy
   await lab.sh("node1", "swapoff /swap/mtest-node1.swap");
   const drift = await lab.run(pb, { check: true });
   assert.deepEqual(changedOn(drift, "swap"), ["node1"]);
-  const off = await lab.run(`- hosts: lab\n  tasks:\n    - { name: off, swap: { state: "off" } }\n`);
+  const off = await lab.run(`- hosts: lab\n  tasks:\n    - { name: "off", swap: { state: "off" } }\n`);
   assert.deepEqual(changedOn(off, "off"), HOSTS);
   assert.deepEqual(
     off.byTask("off", "node1").changes.map((c) => c.field),
@@ -225,7 +225,7 @@ labTest("swap: a swap file on, priority, re-run, tamper, then off for good", asy
     assert.ok(!String(await lab.sh(h, "cat /proc/swaps")).includes(`mtest-${h}`));
     assert.ok(String(await lab.sh(h, "cat /etc/fstab")).includes(`#/swap/mtest-${h}.swap none swap`));
   }
-  const offAgain = await lab.run(`- hosts: lab\n  tasks:\n    - { name: off, swap: { state: "off" } }\n`);
+  const offAgain = await lab.run(`- hosts: lab\n  tasks:\n    - { name: "off", swap: { state: "off" } }\n`);
   assert.deepEqual(changedOn(offAgain, "off"), []);
 });
 
