@@ -2,14 +2,15 @@
  * systemd: services and other units — running state, enablement, masking,
  * and the unit file itself.
  */
-import { defineModule, type Change, type Plan, type Probe, type Step, planFailure } from "../engine/module.ts";
+import { defineModule, type Change, type Plan, type Probe, type Step, noChange, planFailure } from "../engine/module.ts";
 import { absolutePath, unitName } from "./lib/argument-types.ts";
 import { SystemdUnit, type UnitState } from "../facts/systemd-unit.ts";
+import { UnitsNeedingReload } from "../facts/units-needing-reload.ts";
 import { projectEveryFact, projectFact, type Projection } from "../engine/projection.ts";
 import { planFileContent } from "./lib/managed-file.ts";
 
 interface Args {
-  name: string;
+  name?: string;
   state?: "started" | "stopped" | "restarted" | "reloaded";
   enabled?: boolean;
   masked?: boolean;
@@ -29,9 +30,24 @@ const schema = {
     content: { type: "string", description: "The unit file; checked with `systemd-analyze verify` before it is installed, then systemd is reloaded." },
     path: { ...absolutePath, description: "Where the unit file goes (default /etc/systemd/system/NAME)." },
   },
-  required: ["name"],
   additionalProperties: false,
+  // Without a unit, the task can only be Ansible's bare `systemd: daemon_reload: true`.
+  anyOf: [{ required: ["name"] }, { required: ["daemon_reload"], properties: { daemon_reload: { const: true } } }],
 };
+
+/**
+ * `systemd: { daemon_reload: true }` with no unit: reload when a loaded unit's file changed on disk, so the task is a
+ * change exactly when there was something to reload (Ansible reloads every time and reports ok).
+ */
+async function planDaemonReload(probe: Probe): Promise<Plan> {
+  const stale = await probe.fact(UnitsNeedingReload, {});
+  if (!stale.length) return noChange("no loaded unit changed on disk");
+  return {
+    changes: [{ resource: "systemd:daemon", field: "configuration", before: `changed on disk: ${stale.join(", ")}`, after: "reloaded" }],
+    steps: [{ run: ["systemctl", "daemon-reload"] }],
+    projects: [projectFact(UnitsNeedingReload, {}, []), projectEveryFact(SystemdUnit, (u) => ({ ...u, NeedDaemonReload: "no" }))],
+  };
+}
 
 /** systemd-analyze only verifies files named like units, so the new file is checked under its real name. */
 const verify = (unit: string) => [
@@ -60,6 +76,7 @@ const ACTIVE = new Set(["active", "activating", "reloading"]);
 const ENABLED = new Set(["enabled", "enabled-runtime", "static", "alias", "indirect", "generated"]);
 
 async function plan(args: Args, probe: Probe): Promise<Plan> {
+  if (args.name === undefined) return planDaemonReload(probe);
   const unit = /\.[a-z]+$/.test(args.name) ? args.name : `${args.name}.service`;
   const systemctl = (...words: string[]): Step => ({ run: ["systemctl", ...words, "--", unit] });
   const changes: Change[] = [];
@@ -156,6 +173,8 @@ export default defineModule<Args>({
     "In check mode, a unit that may come from an earlier planned change (a package install, a unit file written by `file`) is reported unknown, not guessed at; a unit that nothing planned could bring fails, as the real run would.",
   ].join("\n"),
   examples: `
+- name: systemd reads the unit files a role changed
+  systemd: { daemon_reload: true }
 - name: haproxy running and started at boot
   systemd: { name: haproxy, state: started, enabled: true }
 - name: a unit of our own
