@@ -37,7 +37,11 @@ interface Args {
 const schema = {
   type: "object",
   properties: {
-    path: { ...absolutePath, description: "Path on the host (absolute)." },
+    path: {
+      ...absolutePath,
+      aliases: ["dest", "name", "destfile"],
+      description: "Path on the host (absolute); Ansible's `dest`, `name` and `destfile` are other names for it.",
+    },
     state: {
       enum: ["file", "directory", "absent", "link", "touch", "present"],
       description: "Default: file; `present`/`absent` refer to `line`/`block` when given.",
@@ -55,7 +59,7 @@ const schema = {
     insertafter: { type: "string", description: "Regexp, EOF or BOF: where a new line or block goes." },
     insertbefore: { type: "string", description: "Regexp or BOF." },
     block: { type: "string", description: "Text kept between markers (blockinfile)." },
-    marker: { type: "string", default: "# {mark} HOIST MANAGED BLOCK" },
+    marker: { type: "string", default: "# {mark} ANSIBLE MANAGED BLOCK" },
     create: { type: "boolean", default: true, description: "With line/block: create the file when missing." },
     validate: { type: "string", description: "Command checking the new content before it replaces the old; %s is the new file." },
     backup: { type: "boolean", default: false },

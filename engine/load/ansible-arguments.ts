@@ -6,14 +6,16 @@
  * (`cache_valid_time=86400`); a number where only text is taken becomes text
  * (`content: "{{ port }}"`). Only what the schema types as boolean or number,
  * and does not also accept as a string, is converted; anything else is left
- * for the schema to refuse with its message.
+ * for the schema to refuse with its message. A property's `aliases` (a
+ * schema keyword of hoist's) are Ansible's other names for the argument
+ * (`dest` and `name` for lineinfile's `path`).
  */
 import type { Vars } from "../vars.ts";
 
 const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
 const FALSE = new Set(["n", "no", "off", "0", "false", "f"]);
 
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; anyOf?: Schema[]; oneOf?: Schema[] };
+type Schema = { type?: string | string[]; properties?: Record<string, Schema>; anyOf?: Schema[]; oneOf?: Schema[]; aliases?: readonly string[] };
 
 /** The JSON types a property accepts, anyOf/oneOf branches included. */
 function typesOf(schema: Schema | undefined): Set<string> {
@@ -49,6 +51,14 @@ function convert(value: unknown, schema: Schema | undefined): unknown {
  */
 export function convertArguments(schema: Schema, args: Vars): Vars {
   const out: Vars = { ...args };
-  for (const [key, value] of Object.entries(args)) out[key] = convert(value, schema.properties?.[key]);
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    for (const alias of property.aliases ?? []) {
+      if (!(alias in out)) continue;
+      if (name in out) throw new Error(`'${alias}' and '${name}' are one argument (${alias} is another name for ${name}); give one`);
+      out[name] = out[alias];
+      delete out[alias];
+    }
+  }
+  for (const [key, value] of Object.entries(out)) out[key] = convert(value, schema.properties?.[key]);
   return out;
 }

@@ -356,7 +356,11 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     const isKeyValue = firstKey !== undefined && props.includes(firstKey);
     args = module.freeForm && !isKeyValue ? { [module.freeForm]: args } : keyValueArgs(args as string, doc.at([...path, key]));
   }
-  args = convertArguments(module.schema, { ...((args as Vars) ?? {}), ...((t.args as Vars) ?? {}) });
+  try {
+    args = convertArguments(module.schema, { ...((args as Vars) ?? {}), ...((t.args as Vars) ?? {}) });
+  } catch (e) {
+    throw new InputError(`module '${module.name}': ${(e as Error).message}`, doc.at([...path, key]));
+  }
   validateSchema(module.schema, structuredClone(args), {
     located: doc,
     basePath: typeof t[key] === "object" && t[key] !== null ? [...path, key] : [...path],

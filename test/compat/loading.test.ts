@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InputError } from "../../engine/errors.ts";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runPlaybook, tempDir } from "../helpers.ts";
 import { createRun } from "../../engine/index.ts";
@@ -117,4 +117,19 @@ test("include_tasks with a templated file name: every candidate is validated at 
 test("task keywords are converted as Ansible converts them: become: yes, a name that YAML reads as a boolean", async () => {
   const out = await runPlaybook(`- hosts: all\n  gather_facts: false\n  tasks:\n    - { name: off, debug: { msg: hi }, check_mode: "no" }\n`);
   assert.equal(out.byTask("False").status, "ok");
+});
+
+test("lineinfile and blockinfile take Ansible's other names for path (dest, name), and refuse both at once", async () => {
+  const dir = tempDir();
+  const out = await runPlaybook(`- hosts: all
+  gather_facts: false
+  tasks:
+    - { name: by dest, lineinfile: { dest: "${dir}/a.conf", line: "x=1", create: true } }
+    - { name: by name, ansible.builtin.blockinfile: { name: "${dir}/a.conf", block: "y=2" } }
+`);
+  assert.equal(out.byTask("by dest").status, "changed");
+  assert.equal(out.byTask("by name").status, "changed");
+  assert.match(readFileSync(join(dir, "a.conf"), "utf8"), /^x=1\n# BEGIN ANSIBLE MANAGED BLOCK\ny=2\n# END ANSIBLE MANAGED BLOCK\n$/);
+  const e = await loadError(`- hosts: all\n  tasks:\n    - lineinfile: { dest: /tmp/a, path: /tmp/a, line: x }\n`);
+  assert.match(e.message, /'dest' and 'path' are one argument/);
 });

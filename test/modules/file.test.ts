@@ -43,7 +43,7 @@ test("file: check changes nothing, apply changes, re-run is ok, tamper is detect
   assert.equal(mode(join(dir, "conf")), "0750");
   assert.equal(mode(join(dir, "conf/app.conf")), "0640");
   assert.equal(readFileSync(join(dir, "conf/sysctl.conf"), "utf8"), "vm.swappiness = 0\n");
-  assert.equal(readFileSync(join(dir, "conf/hosts"), "utf8"), "# BEGIN HOIST MANAGED BLOCK\n10.0.0.1 m1\n10.0.0.2 m2\n# END HOIST MANAGED BLOCK\n");
+  assert.equal(readFileSync(join(dir, "conf/hosts"), "utf8"), "# BEGIN ANSIBLE MANAGED BLOCK\n10.0.0.1 m1\n10.0.0.2 m2\n# END ANSIBLE MANAGED BLOCK\n");
   assert.equal(readlinkSync(join(dir, "current")), join(dir, "conf"));
 
   const again = await run();
