@@ -15,7 +15,14 @@ import type { Vars } from "../vars.ts";
 const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
 const FALSE = new Set(["n", "no", "off", "0", "false", "f"]);
 
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; anyOf?: Schema[]; oneOf?: Schema[]; aliases?: readonly string[] };
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  aliases?: readonly string[];
+  [keyword: string]: unknown;
+};
 
 /** The JSON types a property accepts, anyOf/oneOf branches included. */
 function typesOf(schema: Schema | undefined): Set<string> {

@@ -38,6 +38,8 @@ export interface Task {
   /** Set for a module call; unset for blocks. */
   module?: string;
   args?: unknown;
+  /** `meta: flush_handlers` and the other meta actions: run by the engine itself, not a module. */
+  meta?: string;
   /** An Ansible module hoist does not implement, named as the task names it: the task fails on a host that reaches it. */
   unimplemented?: string;
   block?: Task[];

@@ -55,6 +55,7 @@ export const TASK_KEYWORDS = [
   "args",
   "no_log",
   "timeout",
+  "meta",
 ];
 
 /** `include_tasks: file.yml`, or Ansible's long form `{ file: file.yml, apply: { tags, become, … } }` (apply for include_tasks only). */
@@ -76,6 +77,21 @@ function includeSchema(dynamic: boolean) {
     ],
   };
 }
+
+/** Ansible's meta actions; `end_role` and `role_complete` load, and fail on a host that reaches them. */
+export const META_ACTIONS = [
+  "noop",
+  "flush_handlers",
+  "end_host",
+  "end_play",
+  "end_batch",
+  "clear_facts",
+  "clear_host_errors",
+  "refresh_inventory",
+  "reset_connection",
+  "end_role",
+  "role_complete",
+] as const;
 
 function roleArgsSchema() {
   return {
@@ -132,6 +148,7 @@ export const taskKeywordSchema = {
     args: { type: "object" },
     no_log: { type: "boolean" },
     timeout: { type: "integer", minimum: 1 },
+    meta: { enum: [...META_ACTIONS] },
   },
 };
 
@@ -159,7 +176,7 @@ export interface PendingCheck {
 }
 
 /** Keywords that hold tasks rather than call a module, with their collection names (`ansible.builtin.import_role`). */
-const STRUCTURAL = ["block", "include_tasks", "import_tasks", "include_role", "import_role"];
+const STRUCTURAL = ["block", "include_tasks", "import_tasks", "include_role", "import_role", "meta"];
 
 /** A task's keys with `ansible.builtin.`/`ansible.legacy.` dropped from structural keywords. */
 function normalizeKeys(t: Vars): { task: Vars; original: Map<string, string> } {
@@ -331,6 +348,11 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
   if (roleKey) {
     task.name = (t.name as string) ?? "";
     return roleTask(task, t[roleKey] as Vars, roleKey, doc.at([...path, original.get(roleKey)!]), ctx);
+  }
+  if (t.meta !== undefined) {
+    task.meta = String(t.meta);
+    task.name = (t.name as string) ?? `meta: ${task.meta}`;
+    return task;
   }
   if (t.block !== undefined) {
     task.block = parseTaskList(t.block, doc, [...path, "block"], ctx, tags);

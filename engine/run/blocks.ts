@@ -33,11 +33,14 @@ export class BlockRunner {
   constructor(
     private readonly ctx: RunContext,
     private readonly vars: PlayVars,
+    /** Run the handlers `host` has been notified of, now (`meta: flush_handlers`). */
+    private readonly flushHandlers: (host: HostRun, batch: string[]) => Promise<void>,
   ) {}
 
   /** Run a task or block on one host; returns whether the host may go on. */
   async runItem(task: Task, host: HostRun, batch: string[], inherited: Inherited, kind: "task" | "handler"): Promise<boolean> {
     const { options } = this.ctx;
+    if (host.ended) return false;
     if (task.block && task.dynamic) return this.runInclude(task, host, batch, inherited, kind);
     if (task.block) {
       const inner = {
@@ -63,6 +66,7 @@ export class BlockRunner {
       return ok && alwaysOk;
     }
     if (!selectedByTags(task, options.tags, options.skipTags)) return true;
+    if (task.meta) return this.runMeta(task, host, batch, inherited, kind);
     if (task.runOnce) {
       // Top-level tasks are run once by the play; inside a block or role, here: the first host runs it, the
       // others take its registered result (as Ansible does), and its result is reported once.
@@ -83,6 +87,43 @@ export class BlockRunner {
       }
     }
     return this.runSingle(task, host, batch, inherited, kind);
+  }
+
+  /**
+   * A meta action, decided by the engine: its `when` holds as for any task. Hosts run the play
+   * independently in hoist (Ansible's `free` strategy), so `flush_handlers` runs this host's
+   * notified handlers when this host reaches it, and `end_play` ends the play for the batch's hosts
+   * at their next task.
+   */
+  private async runMeta(task: Task, host: HostRun, batch: string[], inherited: Inherited, kind: "task" | "handler"): Promise<boolean> {
+    const decided = await includePasses(task, host, this.vars.environment(batch, inherited)(task));
+    if ("result" in decided) return this.settle(task, host, batch, decided.result, kind);
+    const done = (msg: string) => this.settle(task, host, batch, { status: "ok", changed: false, msg, changes: [], values: {}, durationMs: 0 }, kind);
+    switch (task.meta) {
+      case "flush_handlers":
+        await this.flushHandlers(host, batch);
+        return !host.failed;
+      case "end_host":
+        done("ending the play for this host");
+        host.ended = true;
+        return false;
+      case "end_play":
+      case "end_batch":
+        done(`ending the ${task.meta === "end_play" ? "play" : "batch"} for every host`);
+        for (const h of batch) this.ctx.hosts.get(h)!.ended = true;
+        return false;
+      case "clear_facts":
+        host.hostFacts = undefined;
+        return done("facts cleared");
+      case "noop":
+      case "clear_host_errors":
+      case "refresh_inventory":
+      case "reset_connection":
+        // Failed hosts stop in hoist, the inventory is read once, the connection is the run's: nothing to do.
+        return done(`meta: ${task.meta}: nothing to do in hoist`);
+      default:
+        return this.settle(task, host, batch, failure(new Error(`meta: ${task.meta} is not supported by hoist; this host reached it`)), kind);
+    }
   }
 
   /** One task (not a block) on one host, under its throttle. */

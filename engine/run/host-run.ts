@@ -51,6 +51,8 @@ export interface HostRun {
   hostFacts?: KnownFacts;
   notified: Set<string>;
   failed: boolean;
+  /** `meta: end_host` or `end_play` ended the current play for this host (not a failure). */
+  ended?: boolean;
 }
 
 /**

@@ -37,7 +37,7 @@ class PlayRun {
     this.limit = pLimit(Math.max(1, ctx.options.forks));
     this.vars = new PlayVars(ctx, play, playHosts);
     this.needs = new Needs(play, ctx.inventory);
-    this.blocks = new BlockRunner(ctx, this.vars);
+    this.blocks = new BlockRunner(ctx, this.vars, (host, batch) => this.flushHandlers(host, batch));
     this.gathering = { name: "Gathering Facts", where: play.where, loopVar: "item", notify: [], listen: [], tags: ["always"], vars: {} };
   }
 
@@ -114,6 +114,7 @@ class PlayRun {
       const p = Promise.all(deps.map(([j, t]) => node(j, t).then((outcome) => ({ outcome, j, t })))).then(async (outcomes) => {
         const host = this.ctx.hosts.get(h)!;
         if (host.failed) return "failed" as const;
+        if (host.ended) return "ok" as const;
         const blocked = outcomes.find((o) => o.outcome === "failed" && o.t !== h);
         if (blocked) {
           const msg = `needed task '${this.play.tasks[blocked.j].id}' did not succeed on ${blocked.t}`;
@@ -149,6 +150,16 @@ class PlayRun {
     await this.runHandlers(batch);
   }
 
+  /** `meta: flush_handlers` on one host: its notified handlers, in the order the play lists them. */
+  private async flushHandlers(host: HostRun, batch: string[]): Promise<void> {
+    for (const handler of this.play.handlers) {
+      const topics = [handler.name, ...handler.listen];
+      if (host.failed || !topics.some((t) => host.notified.has(t))) continue;
+      topics.forEach((t) => host.notified.delete(t));
+      await this.blocks.runItem(handler, host, batch, { when: [], vars: {} }, "handler");
+    }
+  }
+
   private async runHandlers(batch: string[]): Promise<void> {
     for (const handler of this.play.handlers) {
       const topics = [handler.name, ...handler.listen];
@@ -165,6 +176,8 @@ class PlayRun {
   }
 
   async run(): Promise<void> {
+    // `meta: end_host` / `end_play` end one play only.
+    for (const h of this.playHosts) this.ctx.hosts.get(h)!.ended = false;
     for (const batch of batches(this.playHosts, this.play.serial)) {
       const live = batch.filter((h) => !this.ctx.hosts.get(h)!.failed);
       if (live.length === 0) continue;

@@ -133,3 +133,38 @@ test("lineinfile and blockinfile take Ansible's other names for path (dest, name
   const e = await loadError(`- hosts: all\n  tasks:\n    - lineinfile: { dest: /tmp/a, path: /tmp/a, line: x }\n`);
   assert.match(e.message, /'dest' and 'path' are one argument/);
 });
+
+test("meta: flush_handlers runs the host's notified handlers there; end_host ends the play for the host; when holds", async () => {
+  const dir = tempDir();
+  const out = await runPlaybook(`- hosts: all
+  gather_facts: false
+  tasks:
+    - { name: notify, debug: { msg: x }, changed_when: true, notify: mark }
+    - meta: flush_handlers
+    - name: after flush
+      command: { argv: [test, -e, "${dir}/marked"] }
+      changed_when: false
+    - { name: not ended, meta: end_host, when: false }
+    - { meta: noop }
+    - ansible.builtin.meta: end_host
+    - name: never
+      debug: { msg: never }
+  handlers:
+    - name: mark
+      file: { path: "${dir}/marked", state: touch }
+- hosts: all
+  gather_facts: false
+  tasks:
+    - { name: next play, debug: { msg: runs again } }
+`);
+  assert.equal(out.byTask("after flush").status, "ok", "the handler ran before the next task");
+  assert.equal(out.byTask("not ended").status, "skipped");
+  assert.equal(
+    out.results.some((r) => r.task === "never"),
+    false,
+  );
+  assert.equal(out.byTask("next play").status, "ok", "end_host ends one play only");
+  assert.equal(out.stats.get("localhost")!.failed, 0);
+  const e = await loadError(`- hosts: all\n  tasks:\n    - meta: flush_handler\n`);
+  assert.match(e.message, /meta/);
+});

@@ -178,15 +178,16 @@ labTest("systemd: a unit file, started and enabled, restarted by a handler, drif
 
 labTest("systemd: daemon_reload alone reloads exactly when a loaded unit's file changed on disk", async () => {
   const unit = "[Unit]\\nDescription=hoist reload\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/bin/true\\n";
-  await lab.sh("node1", `printf '${unit}' > /etc/systemd/system/hoist-reload.service && systemctl daemon-reload && systemctl start hoist-reload`);
-  const pb = "- hosts: node1\n  tasks:\n    - { name: reload, systemd: { daemon_reload: true } }\n";
+  for (const h of HOSTS)
+    await lab.sh(h, `printf '${unit}' > /etc/systemd/system/hoist-reload.service && systemctl daemon-reload && systemctl start hoist-reload`);
+  const pb = "- hosts: lab\n  tasks:\n    - { name: reload, systemd: { daemon_reload: true } }\n";
   assert.deepEqual(changedOn(await lab.run(pb), "reload"), [], "nothing changed on disk: nothing to reload");
   await lab.sh("node1", "echo '# edited' >> /etc/systemd/system/hoist-reload.service");
   assert.deepEqual(changedOn(await lab.run(pb, { check: true }), "reload"), ["node1"], "check mode predicts the reload");
   assert.deepEqual(changedOn(await lab.run(pb), "reload"), ["node1"]);
   assert.equal(await lab.sh("node1", "systemctl show -p NeedDaemonReload --value hoist-reload"), "no\n");
   assert.deepEqual(changedOn(await lab.run(pb), "reload"), [], "re-run: nothing left to reload");
-  await lab.sh("node1", "systemctl stop hoist-reload; rm /etc/systemd/system/hoist-reload.service; systemctl daemon-reload");
+  for (const h of HOSTS) await lab.sh(h, "systemctl stop hoist-reload; rm /etc/systemd/system/hoist-reload.service; systemctl daemon-reload");
 });
 
 labTest("sysctl: live and persisted values, per host network namespace", async () => {
