@@ -27,6 +27,7 @@ const schema = {
   type: "object",
   properties: {
     name: {
+      aliases: ["pkg", "package"],
       anyOf: [debianPackage, { type: "array", items: debianPackage }],
       description: "Package name(s), optionally `name=version` (a trailing `*` matches a version prefix).",
     },
@@ -38,13 +39,41 @@ const schema = {
     deb: { anyOf: [absolutePath, httpUrl], description: "A .deb file on the host, or an http(s) URL the host downloads it from." },
     repo: { type: "string", description: "A one-line apt source, e.g. `deb https://pkgs.k8s.io/core:/stable:/v1.30/deb/ /`." },
     key: {
+      aliases: ["url"],
       type: "string",
       description: "The source's signing key: an ASCII-armored key, or an http(s) URL the host downloads it from. Referenced with signed-by.",
     },
     filename: { type: "string", pattern: "^[A-Za-z0-9_.-]+$", description: "Base name of the .list and key files (default: derived from the repo URL)." },
+    // Ansible's apt, apt_repository and apt_key options hoist does not do; harmless values are those that ask for what hoist does anyway.
+    default_release: { unimplemented: { why: "apt pinning by release", harmless: [null, ""] } },
+    allow_unauthenticated: { unimplemented: { why: "hoist installs only authenticated packages", harmless: [false] } },
+    allow_downgrade: { unimplemented: { why: "downgrades", harmless: [false] } },
+    force: { unimplemented: { why: "forced installs", harmless: [false] } },
+    autoremove: { unimplemented: { why: "use command: apt-get autoremove", harmless: [false] } },
+    autoclean: { unimplemented: { why: "use command: apt-get autoclean", harmless: [false] } },
+    upgrade: { unimplemented: { why: "use command: apt-get upgrade", harmless: ["no", false] } },
+    only_upgrade: { unimplemented: { why: "only-upgrade installs", harmless: [false] } },
+    dpkg_options: { unimplemented: { why: "hoist always passes force-confdef,force-confold", harmless: ["force-confdef,force-confold"] } },
+    force_apt_get: { unimplemented: { why: "hoist always uses apt-get", harmless: [true, false] } },
+    lock_timeout: { type: "integer", description: "Accepted: hoist waits up to 10 minutes for the dpkg lock." },
+    policy_rc_d: { unimplemented: { why: "policy-rc.d", harmless: [null] } },
+    install_python_apt: { unimplemented: { why: "hoist needs no python-apt", harmless: [true, false] } },
+    update_cache_retries: { unimplemented: { why: "retries of apt-get update", harmless: [null] } },
+    id: { unimplemented: { why: "apt_key's key id: hoist compares the key itself", harmless: [null] } },
+    keyring: { unimplemented: { why: "apt_key's keyring: hoist keeps keys in /etc/apt/keyrings", harmless: [null] } },
+    keyserver: { unimplemented: { why: "apt_key from a keyserver" } },
+    mode: { unimplemented: { why: "apt_repository's file mode (hoist writes 0644)", harmless: [null, "0644", "644", 420] } },
+    validate_certs: { unimplemented: { why: "hoist always validates certificates", harmless: [true] } },
   },
   additionalProperties: false,
-  anyOf: [{ required: ["name"] }, { required: ["deb"] }, { required: ["repo"] }, { required: ["update_cache"] }, { required: ["cache_valid_time"] }],
+  anyOf: [
+    { required: ["name"] },
+    { required: ["deb"] },
+    { required: ["repo"] },
+    { required: ["update_cache"] },
+    { required: ["cache_valid_time"] },
+    { required: ["key"] },
+  ],
 };
 
 const APT_ENV = ["env", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a"];
@@ -211,6 +240,8 @@ async function planPackages(args: Args, probe: Probe, cacheWillUpdate: boolean):
 }
 
 async function plan(args: Args, probe: Probe): Promise<Plan> {
+  if (args.key && !args.repo)
+    return planFailure("a signing key alone (apt_key) is not supported: apt-key is deprecated; give the key with its repo, which refers to it with signed-by");
   const before: Change[] = [];
   const steps: Step[] = [];
   if (args.repo) {

@@ -5,10 +5,14 @@ import { defineModule, noChange, planFailure } from "../engine/module.ts";
 
 interface Args {
   that?: string | string[];
-  msg?: string;
-  fail_msg?: string;
-  success_msg?: string;
+  msg?: string | string[];
+  fail_msg?: string | string[];
+  success_msg?: string | string[];
+  quiet?: boolean;
 }
+
+/** A message as Ansible takes it: text, or lines. */
+const text = (m: string | string[] | undefined): string | undefined => (Array.isArray(m) ? m.join("\n") : m);
 
 export default defineModule<Args>({
   name: "assert",
@@ -18,9 +22,10 @@ export default defineModule<Args>({
     type: "object",
     properties: {
       that: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
-      msg: { type: "string" },
-      fail_msg: { type: "string" },
-      success_msg: { type: "string" },
+      msg: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+      fail_msg: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+      success_msg: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+      quiet: { type: "boolean", description: "Accepted for Ansible's sake (hoist prints one line either way)." },
     },
     additionalProperties: false,
   },
@@ -33,10 +38,10 @@ export default defineModule<Args>({
 `,
   async plan(args, _probe, ctx) {
     const conditions = args.that === undefined ? [] : Array.isArray(args.that) ? args.that : [args.that];
-    if (conditions.length === 0) return planFailure(args.msg ?? args.fail_msg ?? "failed as requested");
+    if (conditions.length === 0) return planFailure(text(args.msg) ?? text(args.fail_msg) ?? "failed as requested");
     for (const c of conditions) {
-      if (!ctx.test(c)) return noChange({ fail: args.fail_msg ?? args.msg ?? `assertion failed: ${c}`, result: { assertion: c } });
+      if (!ctx.test(c)) return noChange({ fail: text(args.fail_msg) ?? text(args.msg) ?? `assertion failed: ${c}`, result: { assertion: c } });
     }
-    return noChange({ result: { msg: args.success_msg ?? "all assertions passed" } });
+    return noChange({ result: { msg: text(args.success_msg) ?? "all assertions passed" } });
   },
 });

@@ -11,9 +11,14 @@ import apt from "./apt.ts";
 
 interface Args {
   name: string | string[];
+  lock_timeout?: number;
   state?: "present" | "installed" | "latest" | "absent" | "removed";
   use?: string;
 }
+
+/** Any manager's package name (RedHat's have capitals: libXpm-devel); apt's own rule is checked on an apt host. */
+const packageName = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9+._:=*~@-]*$" } as const;
+const debianName = new RegExp(debianPackage.pattern);
 
 /** Ansible's spellings of the states (`installed` and `removed` are older names). */
 const STATES = { present: "present", installed: "present", latest: "latest", absent: "absent", removed: "absent" } as const;
@@ -27,6 +32,8 @@ async function plan(args: Args, probe: Probe, ctx: PlanContext): Promise<Plan> {
         ? `${probe.host} has none of the package managers hoist knows (apt, dnf, yum, zypper, apk, pacman)`
         : `${probe.host} uses ${manager}; hoist's package module drives apt only so far`,
     );
+  const bad = [args.name].flat().find((n) => !debianName.test(n));
+  if (bad !== undefined) return planFailure(`'${bad}' is not a Debian package name (lower case: letters, digits, + . -)`);
   return apt.plan({ name: args.name, state: STATES[args.state ?? "present"], update_cache: false, purge: false }, probe, ctx);
 }
 
@@ -37,9 +44,14 @@ export default defineModule<Args>({
   schema: {
     type: "object",
     properties: {
-      name: { anyOf: [debianPackage, { type: "array", items: debianPackage }], description: "Package name(s)." },
+      name: { anyOf: [packageName, { type: "array", items: packageName }], description: "Package name(s), as the host's manager spells them." },
       state: { enum: Object.keys(STATES), default: "present" },
       use: { type: "string", pattern: "^[a-z0-9_]+$", description: "The manager to use; `auto` (default) is the host's own." },
+      // Options Ansible passes on to the host's manager, which roles set for other systems.
+      enablerepo: { unimplemented: { why: "a dnf/yum option" } },
+      disablerepo: { unimplemented: { why: "a dnf/yum option" } },
+      allow_downgrade: { unimplemented: { why: "downgrades are not done by hoist's apt", harmless: [false] } },
+      lock_timeout: { type: "integer", description: "Accepted: hoist waits up to 10 minutes for the dpkg lock." },
     },
     required: ["name"],
     additionalProperties: false,

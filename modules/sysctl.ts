@@ -24,6 +24,8 @@ const schema = {
     state: { enum: ["present", "absent"], default: "present" },
     sysctl_file: { ...absolutePath, default: "/etc/sysctl.d/99-hoist.conf", description: "Where the value is persisted." },
     reload: { type: "boolean", default: true, description: "Also set the live value when it differs." },
+    sysctl_set: { type: "boolean", description: "Accepted for Ansible's sake: hoist always compares the live value, and sets it with `reload`." },
+    ignoreerrors: { unimplemented: { why: "unknown keys are errors in hoist", harmless: [false] } },
   },
   required: ["name"],
   additionalProperties: false,

@@ -12,6 +12,7 @@ import { planFileContent } from "./lib/managed-file.ts";
 interface Args {
   name?: string;
   state?: "started" | "stopped" | "restarted" | "reloaded";
+  sleep?: number;
   enabled?: boolean;
   masked?: boolean;
   daemon_reload?: boolean;
@@ -24,6 +25,7 @@ const schema = {
   properties: {
     name: { ...unitName, description: "Unit name; `.service` is added when there is no suffix. Globs are refused: they would act on every matching unit." },
     state: { enum: ["started", "stopped", "restarted", "reloaded"] },
+    sleep: { type: "integer", minimum: 0, maximum: 3600, description: "With restarted: seconds between the stop and the start (Ansible's service)." },
     enabled: { type: "boolean", description: "Start at boot." },
     masked: { type: "boolean", description: "Masked units cannot be started at all." },
     daemon_reload: { type: "boolean", default: false, description: "Reload systemd's configuration when a unit file changed on disk (NeedDaemonReload)." },
@@ -124,7 +126,15 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     steps.push(systemctl("stop"));
   } else if (args.state === "restarted") {
     activeState(active ? "restarted" : "active");
-    steps.push(starting("restart", unit));
+    if (args.sleep)
+      steps.push(
+        {
+          run: ["sh", "-c", 'systemctl stop -- "$1" && sleep "$2"', "sh", unit, String(args.sleep)],
+          describe: `systemctl stop -- ${unit}; sleep ${args.sleep}`,
+        },
+        starting("start", unit),
+      );
+    else steps.push(starting("restart", unit));
   } else if (args.state === "reloaded") {
     activeState(active ? "reloaded" : "active");
     steps.push(active ? systemctl("reload-or-restart") : starting("start", unit));

@@ -21,8 +21,38 @@ type Schema = {
   anyOf?: Schema[];
   oneOf?: Schema[];
   aliases?: readonly string[];
+  unimplemented?: Unimplemented;
   [keyword: string]: unknown;
 };
+
+/**
+ * A schema keyword of hoist's, on a property: an argument of the Ansible module that hoist does not
+ * implement. It loads (roles carry it in tasks for other systems); a host that reaches it with a value
+ * other than the harmless ones (Ansible's defaults, or what hoist does anyway) fails, saying why.
+ *
+ * @example
+ * const enablerepo = { unimplemented: { why: "a dnf/yum option" } };
+ */
+export interface Unimplemented {
+  why: string;
+  /** Values that ask for nothing hoist does not do already. */
+  harmless?: readonly unknown[];
+}
+
+/**
+ * The first argument given that hoist does not implement, as a message; undefined when there is none.
+ *
+ * @example
+ * unimplementedArgument({ properties: { enablerepo: { unimplemented: { why: "dnf only" } } } }, { enablerepo: "epel" })
+ * // "argument 'enablerepo' is not implemented by hoist (dnf only)"
+ */
+export function unimplementedArgument(schema: Schema, args: Vars): string | undefined {
+  for (const [key, value] of Object.entries(args)) {
+    const u = schema.properties?.[key]?.unimplemented;
+    if (u && !(u.harmless ?? []).some((h) => h === value)) return `argument '${key}' is not implemented by hoist (${u.why})`;
+  }
+  return undefined;
+}
 
 /** The JSON types a property accepts, anyOf/oneOf branches included. */
 function typesOf(schema: Schema | undefined): Set<string> {

@@ -34,6 +34,7 @@ export const playSchema = {
     vars_files: { type: "array", items: { type: "string" } },
     become: { type: "boolean" },
     become_user: { type: "string" },
+    environment: { type: ["object", "string"] },
     gather_facts: { type: "boolean" },
     gather_subset: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
     roles: { type: ["array", "null"] },
@@ -132,6 +133,7 @@ function parsePlay(
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new InputError("a play must be a mapping", where);
   validateSchema(playSchema, raw, { located: doc, basePath: path, what: "play" });
   const p = raw as Vars;
+  ctx.environment = p.environment;
   const tags = asList(p.tags);
   const roles = ((p.roles as unknown[] | null) ?? []).map((r, j) => {
     const spec = parseRoleEntry(r, doc, [...path, "roles", j]);

@@ -48,6 +48,10 @@ export interface RolesContext {
 /** Reads one of a role's task files, its tasks owned by the role. */
 export type TaskFileParser = (file: string, role: Role, tags: string[]) => Task[];
 
+/** Ansible's default `collections_path`. */
+const COLLECTIONS_PATH = ["~/.ansible/collections", "/usr/share/ansible/collections"];
+const expandHome = (p: string) => (p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(1)) : p);
+
 /** Ansible's default `roles_path`. */
 export const DEFAULT_ROLES_PATH = ["~/.ansible/roles", "/usr/share/ansible/roles", "/etc/ansible/roles"];
 
@@ -85,7 +89,18 @@ export function findRole(name: string, search: string[], where: Where): string {
     throw new InputError(`role not found: ${name}`, where);
   }
   for (const dir of search) if (isDir(join(dir, name))) return join(dir, name);
-  const collection = /^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$/.test(name) ? "; collections are not installed by hoist: put the role on the roles path" : "";
+  const qualified = /^([a-z0-9_]+)\.([a-z0-9_]+)\.([a-z0-9_]+)$/.exec(name);
+  if (qualified) {
+    // A collection's role (`prometheus.prometheus._common`): where ansible-galaxy installs collections, else a role of
+    // that short name on the roles path (a collection's roles side by side, as its own roles call each other).
+    const [, ns, coll, short] = qualified;
+    for (const base of [...COLLECTIONS_PATH.map(expandHome), ...search.map((d) => join(d, ".."))]) {
+      const dir = join(base, "ansible_collections", ns, coll, "roles", short);
+      if (isDir(dir)) return dir;
+    }
+    for (const dir of search) if (isDir(join(dir, short))) return join(dir, short);
+  }
+  const collection = qualified ? "; install the collection (ansible-galaxy collection install) or put the role on the roles path" : "";
   throw new InputError(`role '${name}' not found in ${search.join(", ")}${collection}${didYouMean(name, knownRoles(search))}`, where);
 }
 

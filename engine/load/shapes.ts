@@ -38,6 +38,10 @@ export interface Task {
   /** Set for a module call; unset for blocks. */
   module?: string;
   args?: unknown;
+  /** `environment:` of the task, its blocks and its play (merged at load; templates render on the host's turn). */
+  environment?: unknown;
+  /** `with_<lookup>` (and with_items): the lookup whose answer for the `loop` terms is the items. */
+  loopLookup?: string;
   /** `meta: flush_handlers` and the other meta actions: run by the engine itself, not a module. */
   meta?: string;
   /** An Ansible module hoist does not implement, named as the task names it: the task fails on a host that reaches it. */

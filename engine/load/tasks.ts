@@ -11,6 +11,7 @@ import { loadYamlFile, type Located, type Path } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
 import { convertArguments } from "./ansible-arguments.ts";
 import { isAnsibleModule } from "./ansible-modules.ts";
+import { LOOKUPS } from "../template/lookups.ts";
 import { shortName, type ModuleRegistry } from "./registry.ts";
 import { containsTemplate } from "../template/template.ts";
 import { expandRole, type RolesContext } from "./roles.ts";
@@ -56,6 +57,7 @@ export const TASK_KEYWORDS = [
   "no_log",
   "timeout",
   "meta",
+  "environment",
 ];
 
 /** `include_tasks: file.yml`, or Ansible's long form `{ file: file.yml, apply: { tags, become, … } }` (apply for include_tasks only). */
@@ -102,6 +104,10 @@ function roleArgsSchema() {
       vars_from: { type: "string" },
       defaults_from: { type: "string" },
       handlers_from: { type: "string" },
+      apply: { type: "object", properties: { tags: {}, become: {}, become_user: {}, vars: {} }, additionalProperties: false },
+      public: { type: "boolean" },
+      allow_duplicates: { type: "boolean" },
+      rolespec_validate: { type: "boolean" },
     },
     required: ["name"],
     additionalProperties: false,
@@ -149,6 +155,7 @@ export const taskKeywordSchema = {
     no_log: { type: "boolean" },
     timeout: { type: "integer", minimum: 1 },
     meta: { enum: [...META_ACTIONS] },
+    environment: { type: ["object", "string"] },
   },
 };
 
@@ -162,6 +169,8 @@ export interface LoadContext {
   roles: RolesContext;
   /** The role whose files are being read. */
   role?: Role;
+  /** `environment:` of the enclosing play and blocks, which each task's own extends. */
+  environment?: unknown;
   /** Modules the tasks use, and the argument checks to run once they are imported (see playbook.ts). */
   used: { modules: Set<string>; checks: PendingCheck[] };
 }
@@ -225,6 +234,16 @@ export function keyValueWords(text: string): string[] {
   return words;
 }
 
+/**
+ * A task's environment over its blocks' and play's: mappings merge key by key; a template (a whole
+ * mapping from a variable) replaces what it is over, as nothing can merge it before it renders.
+ */
+function mergeEnvironment(outer: unknown, own: unknown): unknown {
+  if (own === undefined) return outer;
+  if (outer && typeof outer === "object" && own && typeof own === "object") return { ...(outer as Vars), ...(own as Vars) };
+  return own;
+}
+
 /** Ansible's `key=value key2="v 2"` argument strings. */
 function keyValueArgs(text: string, where: Where): Vars {
   const args: Vars = {};
@@ -249,7 +268,23 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
   // Keywords as Ansible reads them: `become: yes` is true, `name: off` (a YAML 1.1 boolean) the name "False".
   const t = convertArguments(taskKeywordSchema, normalized);
   validateSchema(taskKeywordSchema, t, { located: doc, basePath: path, what: "task", allowTemplates: true });
-  const moduleKeys = Object.keys(t).filter((k) => !TASK_KEYWORDS.includes(k));
+  // `with_<lookup>`: Ansible's loops over a lookup's answer (with_items, with_first_found, with_dict…).
+  const withKeys = Object.keys(t).filter((k) => /^with_([a-z0-9_]+\.[a-z0-9_]+\.)?[a-z_]+$/.test(k) && k !== "with_items");
+  const lookupOf = (k: string) => k.slice("with_".length).replace(/^(ansible\.builtin|community\.general)\./, "");
+  for (const k of withKeys) {
+    const lookupName = lookupOf(k);
+    if (!LOOKUPS.includes(lookupName))
+      throw new InputError(
+        `unknown loop '${k}'${didYouMean(
+          k,
+          LOOKUPS.map((l) => `with_${l}`),
+        )}`,
+        doc.at([...path, original.get(k) ?? k]),
+      );
+  }
+  const loopKeys = ["loop", "with_items", ...withKeys].filter((k) => t[k] !== undefined);
+  if (loopKeys.length > 1) throw new InputError(`a task takes one loop, found: ${loopKeys.join(", ")}`, where);
+  const moduleKeys = Object.keys(t).filter((k) => !TASK_KEYWORDS.includes(k) && !withKeys.includes(k));
   const structural = STRUCTURAL.filter((k) => k in t);
   for (const k of moduleKeys) {
     if (!ctx.registry.get(k) && !isAnsibleModule(k)) {
@@ -264,7 +299,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
       where,
     );
   }
-  if (t.loop !== undefined || t.with_items !== undefined) {
+  if (loopKeys.length) {
     const staticKey = ["block", "import_tasks", "import_role"].find((k) => k in t);
     if (staticKey)
       throw new InputError(
@@ -292,7 +327,8 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     id: t.id as string | undefined,
     needs: t.needs === undefined ? undefined : asList(t.needs),
     when: t.when,
-    loop: t.loop ?? t.with_items,
+    loop: t.loop ?? t.with_items ?? (withKeys.length ? t[withKeys[0]] : undefined),
+    loopLookup: t.with_items !== undefined ? "items" : withKeys.length ? lookupOf(withKeys[0]) : undefined,
     loopVar: loopControl.loop_var ?? "item",
     loopLabel: loopControl.label,
     register: t.register as string | undefined,
@@ -317,6 +353,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     timeout: t.timeout as number | undefined,
     role: ctx.role,
     delegateFacts: t.delegate_facts as boolean | undefined,
+    environment: mergeEnvironment(ctx.environment, t.environment),
   };
   if (task.until !== undefined && task.retries === undefined) task.retries = 3;
   const includeArg = (t.include_tasks ?? t.import_tasks) as string | { file: string; apply?: Vars } | undefined;
@@ -337,11 +374,11 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
       // Which file is decided on the host (`setup-{{ ansible_os_family }}.yml`): every file the name can give is loaded and
       // validated now, so that a typo in any of them stops the run before a host is touched.
       task.dynamic = true;
-      task.includeChoices = includeChoices(include, dirname(doc.file), ctx, applied, from);
+      task.includeChoices = includeChoices(include, dirname(doc.file), { ...ctx, environment: task.environment }, applied, from);
       task.block = [];
       return task;
     }
-    task.block = loadTaskFile(resolve(dirname(doc.file), include), ctx, applied, from);
+    task.block = loadTaskFile(includedFile(include, dirname(doc.file), ctx.role), { ...ctx, environment: task.environment }, applied, from);
     return task;
   }
   const roleKey = (["include_role", "import_role"] as const).find((k) => k in t);
@@ -355,9 +392,10 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     return task;
   }
   if (t.block !== undefined) {
-    task.block = parseTaskList(t.block, doc, [...path, "block"], ctx, tags);
-    task.rescue = parseTaskList(t.rescue ?? [], doc, [...path, "rescue"], ctx, tags);
-    task.always = parseTaskList(t.always ?? [], doc, [...path, "always"], ctx, tags);
+    const inner = { ...ctx, environment: task.environment };
+    task.block = parseTaskList(t.block, doc, [...path, "block"], inner, tags);
+    task.rescue = parseTaskList(t.rescue ?? [], doc, [...path, "rescue"], inner, tags);
+    task.always = parseTaskList(t.always ?? [], doc, [...path, "always"], inner, tags);
     task.name = (t.name as string) ?? "block";
     return task;
   }
@@ -400,6 +438,12 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
 function roleTask(task: Task, args: Vars, key: "include_role" | "import_role", where: Where, ctx: LoadContext): Task {
   const name = args.name as string;
   if (name.includes("{{")) throw new InputError(`${key} needs a role name without templates, so the role can be validated before the run`, where);
+  // `apply:` gives the role's tasks these keywords, as an enclosing block would.
+  const apply = (args.apply ?? {}) as Vars;
+  if (apply.become !== undefined) task = { ...task, become: apply.become as boolean };
+  if (apply.become_user !== undefined) task = { ...task, becomeUser: apply.become_user as string };
+  if (apply.vars) task = { ...task, vars: { ...task.vars, ...(apply.vars as Vars) } };
+  if (apply.tags !== undefined) task = { ...task, tags: [...task.tags, ...asList(apply.tags)] };
   const block = expandRole(
     {
       name,
@@ -413,7 +457,7 @@ function roleTask(task: Task, args: Vars, key: "include_role" | "import_role", w
       once: false,
     },
     ctx.roles,
-    roleTaskParser(ctx),
+    roleTaskParser({ ...ctx, environment: task.environment }),
     task.tags,
   )!;
   return { ...task, name: task.name || `${key} ${name}`, block: block.block, rescue: [], always: [], role: block.role, dynamic: key === "include_role" };
@@ -434,6 +478,15 @@ export function parseTaskList(raw: unknown, doc: Located, path: Path, ctx: LoadC
   return raw.map((t, i) => parseTask(t, doc, [...path, i], ctx, tags));
 }
 
+/**
+ * Where an included file is, as Ansible looks (`path_dwim_relative`): beside the including file,
+ * then in its role's tasks/, then in the role itself (`include_tasks: tasks/restart.yml` from handlers/).
+ */
+function includedFile(include: string, dir: string, role: Role | undefined): string {
+  const candidates = [resolve(dir, include), ...(role ? [resolve(role.dir, "tasks", include), resolve(role.dir, include)] : [])];
+  return candidates.find((f) => existsSync(f)) ?? candidates[0];
+}
+
 /** The files a templated include name can resolve to (only its file name may be templated), each loaded. */
 function includeChoices(template: string, dir: string, ctx: LoadContext, tags: string[], from: Where): IncludeChoices {
   const slash = template.lastIndexOf("/");
@@ -449,8 +502,12 @@ function includeChoices(template: string, dir: string, ctx: LoadContext, tags: s
       .join(".*")}$`,
   );
   const files = new Map<string, Task[]>();
-  for (const f of existsSync(where) ? readdirSync(where).sort() : [])
-    if (glob.test(f)) files.set(join(where, f), loadTaskFile(join(where, f), ctx, tags, from));
+  // A name that is all template (`{{ item }}` from with_first_found) matches every file there: YAML files only, and not the ones
+  // including it.
+  for (const f of existsSync(where) ? readdirSync(where).sort() : []) {
+    const file = join(where, f);
+    if (glob.test(f) && /\.ya?ml$/.test(f) && !ctx.including.includes(file)) files.set(file, loadTaskFile(file, ctx, tags, from));
+  }
   return { template, dir, files };
 }
 

@@ -67,13 +67,23 @@ export class StepError extends Error {
  * @example
  * const { plan: done, outputs } = await applyPlan(plan, conn, host.state, probe);
  */
-export async function applyPlan(plan: Plan, conn: Connection, state: HostState, probe: Probe, become?: Become): Promise<{ plan: Plan; outputs: StepOutput[] }> {
+export async function applyPlan(
+  plan: Plan,
+  conn: Connection,
+  state: HostState,
+  probe: Probe,
+  become?: Become,
+  environment?: Record<string, string>,
+): Promise<{ plan: Plan; outputs: StepOutput[] }> {
+  // `environment:` reaches the commands through env(1); `--` ends its options and the names were checked.
+  const withEnvironment = (argv: string[]) =>
+    environment && Object.keys(environment).length ? ["env", "--", ...Object.entries(environment).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
   const outputs: StepOutput[] = [];
   let current = plan;
   for (;;) {
     const batch: StepOutput[] = [];
     for (const step of current.steps) {
-      const r = isWrite(step) ? await atomicWrite(conn, step, become) : await conn.exec(commandLine(step.run), { stdin: step.stdin, become });
+      const r = isWrite(step) ? await atomicWrite(conn, step, become) : await conn.exec(commandLine(withEnvironment(step.run)), { stdin: step.stdin, become });
       state.forget(touchedBy(step));
       const ok = isWrite(step) ? r.code === 0 : (step.okCodes ?? [0]).includes(r.code);
       batch.push({ ...r, step });

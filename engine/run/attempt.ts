@@ -16,9 +16,9 @@ import { bounded } from "../connection/bounded.ts";
 import { MAX_OUTPUT_BYTES } from "../connection/types.ts";
 import { createProbe } from "../host/probe.ts";
 import { UnknowableRead } from "../host/overlay.ts";
-import { condition, renderDeep, renderText, render } from "../template/template.ts";
+import { condition, OMIT, renderDeep, renderText, render } from "../template/template.ts";
 import { validateSchema } from "../load/validate.ts";
-import { convertArguments } from "../load/ansible-arguments.ts";
+import { convertArguments, unimplementedArgument } from "../load/ansible-arguments.ts";
 import type { Vars } from "../vars.ts";
 import { findControlFile } from "../load/control-files.ts";
 import { loadVarsFile } from "../load/vars-file.ts";
@@ -36,8 +36,24 @@ interface Planned {
   conn: Connection;
   probe: Probe;
   become?: Become;
+  /** `environment:` of the task (and its blocks and play), rendered: the variables its commands run with. */
+  environment?: Record<string, string>;
   /** Check mode: reads an earlier planned change made unknowable, with the change that did. */
   unknownReads: { read: string; because: string }[];
+}
+
+/** Ansible's `environment:`, rendered; names are checked, so that none can become an option of `env`. */
+function taskEnvironment(task: Task, vars: Vars): Record<string, string> | undefined {
+  if (task.environment === undefined) return undefined;
+  const rendered = renderDeep(task.environment, vars);
+  if (!rendered || typeof rendered !== "object" || Array.isArray(rendered)) throw new Error(`environment needs a mapping, got ${JSON.stringify(rendered)}`);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(rendered as Vars)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`environment: '${name}' is not a variable name`);
+    if (value === OMIT || value === null || value === undefined) continue;
+    out[name] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
 }
 
 /**
@@ -50,6 +66,8 @@ export async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskE
   const module = env.module!;
   const args = convertArguments(module.schema, renderDeep(task.args, vars) as Vars);
   validateSchema(module.schema, args, { what: `module '${module.name}'` });
+  const unimplemented = unimplementedArgument(module.schema, args);
+  if (unimplemented) throw new Error(`module '${module.name}': ${unimplemented}; this host reached it`);
   const problem = module.validate?.(args);
   if (problem) throw new Error(`module '${module.name}': ${problem}`);
   const check = task.checkMode ?? env.check;
@@ -72,7 +90,7 @@ export async function planOnce(task: Task, host: HostRun, vars: Vars, env: TaskE
     vars,
     test: (expression) => condition(expression, vars),
   });
-  return { plan, check, target, conn, probe, become, unknownReads };
+  return { plan, check, target, conn, probe, become, environment: taskEnvironment(task, vars), unknownReads };
 }
 
 /** Every change named by its resource (`file:PATH`, else `MODULE:FIELD`). */
@@ -98,9 +116,9 @@ function predict({ plan, target }: Planned, task: Task, changes: Change[]): Task
 }
 
 /** A real run: the steps applied, and what they did. */
-async function apply({ plan, conn, target, probe, become }: Planned, module: string): Promise<TaskResult> {
+async function apply({ plan, conn, target, probe, become, environment }: Planned, module: string): Promise<TaskResult> {
   try {
-    const applied = await applyPlan(plan, conn, target.state, probe, become);
+    const applied = await applyPlan(plan, conn, target.state, probe, become, environment);
     const last = applied.outputs[applied.outputs.length - 1];
     const values: Vars = { ...plan.result, ...applied.plan.result };
     if (last && !isWrite(last.step)) Object.assign(values, commandValues(last));

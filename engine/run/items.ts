@@ -7,7 +7,8 @@
  * const items = loopItems(task, vars); // ["a", "b"]
  */
 import type { Task } from "../load/playbook.ts";
-import { renderDeep } from "../template/template.ts";
+import { renderDeep, renderTemplateFile } from "../template/template.ts";
+import { query } from "../template/lookups.ts";
 import type { Vars } from "../vars.ts";
 import type { HostRun, TaskEnvironment } from "./host-run.ts";
 
@@ -34,5 +35,8 @@ export const itemVars = (task: Task, host: HostRun, env: TaskEnvironment, item: 
  * loopItems(task, vars) // ["a", "b"]
  */
 export function loopItems(task: Task, vars: Vars): unknown {
-  return renderDeep(task.loop, vars);
+  const terms = renderDeep(task.loop, vars);
+  if (task.loopLookup === undefined) return terms;
+  // `with_<lookup>: terms` is `loop: "{{ query('<lookup>', terms) }}"`.
+  return query({ vars, renderText: renderTemplateFile }, task.loopLookup, Array.isArray(terms) ? terms : [terms], {});
 }

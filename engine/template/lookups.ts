@@ -9,8 +9,8 @@
 import { execFileSync } from "node:child_process";
 import { RUN_SECRETS } from "../vars.ts";
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { searchDirs, type ControlFileKind } from "../load/control-files.ts";
 
 type Vars = Record<string, unknown>;
@@ -102,6 +102,90 @@ function firstFound(terms: unknown[], kw: Kwargs, vars: Vars): string[] {
   throw new LookupError(`first_found: none of ${files.join(", ")} found`);
 }
 
+/** `with_subelements: [list, "key.path", { skip_missing: true }]`: each item paired with each of its subelements. */
+function subelements(terms: unknown[]): unknown[] {
+  const [list, key, flags] = terms as [unknown, unknown, Kwargs | undefined];
+  const items = Array.isArray(list) ? list : list && typeof list === "object" ? Object.values(list as Vars) : [];
+  const out: unknown[] = [];
+  for (const item of items) {
+    let sub: unknown = item;
+    for (const part of String(key).split(".")) sub = sub && typeof sub === "object" ? (sub as Vars)[part] : undefined;
+    if (sub === undefined) {
+      if (flags?.skip_missing) continue;
+      throw new LookupError(`subelements: '${String(key)}' is missing in ${JSON.stringify(item)}`);
+    }
+    if (!Array.isArray(sub)) throw new LookupError(`subelements: '${String(key)}' is not a list in ${JSON.stringify(item)}`);
+    for (const s of sub) out.push([item, s]);
+  }
+  return out;
+}
+
+/** `with_sequence: start=1 end=3 format=web%02d` (or `count=`, `stride=`), as Ansible's sequence lookup. */
+function sequence(term: string): string[] {
+  const spec: Record<string, string> = {};
+  const words = term.trim().split(/\s+/);
+  if (words.length === 1 && /^\d+(-\d+)?(\/\d+)?(:.+)?$/.test(words[0])) {
+    const m = /^(\d+)(?:-(\d+))?(?:\/(\d+))?(?::(.+))?$/.exec(words[0])!;
+    Object.assign(spec, { start: m[2] ? m[1] : "1", end: m[2] ?? m[1], ...(m[3] ? { stride: m[3] } : {}), ...(m[4] ? { format: m[4] } : {}) });
+  } else for (const w of words) spec[w.split("=")[0]] = w.slice(w.indexOf("=") + 1);
+  const start = Number(spec.start ?? 1);
+  const stride = Number(spec.stride ?? 1);
+  const end = spec.count !== undefined ? start + (Number(spec.count) - 1) * stride : Number(spec.end);
+  if (![start, end, stride].every(Number.isInteger) || stride === 0) throw new LookupError(`sequence: cannot read '${term}'`);
+  const out: string[] = [];
+  for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) {
+    if (out.length >= 100_000) throw new LookupError("sequence: more than 100000 items");
+    out.push(spec.format ? spec.format.replace(/%(0?\d*)d/, (_m, w: string) => String(i).padStart(Number(w || 0), w.startsWith("0") ? "0" : " ")) : String(i));
+  }
+  return out;
+}
+
+/** Files matching a pattern on the control machine (in the role's files/ first for a relative one), sorted. */
+function fileglob(pattern: string, vars: Vars): string[] {
+  const dir = dirname(pattern);
+  const base = new RegExp(
+    `^${basename(pattern)
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+  const where = isAbsolute(dir) ? [dir] : candidates(dir, "files", vars);
+  const found = where.find((d) => existsSync(d));
+  if (!found) return [];
+  return readdirSync(found)
+    .filter((f) => base.test(f) && statSync(join(found, f)).isFile())
+    .sort()
+    .map((f) => join(found, f));
+}
+
+/**
+ * The lookups hoist has, which are also the `with_<lookup>` loops a task may use.
+ *
+ * @example
+ * LOOKUPS.includes("first_found") // true
+ */
+export const LOOKUPS = [
+  "file",
+  "env",
+  "template",
+  "vars",
+  "first_found",
+  "pipe",
+  "password",
+  "items",
+  "list",
+  "flattened",
+  "dict",
+  "indexed_items",
+  "together",
+  "nested",
+  "subelements",
+  "sequence",
+  "fileglob",
+  "lines",
+  "random_choice",
+];
+
 /** One lookup: its values, always a list (query's answer). */
 function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext): unknown[] {
   const { vars } = ctx;
@@ -130,10 +214,40 @@ function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext):
     case "password":
       return strings().map((t) => password(t, vars));
     case "items":
-    case "list":
       return terms.flat();
+    case "list":
+      return terms;
+    case "flattened":
+      return terms.flat(Infinity);
+    case "dict":
+      return terms.flatMap((d) => {
+        if (!d || typeof d !== "object" || Array.isArray(d)) throw new LookupError(`dict: expected a mapping, got ${JSON.stringify(d)}`);
+        return Object.entries(d as Vars).map(([key, value]) => ({ key, value }));
+      });
+    case "indexed_items":
+      return terms.flat().map((x, i) => [i, x]);
+    case "together": {
+      const lists = terms.map((t) => (Array.isArray(t) ? t : [t]));
+      return Array.from({ length: Math.max(0, ...lists.map((l) => l.length)) }, (_, i) => lists.map((l) => (i < l.length ? l[i] : null)));
+    }
+    case "nested":
+      return terms.map((t) => (Array.isArray(t) ? t : [t])).reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]);
+    case "subelements":
+      return subelements(terms);
+    case "sequence":
+      return strings().flatMap(sequence);
+    case "fileglob":
+      return strings().flatMap((pattern) => fileglob(pattern, vars));
+    case "lines":
+      return strings().flatMap((t) =>
+        execFileSync("sh", ["-c", t], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+          .split("\n")
+          .filter((l, i, all) => l !== "" || i < all.length - 1),
+      );
+    case "random_choice":
+      return terms.length ? [terms[randomInt(terms.length)]] : [];
     default:
-      throw new LookupError(`unknown lookup '${name}'; hoist has file, env, template, vars, first_found, pipe, password, items`);
+      throw new LookupError(`unknown lookup '${name}'; hoist has ${LOOKUPS.join(", ")}`);
   }
 }
 

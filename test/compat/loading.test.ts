@@ -168,3 +168,68 @@ test("meta: flush_handlers runs the host's notified handlers there; end_host end
   const e = await loadError(`- hosts: all\n  tasks:\n    - meta: flush_handler\n`);
   assert.match(e.message, /meta/);
 });
+
+test("with_<lookup> loops as Ansible's: dict, items (flattened once), first_found, sequence, subelements, together, nested", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "Debian.yml"), "x: 1\n");
+  const out = await runPlaybook(`- hosts: all
+  gather_facts: false
+  vars:
+    users: { alice: { uid: 1 }, bob: { uid: 2 } }
+    groups_of: [{ name: a, groups: [x, y] }, { name: b, groups: [z] }]
+  tasks:
+    - { name: dict, debug: { msg: "{{ item.key }}={{ item.value.uid }}" }, with_dict: "{{ users }}" }
+    - { name: items, debug: { msg: "{{ item }}" }, with_items: [[1, 2], 3] }
+    - { name: found, debug: { msg: "{{ item | basename }}" }, with_first_found: ["${dir}/RedHat.yml", "${dir}/Debian.yml"] }
+    - { name: seq, debug: { msg: "{{ item }}" }, with_sequence: "start=1 end=3 format=web%02d" }
+    - { name: sub, debug: { msg: "{{ item.0.name }}:{{ item.1 }}" }, with_subelements: ["{{ groups_of }}", groups] }
+    - { name: together, debug: { msg: "{{ item.0 }}{{ item.1 }}" }, with_together: [[a, b], [1, 2]] }
+    - { name: nested, debug: { msg: "{{ item.0 }}{{ item.1 }}" }, with_nested: [[a, b], [1, 2]] }
+`);
+  const msgs = (task: string) => (out.byTask(task).results ?? []).map((r) => r.msg);
+  assert.deepEqual(msgs("dict"), ["alice=1", "bob=2"]);
+  assert.deepEqual(msgs("items"), ["1", "2", "3"]);
+  assert.deepEqual(msgs("found"), ["Debian.yml"]);
+  assert.deepEqual(msgs("seq"), ["web01", "web02", "web03"]);
+  assert.deepEqual(msgs("sub"), ["a:x", "a:y", "b:z"]);
+  assert.deepEqual(msgs("together"), ["a1", "b2"]);
+  assert.deepEqual(msgs("nested"), ["a1", "a2", "b1", "b2"]);
+  const e = await loadError(`- hosts: all\n  tasks:\n    - { debug: { msg: x }, with_dcit: { a: 1 } }\n`);
+  assert.match(e.message, /unknown loop 'with_dcit'.*with_dict/);
+});
+
+test("an Ansible argument hoist does not implement loads, fails only where reached, and its harmless values pass", async () => {
+  const out = await runPlaybook(`- hosts: all
+  gather_facts: false
+  tasks:
+    - { name: redhat only, package: { name: nginx, enablerepo: epel }, when: false }
+    - { name: reached, file: { path: /tmp/x, state: touch, modification_time: "202401010000" }, ignore_errors: true }
+    - { name: harmless, assert: { that: ["1 == 1"], quiet: true, fail_msg: [a, b] } }
+`);
+  assert.equal(out.byTask("redhat only").status, "skipped");
+  assert.match(
+    String(out.byTask("reached").msg),
+    /argument 'modification_time' is not implemented by hoist \(file times are not set by hoist\); this host reached it/,
+  );
+  assert.equal(out.byTask("harmless").status, "ok");
+});
+
+test("environment: of the play, a block and the task reach the task's commands, names checked", async () => {
+  const out = await runPlaybook(`- hosts: all
+  gather_facts: false
+  environment: { PLAY: p, SHARED: play }
+  vars: { v: "x y" }
+  tasks:
+    - block:
+        - name: env
+          command: { argv: [sh, -c, 'echo "$PLAY $BLOCK $TASK $SHARED"'] }
+          environment: { TASK: "{{ v }}", SHARED: task }
+      environment: { BLOCK: b }
+    - name: bad name
+      command: { argv: ["true"] }
+      environment: { "-i": x }
+      ignore_errors: true
+`);
+  assert.equal(String(out.byTask("env").values.stdout), "p b x y task");
+  assert.match(String(out.byTask("bad name").msg), /'-i' is not a variable name/);
+});
