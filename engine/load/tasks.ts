@@ -244,6 +244,22 @@ function mergeEnvironment(outer: unknown, own: unknown): unknown {
   return own;
 }
 
+/**
+ * A free-form string (`command: iptables -F creates=/etc/firewall.bash`): as Ansible's command does,
+ * `key=value` words naming the module's own arguments are taken out as arguments, the rest is the command.
+ */
+function freeFormArgs(text: string, freeForm: string, props: string[]): Vars {
+  const args: Vars = {};
+  const known = props.filter((p) => p !== freeForm).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const rest = known.length
+    ? text.replace(new RegExp(`(^|\\s)(${known.join("|")})=("[^"]*"|'[^']*'|\\S+)(?=\\s|$)`, "g"), (_m, _lead: string, key: string, value: string) => {
+        args[key] = /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
+        return "";
+      })
+    : text;
+  return { [freeForm]: rest.trim(), ...args };
+}
+
 /** Ansible's `key=value key2="v 2"` argument strings. */
 function keyValueArgs(text: string, where: Where): Vars {
   const args: Vars = {};
@@ -414,7 +430,7 @@ function parseTask(raw: unknown, doc: Located, path: Path, ctx: LoadContext, inh
     const props = Object.keys((module.schema.properties as object) ?? {});
     const firstKey = /^(\w+)=/.exec(args as string)?.[1];
     const isKeyValue = firstKey !== undefined && props.includes(firstKey);
-    args = module.freeForm && !isKeyValue ? { [module.freeForm]: args } : keyValueArgs(args as string, doc.at([...path, key]));
+    args = module.freeForm && !isKeyValue ? freeFormArgs(args as string, module.freeForm, props) : keyValueArgs(args as string, doc.at([...path, key]));
   }
   try {
     args = convertArguments(module.schema, { ...((args as Vars) ?? {}), ...((t.args as Vars) ?? {}) });

@@ -131,6 +131,8 @@ export class PlayVars {
       ansible_check_mode: ctx.options.check,
       ansible_diff_mode: ctx.options.diff,
       ansible_verbosity: ctx.options.verbosity,
+      // Ansible's default text for `{{ ansible_managed }}` in templates (inventory or play vars may set their own).
+      ansible_managed: "Ansible managed",
       ansible_version: ANSIBLE_VERSION,
       playbook_dir: dirname(resolve(this.play.file)),
       [RUN_SECRETS]: ctx.secrets,

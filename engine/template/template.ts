@@ -63,6 +63,9 @@ const parsedExpression = cached((source): Expr => parseExpression(source));
 /** Errors already given their template's context (a variable's own template, rendered inside another's). */
 const located = new WeakSet<Error>();
 
+/** A template as an error message shows it: a long one (a whole file) by its start. */
+const shown = (source: string) => JSON.stringify(source.length > 160 ? `${source.slice(0, 160)}…` : source);
+
 function explain(e: unknown, source: string): TemplateError | Unavailable {
   const unavailable = unavailableIn(e);
   if (unavailable) return unavailable;
@@ -72,8 +75,8 @@ function explain(e: unknown, source: string): TemplateError | Unavailable {
   const because = named === undefined || message === `'${named}' is undefined` ? "" : ` (${message})`;
   const out =
     named !== undefined
-      ? new TemplateError(`'${named}' is undefined in ${JSON.stringify(source)}${because}`, { undefinedName: named, cause: e })
-      : new TemplateError(`cannot render ${JSON.stringify(source)}: ${message.replace(/\s+/g, " ").trim()}`, { cause: e });
+      ? new TemplateError(`'${named}' is undefined in ${shown(source)}${because}`, { undefinedName: named, cause: e })
+      : new TemplateError(`cannot render ${shown(source)}: ${message.replace(/\s+/g, " ").trim()}`, { cause: e });
   located.add(out);
   return out;
 }

@@ -4,15 +4,17 @@
 import type { Change, Stat, Step } from "../../engine/module.ts";
 
 /**
- * Normalise a mode to four octal digits. YAML 1.2 reads `0644` as the number
- * 644, so numbers are taken digit by digit, as the user wrote them.
+ * Normalise a mode to four octal digits. A string is octal digits; a number is
+ * the mode's value, as Ansible takes it (YAML 1.1 reads `0644` as 420, octal
+ * 644; an unquoted `644` is the decimal 644, octal 1204 — quote modes).
  *
  * @example
- * normalizeMode(644) // "0644"; normalizeMode("u+x") throws
+ * normalizeMode(0o644) // "0644"; normalizeMode("644") // "0644"; normalizeMode("u+x") throws
  */
 export function normalizeMode(mode: string | number | undefined): string | undefined {
   if (mode === undefined) return undefined;
-  const text = String(mode);
+  // A number is the mode's value, as Ansible takes it: `mode: 0644` is YAML 1.1's octal 420, which is 0644.
+  const text = typeof mode === "number" ? mode.toString(8) : mode;
   if (!/^0?[0-7]{3,4}$/.test(text)) throw new Error(`mode must be octal digits like '0644', got '${text}'`);
   return text.replace(/^0(?=[0-7]{4}$)/, "").padStart(4, "0");
 }

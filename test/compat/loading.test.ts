@@ -233,3 +233,13 @@ test("environment: of the play, a block and the task reach the task's commands, 
   assert.equal(String(out.byTask("env").values.stdout), "p b x y task");
   assert.match(String(out.byTask("bad name").msg), /'-i' is not a variable name/);
 });
+
+test("a free-form command keeps Ansible's inline arguments out of the command (creates=, chdir=)", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "made"), "");
+  const out = await runPlaybook(
+    `- hosts: all\n  gather_facts: false\n  tasks:\n    - { name: once, command: "touch never creates=${dir}/made chdir=${dir}" }\n    - { name: here, command: "pwd chdir=${dir}", changed_when: false }\n`,
+  );
+  assert.equal(out.byTask("once").status, "ok", String(out.byTask("once").msg));
+  assert.equal(String(out.byTask("here").values.stdout), dir);
+});
