@@ -4,7 +4,8 @@
  * run ad hoc against lab hosts for the module suites.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ORACLE = process.env.HOIST_ORACLE_DIR ?? "/var/cache/hoist-oracle";
@@ -59,5 +60,29 @@ export function ansibleModule(
         reject(new Error(`ansible ${module} on ${host} gave no JSON: ${error?.message ?? ""} ${stderr.slice(0, 500)}`));
       }
     }),
+  );
+}
+
+/**
+ * Run a playbook with ansible-core's own ansible-playbook against a lab host (roles from `rolesPath`); its exit code and output.
+ *
+ * @example
+ * const r = await ansiblePlaybook(inventory, "- hosts: node2\n  roles: [memcached]\n", "test/compat/roles", knownHosts);
+ */
+export function ansiblePlaybook(inventory: string, playbook: string, rolesPath: string, knownHosts: string): Promise<{ code: number; output: string }> {
+  const bin = join(oraclePython(), "..", "ansible-playbook");
+  const dir = mkdtempSync(join(tmpdir(), "hoist-oracle-"));
+  writeFileSync(join(dir, "site.yml"), playbook);
+  const env = {
+    ...process.env,
+    ANSIBLE_ROLES_PATH: rolesPath,
+    ANSIBLE_PYTHON_INTERPRETER: "auto_silent",
+    ANSIBLE_NOCOLOR: "1",
+    ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o ControlMaster=no`,
+  };
+  return new Promise((resolve) =>
+    execFile(bin, ["-i", inventory, join(dir, "site.yml")], { env, maxBuffer: 1 << 26 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    ),
   );
 }

@@ -110,7 +110,7 @@ for (const file of selected) {
       : lines
           .map((l) => l.trim())
           .filter((l) =>
-            /^(hostile|check-mode truth[^:]*|contract examples|documented exports|plan\/apply|packed|ssh|hard way|microk8s|drift|containers|snap|templates vs ansible-core|ansible oracle): /.test(
+            /^(hostile|check-mode truth[^:]*|contract examples|documented exports|plan\/apply|packed|ssh|hard way|microk8s|drift|containers|snap|templates vs ansible-core|ansible oracle|role compat): /.test(
               l,
             ),
           );

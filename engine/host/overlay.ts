@@ -95,6 +95,11 @@ export class Overlay {
     return this.rules.length === 0;
   }
 
+  /** The task whose planned change was projected last (undefined while empty). */
+  get lastBy(): string | undefined {
+    return this.rules[this.rules.length - 1]?.by;
+  }
+
   async resolve<T>(read: Read, host: () => Promise<T>): Promise<{ value: T; unknownBecause?: string }> {
     let state = { is: "host" } as State;
     for (const { rule, by } of this.rules) {

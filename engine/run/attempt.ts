@@ -171,5 +171,12 @@ export async function runOnce(task: Task, host: HostRun, vars: Vars, env: TaskEn
     result = unknownResult(doubt, { changes, values: { ...plan.result } });
   } else if (plan.fail) result = { ...failed(plan.fail, { ...plan.result }), changes };
   else result = check ? predict(planned, task, changes) : await apply(planned, module);
+  // `check_mode: false` in a check run: the task really ran, on a host where earlier planned changes are not made. A
+  // failure there may not happen in the real run (the package that brings the command is only planned): unknown.
+  const earlier = env.check && !check && result.status === "failed" ? target.state.overlay.lastBy : undefined;
+  if (earlier) {
+    leavesUnknown(host, task);
+    result = unknownResult({ kind: "read", read: "its own run (check_mode: false)", by: earlier }, { changes: result.changes, values: result.values });
+  }
   return { ...result, durationMs: Date.now() - started };
 }

@@ -26,7 +26,8 @@ function withResult(task: Task, result: TaskResult, vars: Vars): Vars {
 
 /** Apply `changed_when`/`failed_when` with the result visible under its register name. */
 function judge(task: Task, result: TaskResult, vars: Vars): TaskResult {
-  if (task.changedWhen === undefined && task.failedWhen === undefined) return result;
+  // An unknown result has nothing to judge: its conditions would read what is not known.
+  if ((task.changedWhen === undefined && task.failedWhen === undefined) || result.status === "unknown") return result;
   const v = withResult(task, result, vars);
   let r = result;
   if (task.changedWhen !== undefined && r.status !== "failed" && r.status !== "skipped") {

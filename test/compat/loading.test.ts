@@ -243,3 +243,17 @@ test("a free-form command keeps Ansible's inline arguments out of the command (c
   assert.equal(out.byTask("once").status, "ok", String(out.byTask("once").msg));
   assert.equal(String(out.byTask("here").values.stdout), dir);
 });
+
+test("check mode: a check_mode: false command that fails before an earlier planned change is applied is unknown, not failed", async () => {
+  const dir = tempDir();
+  const pb = `- hosts: all\n  gather_facts: false\n  tasks:\n    - { name: made, file: { path: "${dir}/tool", content: "x" } }\n    - { name: used, command: { argv: [cat, "${dir}/tool"] }, check_mode: false, changed_when: false }\n`;
+  const check = await runPlaybook(pb, { check: true });
+  assert.equal(check.byTask("used").status, "unknown", String(check.byTask("used").msg));
+  const run = await runPlaybook(pb);
+  assert.equal(run.byTask("used").status, "ok");
+  const alone = await runPlaybook(
+    `- hosts: all\n  gather_facts: false\n  tasks:\n    - { name: used, command: { argv: [cat, "${dir}/none"] }, check_mode: false }\n`,
+    { check: true },
+  );
+  assert.equal(alone.byTask("used").status, "failed", "nothing was planned before it: the failure is the real run's");
+});
