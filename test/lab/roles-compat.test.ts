@@ -38,6 +38,10 @@ const ROLES: RoleCase[] = [
     packages: ["fail2ban", "unattended-upgrades"],
     services: ["fail2ban", "ssh"],
   },
+  // Renewal is a cron job (Ansible's cron module, which hoist does not have); the package is the role's core.
+  { role: "certbot", vars: { certbot_auto_renew: false }, files: [], packages: ["certbot"], services: [] },
+  // The JRE rather than the role's default JDK: the same role path, a tenth of the download.
+  { role: "java", vars: { java_packages: ["openjdk-17-jre-headless"] }, files: [], packages: ["openjdk-17-jre-headless"], services: [] },
   {
     role: "firewall",
     vars: { firewall_allowed_tcp_ports: [22, 80] },
