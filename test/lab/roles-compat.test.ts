@@ -65,6 +65,8 @@ const PACKAGES = [
   "iptables",
   "python3-apt",
   "openssh-server",
+  "certbot",
+  "openjdk-17-jre-headless",
 ];
 const lab = labSession("rolecompat", 2, PACKAGES);
 const rolesPath = join(import.meta.dirname, "..", "..", "..", "test", "compat", "roles");
