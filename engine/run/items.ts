@@ -38,5 +38,6 @@ export function loopItems(task: Task, vars: Vars): unknown {
   const terms = renderDeep(task.loop, vars);
   if (task.loopLookup === undefined) return terms;
   // `with_<lookup>: terms` is `loop: "{{ query('<lookup>', terms) }}"`.
-  return query({ vars, renderText: renderTemplateFile }, task.loopLookup, Array.isArray(terms) ? terms : [terms], {});
+  const subdir = task.module === "include_vars" ? "vars" : task.module === "template" ? "templates" : "files";
+  return query({ vars, renderText: renderTemplateFile, subdir }, task.loopLookup, Array.isArray(terms) ? terms : [terms], {});
 }

@@ -23,6 +23,8 @@ type Kwargs = Record<string, unknown>;
 export interface LookupContext {
   vars: Vars;
   renderText(text: string, vars: Vars): string;
+  /** Where first_found looks in a role, as Ansible picks it by the task's action: vars/ for include_vars, templates/ for template, else files/. */
+  subdir?: ControlFileKind;
 }
 
 class LookupError extends Error {}
@@ -88,14 +90,14 @@ function password(term: string, vars: Vars): string {
   return value;
 }
 
-function firstFound(terms: unknown[], kw: Kwargs, vars: Vars): string[] {
+function firstFound(terms: unknown[], kw: Kwargs, vars: Vars, subdir: ControlFileKind): string[] {
   const spec = terms.length === 1 && terms[0] && typeof terms[0] === "object" && !Array.isArray(terms[0]) ? (terms[0] as Kwargs) : kw;
   const files = (spec.files ?? terms.flat()) as unknown[];
   const paths = (spec.paths ?? []) as string[];
   for (const f of files.map(String)) {
     const found = paths.length
       ? paths.map((p) => join(p, f)).find((p) => existsSync(isAbsolute(p) ? p : join(String(vars.playbook_dir ?? "."), p)))
-      : findControlFile(f, "files", vars);
+      : findControlFile(f, subdir, vars);
     if (found) return [isAbsolute(found) ? found : join(String(vars.playbook_dir ?? "."), found)];
   }
   if (spec.skip) return [];
@@ -207,7 +209,7 @@ function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext):
         throw new LookupError(`vars: no variable '${t}'`);
       });
     case "first_found":
-      return firstFound(terms, kw, vars);
+      return firstFound(terms, kw, vars, ctx.subdir ?? "files");
     case "pipe":
       // As Ansible's pipe: the command line runs in a shell on the control machine.
       return strings().map((t) => execFileSync("sh", ["-c", t], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).replace(/\n$/, ""));

@@ -2,9 +2,10 @@
  * Values a template may read that are not known yet: a host's facts before
  * they are gathered, or, in check mode, facts an earlier planned change makes
  * unknowable. Reading one throws; the task runner gathers and tries again, or
- * reports the task unknown. nunjucks wraps what a getter throws in an error
- * of its own, keeping it as the `cause` (template.ts sets nunjucks' `dev`),
- * so `unavailableIn` finds it by walking the causes, never by a message.
+ * reports the task unknown. The interpreter lets what a getter throws pass
+ * through; a variable rendered inside another's template may wrap it as the
+ * `cause` of its own error, so `unavailableIn` finds it by walking the causes,
+ * never by a message.
  */
 
 /** Facts of `host` (of one `gather_subset` group, or all) are read before they were gathered. */

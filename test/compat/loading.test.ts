@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InputError } from "../../engine/errors.ts";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runPlaybook, tempDir } from "../helpers.ts";
 import { createRun } from "../../engine/index.ts";
@@ -256,4 +256,15 @@ test("check mode: a check_mode: false command that fails before an earlier plann
     { check: true },
   );
   assert.equal(alone.byTask("used").status, "failed", "nothing was planned before it: the failure is the real run's");
+});
+
+test("with_first_found under include_vars looks in the role's vars/, as Ansible's lookup does for that action", async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, "roles", "r", "tasks"), { recursive: true });
+  mkdirSync(join(dir, "roles", "r", "vars"), { recursive: true });
+  writeFileSync(join(dir, "roles", "r", "vars", "default.yml"), "picked: default\n");
+  writeFileSync(join(dir, "roles", "r", "tasks", "main.yml"), `- include_vars: "{{ item }}"\n  with_first_found: ["Nope.yml", "default.yml"]\n- { name: said, debug: { msg: "{{ picked }}" } }\n`);
+  writeFileSync(join(dir, "site.yml"), "- hosts: all\n  gather_facts: false\n  roles: [r]\n");
+  const out = await createRun({ playbook: join(dir, "site.yml"), connect: async (h) => new LocalConnection(h) });
+  assert.equal(out.byTask("said").msg, "default");
 });

@@ -38,8 +38,14 @@ const ROLES: RoleCase[] = [
     packages: ["fail2ban", "unattended-upgrades"],
     services: ["fail2ban", "ssh"],
   },
-  // Renewal is a cron job (Ansible's cron module, which hoist does not have); the package is the role's core.
-  { role: "certbot", vars: { certbot_auto_renew: false }, files: [], packages: ["certbot"], services: [] },
+  // dev-sec's, from their hardening collection; root keeps its key login, as the lab is reached so.
+  {
+    role: "ssh_hardening",
+    vars: { ssh_permit_root_login: "without-password" },
+    files: ["/etc/ssh/sshd_config", "/etc/ssh/ssh_config"],
+    packages: ["openssh-server"],
+    services: ["ssh"],
+  },
   // The JRE rather than the role's default JDK: the same role path, a tenth of the download.
   { role: "java", vars: { java_packages: ["openjdk-17-jre-headless"] }, files: [], packages: ["openjdk-17-jre-headless"], services: [] },
   {
@@ -65,7 +71,6 @@ const PACKAGES = [
   "iptables",
   "python3-apt",
   "openssh-server",
-  "certbot",
   "openjdk-17-jre-headless",
 ];
 const lab = labSession("rolecompat", 2, PACKAGES);
