@@ -186,6 +186,7 @@ export const LOOKUPS = [
   "fileglob",
   "lines",
   "random_choice",
+  "varnames",
 ];
 
 /** One lookup: its values, always a list (query's answer). */
@@ -246,6 +247,8 @@ function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext):
           .split("\n")
           .filter((l, i, all) => l !== "" || i < all.length - 1),
       );
+    case "varnames":
+      return strings().flatMap((pattern) => Object.keys(vars).filter((n) => new RegExp(pattern).test(n)));
     case "random_choice":
       return terms.length ? [terms[randomInt(terms.length)]] : [];
     default:

@@ -263,7 +263,10 @@ test("with_first_found under include_vars looks in the role's vars/, as Ansible'
   mkdirSync(join(dir, "roles", "r", "tasks"), { recursive: true });
   mkdirSync(join(dir, "roles", "r", "vars"), { recursive: true });
   writeFileSync(join(dir, "roles", "r", "vars", "default.yml"), "picked: default\n");
-  writeFileSync(join(dir, "roles", "r", "tasks", "main.yml"), `- include_vars: "{{ item }}"\n  with_first_found: ["Nope.yml", "default.yml"]\n- { name: said, debug: { msg: "{{ picked }}" } }\n`);
+  writeFileSync(
+    join(dir, "roles", "r", "tasks", "main.yml"),
+    `- include_vars: "{{ item }}"\n  with_first_found: ["Nope.yml", "default.yml"]\n- { name: said, debug: { msg: "{{ picked }}" } }\n`,
+  );
   writeFileSync(join(dir, "site.yml"), "- hosts: all\n  gather_facts: false\n  roles: [r]\n");
   const out = await createRun({ playbook: join(dir, "site.yml"), connect: async (h) => new LocalConnection(h) });
   assert.equal(out.byTask("said").msg, "default");
