@@ -16,7 +16,8 @@ import { attribute } from "./filters.ts";
 import { pySplit } from "./methods.ts";
 import { pyJson, pyYaml } from "./dump.ts";
 import { pythonRegex, pythonReplacement } from "./python-regex.ts";
-import { getitem, iterate, type Filter } from "./render.ts";
+import { getitem, iterate } from "./members.ts";
+import type { Filter } from "./render.ts";
 import { contains, equals, isMapping, isNumber, num, own, pyFloat, str, truthy, typeName, Undefined } from "./values.ts";
 
 const flags = (ignorecase: unknown, multiline: unknown, extra = "") =>

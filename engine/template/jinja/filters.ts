@@ -6,7 +6,8 @@
  */
 import { TemplateError } from "./errors.ts";
 import { printf } from "./format.ts";
-import { getattr, getitem, iterate, runFilter, runTest, type ArgReader, type Filter, type RenderContext } from "./render.ts";
+import { getattr, getitem, iterate } from "./members.ts";
+import { runFilter, runTest, type ArgReader, type Filter, type RenderContext } from "./render.ts";
 import { pyJson } from "./dump.ts";
 import { compare, defined, equals, tuple, isFloat, isMapping, isNumber, num, own, pyFloat, PyFloat, repr, str, truthy, Undefined } from "./values.ts";
 

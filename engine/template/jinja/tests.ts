@@ -9,7 +9,8 @@ import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { TemplateError } from "./errors.ts";
 import { pythonRegex } from "./python-regex.ts";
-import { iterate, type ArgReader, type Test } from "./render.ts";
+import { iterate } from "./members.ts";
+import type { ArgReader, Test } from "./render.ts";
 import { compare, contains, equals, isCallable, isFloat, isMapping, isNumber, num, PyFloat, str, truthy, Undefined } from "./values.ts";
 
 const result = (key: string) => (r: unknown) => {
