@@ -189,6 +189,9 @@ export const LOOKUPS = [
   "varnames",
 ];
 
+/** What a command line prints, run in a shell on the control machine (the pipe and lines lookups, as Ansible's). */
+const shellOutput = (command: string): string => execFileSync("sh", ["-c", command], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
 /** One lookup: its values, always a list (query's answer). */
 function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext): unknown[] {
   const { vars } = ctx;
@@ -213,7 +216,7 @@ function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext):
       return firstFound(terms, kw, vars, ctx.subdir ?? "files");
     case "pipe":
       // As Ansible's pipe: the command line runs in a shell on the control machine.
-      return strings().map((t) => execFileSync("sh", ["-c", t], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).replace(/\n$/, ""));
+      return strings().map((t) => shellOutput(t).replace(/\n$/, ""));
     case "password":
       return strings().map((t) => password(t, vars));
     case "items":
@@ -243,7 +246,7 @@ function values(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext):
       return strings().flatMap((pattern) => fileglob(pattern, vars));
     case "lines":
       return strings().flatMap((t) =>
-        execFileSync("sh", ["-c", t], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+        shellOutput(t)
           .split("\n")
           .filter((l, i, all) => l !== "" || i < all.length - 1),
       );

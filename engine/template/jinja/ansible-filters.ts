@@ -384,37 +384,30 @@ function uniqueList(items: unknown[]): unknown[] {
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
+/**
+ * A date's calendar parts in local time or UTC (`month` from 0, `weekday` from Sunday), for
+ * `strftime` and the `now()` global.
+ *
+ * @example
+ * dateParts(new Date(0), true).year // 1970
+ */
+export function dateParts(d: Date, utc: boolean) {
+  return utc
+    ? {
+        year: d.getUTCFullYear(),
+        month: d.getUTCMonth(),
+        day: d.getUTCDate(),
+        hour: d.getUTCHours(),
+        minute: d.getUTCMinutes(),
+        second: d.getUTCSeconds(),
+        weekday: d.getUTCDay(),
+      }
+    : { year: d.getFullYear(), month: d.getMonth(), day: d.getDate(), hour: d.getHours(), minute: d.getMinutes(), second: d.getSeconds(), weekday: d.getDay() };
+}
+
 /** Python's `time.strftime` for the directives roles use. */
 function strftime(format: string, d: Date, utc: boolean): string {
-  const get = (local: () => number, universal: () => number) => (utc ? universal() : local());
-  const Y = get(
-    () => d.getFullYear(),
-    () => d.getUTCFullYear(),
-  );
-  const m = get(
-    () => d.getMonth(),
-    () => d.getUTCMonth(),
-  );
-  const day = get(
-    () => d.getDate(),
-    () => d.getUTCDate(),
-  );
-  const H = get(
-    () => d.getHours(),
-    () => d.getUTCHours(),
-  );
-  const M = get(
-    () => d.getMinutes(),
-    () => d.getUTCMinutes(),
-  );
-  const S = get(
-    () => d.getSeconds(),
-    () => d.getUTCSeconds(),
-  );
-  const w = get(
-    () => d.getDay(),
-    () => d.getUTCDay(),
-  );
+  const { year: Y, month: m, day, hour: H, minute: M, second: S, weekday: w } = dateParts(d, utc);
   const p2 = (n: number) => String(n).padStart(2, "0");
   const start = Date.UTC(Y, 0, 1);
   const j = Math.floor((Date.UTC(Y, m, day) - start) / 86400000) + 1;

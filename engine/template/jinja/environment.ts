@@ -4,7 +4,7 @@
  * `namespace`, `lookup`/`query`/`q`, `now`, `undef`, `omit`, `cycler`,
  * `joiner`). Names may carry the `ansible.builtin.` prefix.
  */
-import { ANSIBLE_FILTERS } from "./ansible-filters.ts";
+import { ANSIBLE_FILTERS, dateParts } from "./ansible-filters.ts";
 import { JINJA_FILTERS } from "./filters.ts";
 import { namespace, type Environment } from "./render.ts";
 import { TESTS } from "./tests.ts";
@@ -59,10 +59,8 @@ function joiner(sep: unknown): unknown {
 function now(utc: boolean): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, "0");
-  const [Y, M, D, h, m, s] = utc
-    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
-    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
-  return `${Y}-${p(M)}-${p(D)} ${p(h)}:${p(m)}:${p(s)}.${String(d.getMilliseconds() * 1000).padStart(6, "0")}`;
+  const { year, month, day, hour, minute, second } = dateParts(d, utc);
+  return `${year}-${p(month + 1)}-${p(day)} ${p(hour)}:${p(minute)}:${p(second)}.${String(d.getMilliseconds() * 1000).padStart(6, "0")}`;
 }
 
 /**
