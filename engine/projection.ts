@@ -21,7 +21,7 @@ import { factKey } from "./fact.ts";
 import type { Stat } from "./contract/probe.ts";
 
 /**
- * One rule: a read's value, a change to every read of a fact, a tree emptied, or reads made unknowable.
+ * One rule: a read's value, a change to every read of a fact, a tree emptied, the reads of a fact a plan leaves alone, or reads made unknowable.
  *
  * @example
  * ```ts
@@ -34,15 +34,17 @@ export type Projection =
   | { kind: "value"; key: string; value: unknown }
   | { kind: "transform"; fact: string; transform: (value: unknown) => unknown }
   | { kind: "empty"; path: string }
+  | { kind: "spare"; fact: string; affected: (args: unknown) => boolean }
   | {
       kind: "unknown";
       facts?: string[];
       paths?: string[];
       keys?: string[];
       everything?: boolean;
-      /** A step's footprint (the engine adds it for every step): what the real run forgets after it, but the facts named in `except`. */
+      /** A step's footprint (the engine adds it for every step): what the real run forgets after it, but the facts named in `except` and the reads `spare` leaves alone. */
       touched?: readonly string[] | "anything";
       except?: string[];
+      spare?: { fact: string; affected: (args: unknown) => boolean }[];
     };
 
 /**
@@ -75,6 +77,25 @@ export function projectFact<A, V>(fact: Fact<A, V>, args: A, value: V): Projecti
  */
 export function projectEveryFact<A, V>(fact: Fact<A, V>, transform: (value: V) => V): Projection {
   return { kind: "transform", fact: fact.name, transform: transform as (v: unknown) => unknown };
+}
+
+/**
+ * Of `fact`'s reads, the plan's steps change only those whose arguments
+ * `affected` accepts: the others keep the answer they have, though the steps
+ * touch the files the fact is made of (groupadd rewrites /etc/group, and
+ * every other group stays as it was). The affected reads are unknown unless
+ * a projection of the plan says their value.
+ * @example
+ * ```ts
+ * import { defineFact } from "./fact.ts";
+ * import { projectOnlyAffects } from "./projection.ts";
+ * const Group = defineFact<{ key: string }, string | null>({ name: "Group", command: ({ key }) => ["getent", "group", "--", key], parse: (r) => r.stdout || null, files: () => ["/etc/group"] });
+ * const p = projectOnlyAffects(Group, ({ key }) => key === "app" || /^\d+$/.test(key));
+ * if (p.kind !== "spare" || p.affected({ key: "users" })) throw new Error("example");
+ * ```
+ */
+export function projectOnlyAffects<A, V>(fact: Fact<A, V>, affected: (args: A) => boolean): Projection {
+  return { kind: "spare", fact: fact.name, affected: affected as (args: unknown) => boolean };
 }
 
 /**

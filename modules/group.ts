@@ -2,7 +2,8 @@
  * group: a local group, present or absent, with its GID: groupadd,
  * groupmod and groupdel, as Ansible's group module runs them on Linux.
  */
-import { defineModule, noChange, planFailure, projectFact, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { defineModule, noChange, planFailure, projectFact, projectOnlyAffects, type Change, type Plan, type Probe, type Step } from "../engine/module.ts";
+import { GroupMembership } from "../facts/group-membership.ts";
 import { GroupEntry } from "../facts/group-entry.ts";
 import { newAccountName } from "./lib/argument-types.ts";
 
@@ -47,7 +48,13 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
     return {
       changes: [{ resource, field: "state", before: "present", after: "absent" }],
       steps: [{ run: ["groupdel", ...(args.force ? ["-f"] : []), "--", args.name], touches: GROUP_FILES }],
-      projects: [projectFact(GroupEntry, { key: args.name }, null), projectFact(GroupEntry, { key: String(group.gid) }, null)],
+      projects: [
+        // Other groups stay as they are; users it listed lose it from their groups.
+        projectOnlyAffects(GroupEntry, ({ key }) => key === args.name || key === String(group.gid)),
+        projectOnlyAffects(GroupMembership, ({ user }) => group.members.includes(user)),
+        projectFact(GroupEntry, { key: args.name }, null),
+        projectFact(GroupEntry, { key: String(group.gid) }, null),
+      ],
       result: { name: args.name, state: "absent" },
     };
   }
@@ -67,10 +74,21 @@ async function plan(args: Args, probe: Probe): Promise<Plan> {
         ...(args.gid === undefined ? [] : [{ resource, field: "gid", before: null, after: args.gid }]),
       ];
   const step: Step = group
-    ? { run: ["groupmod", ...gid, "--", args.name], touches: GROUP_FILES }
+    ? // groupmod -g moves the users whose primary group it is to the new GID, in /etc/passwd.
+      { run: ["groupmod", ...gid, "--", args.name], touches: [...GROUP_FILES, "/etc/passwd"] }
     : { run: ["groupadd", ...gid, ...(args.system ? ["-r"] : []), "--", args.name], touches: GROUP_FILES };
+  // Only this group changes (by name, by its GIDs old and new, or by any GID while groupadd picks one), and no one's membership.
+  const spare = [
+    projectOnlyAffects(
+      GroupEntry,
+      ({ key }) => key === args.name || key === String(args.gid) || key === String(group?.gid) || (args.gid === undefined && /^\d+$/.test(key)),
+    ),
+    projectOnlyAffects(GroupMembership, () => false),
+  ];
   // A GID chosen by groupadd is not known before it runs: later reads of the group stay unknown (the engine's rule).
-  const after = args.gid === undefined ? [] : [projectFact(GroupEntry, { key: args.name }, { name: args.name, gid: args.gid, members: group?.members ?? [] })];
+  const entry = { name: args.name, gid: args.gid!, members: group?.members ?? [] };
+  const after =
+    args.gid === undefined ? spare : [...spare, projectFact(GroupEntry, { key: args.name }, entry), projectFact(GroupEntry, { key: String(args.gid) }, entry)];
   return { changes, steps: [step], projects: after, result: { name: args.name, gid: args.gid ?? group?.gid, state: "present", system: args.system } };
 }
 

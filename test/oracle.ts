@@ -1,7 +1,8 @@
 /**
  * ansible-core as the tests' oracle: a virtualenv made on first use (the
- * version pinned here), its templar for the template suite, and its modules
- * run ad hoc against lab hosts for the module suites.
+ * version pinned here, with the community package's collections), its
+ * templar for the template suite, and its modules run ad hoc against lab
+ * hosts for the module suites.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -11,6 +12,11 @@ import { join } from "node:path";
 const ORACLE = process.env.HOIST_ORACLE_DIR ?? "/var/cache/hoist-oracle";
 /** The ansible-core hoist is judged against (the one the bench measures, too). */
 export const ANSIBLE_CORE = "ansible-core==2.19.14";
+/**
+ * The community package of the same ansible-core: the collections operators have installed with it
+ * (ansible.posix's authorized_key and mount, community.general), which roles name.
+ */
+export const ANSIBLE_COLLECTIONS = "ansible==12.3.0";
 
 /**
  * The oracle's Python, with ansible-core installed (made on first use, from PyPI).
@@ -20,11 +26,11 @@ export const ANSIBLE_CORE = "ansible-core==2.19.14";
  */
 export function oraclePython(): string {
   const python = join(ORACLE, "venv", "bin", "python");
-  const marker = join(ORACLE, "venv", ANSIBLE_CORE);
+  const marker = join(ORACLE, "venv", `${ANSIBLE_CORE}+${ANSIBLE_COLLECTIONS}`);
   if (!existsSync(marker)) {
     mkdirSync(ORACLE, { recursive: true });
     if (!existsSync(python)) execFileSync("python3", ["-m", "venv", join(ORACLE, "venv")], { stdio: "inherit" });
-    execFileSync(python, ["-m", "pip", "install", "-q", ANSIBLE_CORE], { stdio: "inherit" });
+    execFileSync(python, ["-m", "pip", "install", "-q", ANSIBLE_CORE, ANSIBLE_COLLECTIONS], { stdio: "inherit" });
     execFileSync("touch", [marker]);
   }
   return python;

@@ -34,10 +34,17 @@ export function readLabel(read: Read): string {
   return label.length > 120 ? `${label.slice(0, 119)}…` : label;
 }
 
+/** A read the step's plan says it leaves alone: a fact it projects whole, or a read of one it changes only in part. */
+function spared(rule: Extract<Projection, { kind: "unknown" }>, read: Read): boolean {
+  const name = read.fact?.name;
+  if (name === undefined) return false;
+  return !!rule.except?.includes(name) || !!rule.spare?.some((s) => s.fact === name && !s.affected(read.args));
+}
+
 function makesUnknown(rule: Extract<Projection, { kind: "unknown" }>, read: Read): boolean {
   if (rule.everything || rule.keys?.includes(read.key)) return true;
   // A step's own footprint: what the real run would forget after it (read.ts), but for facts the plan itself projects.
-  if (rule.touched && staleAfter(read, rule.touched) && !(read.fact && rule.except?.includes(read.fact.name))) return true;
+  if (rule.touched && staleAfter(read, rule.touched) && !spared(rule, read)) return true;
   if (read.fact && rule.facts?.includes(read.fact.name)) return true;
   const paths = rule.paths ?? [];
   if (read.path !== undefined && paths.some((p) => under(read.path!, p))) return true;

@@ -71,10 +71,12 @@ export class HostState {
    */
   project(plan: Plan, by: string, doubtful = false): void {
     // The one rule: each step makes unknown what the real run would forget after it (read.ts), but the
-    // facts whose every read the plan's own projections say (a transform), which come after it.
+    // facts whose every read the plan's own projections say (a transform), which come after it, and the
+    // reads of a fact the plan says its steps leave alone (spare).
     const except = (plan.projects ?? []).flatMap((p) => (p.kind === "transform" ? [p.fact] : []));
+    const spare = (plan.projects ?? []).flatMap((p) => (p.kind === "spare" ? [p] : []));
     const steps = plan.steps.flatMap((step): Projection[] => {
-      const footprint: Projection = { kind: "unknown", touched: touchedBy(step), except };
+      const footprint: Projection = { kind: "unknown", touched: touchedBy(step), except, spare };
       if (!isWrite(step)) return [footprint];
       const content = step.base64 ? Buffer.from(step.content, "base64").toString("utf8") : step.content;
       const stat: Stat = {
@@ -190,7 +192,7 @@ export function createProbe(conn: Connection, state: HostState, options: ProbeOp
       // The paths the command line names matter only to the check-mode overlay: worked out when it asks.
       const named = () => fact.command(args).filter((w) => w.startsWith("/"));
       const files = fact.files ? () => fact.files!(args) : undefined;
-      const what: Read = { key, fact, named, files };
+      const what: Read = { key, fact, args, named, files };
       return through(what, () => (fact.fresh ? read() : memo(key, read, what)));
     },
     async remembered<A, V>(fact: RememberedFact<A, V>, args: A): Promise<V | null> {

@@ -30,6 +30,8 @@ import { isWrite, type Step } from "../module.ts";
 export interface Read {
   key: string;
   fact?: Fact;
+  /** The fact's arguments, for a plan that changes only some of its reads (`projectOnlyAffects`). */
+  args?: unknown;
   path?: string;
   /**
    * The absolute paths a fact's command line names (the program it runs, a

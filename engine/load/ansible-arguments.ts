@@ -76,6 +76,11 @@ function convert(value: unknown, schema: Schema | undefined): unknown {
   if ((typeof value === "number" || typeof value === "boolean") && types.size > 0 && [...types].every((t) => t === "string"))
     return typeof value === "boolean" ? (value ? "True" : "False") : String(value);
   if (typeof value === "number" && types.has("boolean") && !types.has("number") && !types.has("integer") && (value === 0 || value === 1)) return value === 1;
+  // A list argument given as text is its comma-separated parts, and a number is a one-element list (Ansible's `type='list'`).
+  if (types.has("array") && !types.has("string") && typeof value === "string" && !value.includes("{{"))
+    return value.split(",").map((v) => convert(v, schema?.items as Schema));
+  if (types.has("array") && !types.has("number") && !types.has("integer") && typeof value === "number") return [convert(value, schema?.items as Schema)];
+  if (Array.isArray(value) && schema?.items && typeof schema.items === "object") return value.map((v) => convert(v, schema.items as Schema));
   if (value && typeof value === "object" && !Array.isArray(value) && schema?.properties) return convertArguments(schema, value as Vars);
   return value;
 }

@@ -53,6 +53,12 @@ export interface HostRun {
   failed: boolean;
   /** `meta: end_host` or `end_play` ended the current play for this host (not a failure). */
   ended?: boolean;
+  /**
+   * Check mode: the last task on this host whose result was unknown. Had it
+   * run, it might have set variables or facts (set_fact, getent, include_vars):
+   * a later template that finds one undefined is unknown, not failed.
+   */
+  unknownTask?: string;
 }
 
 /**

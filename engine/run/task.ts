@@ -11,7 +11,7 @@ import { condition, renderText, render } from "../template/template.ts";
 import type { Vars } from "../vars.ts";
 import { failed, skipped, type Status, type TaskResult } from "../outcome/result.ts";
 import type { HostRun, TaskEnvironment } from "./host-run.ts";
-import { failure, unknownFrom } from "./unknown.ts";
+import { failure, taskLabel, unknownFrom } from "./unknown.ts";
 import { registeredValue } from "./registered.ts";
 import { runWithRetries } from "./retries.ts";
 import { withFacts } from "./with-facts.ts";
@@ -122,6 +122,7 @@ export async function runTask(task: Task, host: HostRun, env: TaskEnvironment): 
   result.durationMs = Date.now() - started;
   if (result.status === "failed" && task.ignoreErrors) result.ignored = true;
   if (task.register) host.facts[task.register] = registeredValue(result);
+  if (env.check && result.status === "unknown") host.unknownTask = taskLabel(task);
   if (result.changed && result.status !== "failed") {
     const vars = env.vars(host, task.vars);
     for (const n of task.notify) host.notified.add(String(render(n, vars)));

@@ -59,7 +59,9 @@ function registeredNameIn(task: Task, env: TaskEnvironment): string | undefined 
  * Check mode: a template that reads what a registered result does not hold
  * because its task would change something or could not be known (`{{
  * request.csr }}` after a request check mode could not make, a command's
- * stdout) cannot render before the run; the task is unknown, not failed.
+ * stdout), or a variable that an earlier unknown task might have set
+ * (`getent_passwd` from a getent check mode could not run), cannot render
+ * before the run; the task is unknown, not failed.
  *
  * @example
  * const r = unknownFrom(e, task, host, env); // undefined: a real failure
@@ -75,7 +77,12 @@ export function unknownFrom(e: unknown, task: Task, host: HostRun, env: TaskEnvi
   // The variable the error names, or (a loop item, another host's result) a registered result the task's templates read.
   const named = e.undefinedName;
   const name = untrusted(named) ? named : registeredNameIn(task, env);
-  if (!name || !untrusted(name)) return undefined;
+  if (!name || !untrusted(name)) {
+    // Undefined, but an earlier task that check mode could not know might have defined it.
+    if (named === undefined || host.unknownTask === undefined) return undefined;
+    leavesUnknown(host, task);
+    return unknownResult({ kind: "facts", host: host.name, by: host.unknownTask });
+  }
   leavesUnknown(host, task);
   return unknownResult({ kind: "registered", name });
 }

@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { labSession, labTest } from "./lab-session.ts";
-import { ansibleModule } from "../oracle.ts";
+import { ansibleModule, ansiblePlaybook } from "../oracle.ts";
 
-const lab = labSession("oracle", 1);
+const lab = labSession("oracle", 2, ["sudo"]);
 
 /** Runs one hoist task and returns what it registered. */
 async function hoistResult(task: string): Promise<Record<string, unknown>> {
-  const out = await lab.run(`- hosts: lab\n  gather_facts: false\n  tasks:\n    - name: probe\n      ${task}\n      register: r\n`);
+  const out = await lab.run(`- hosts: node1\n  gather_facts: false\n  tasks:\n    - name: probe\n      ${task}\n      register: r\n`);
   return out.byTask("probe").values as Record<string, unknown>;
 }
 
@@ -37,4 +37,74 @@ labTest("stat reports what ansible-core's stat reports, key for key, for files, 
     assert.equal(mine.exists, theirs.exists);
   }
   console.log(`ansible oracle: stat: ${cases.length} paths, ${keys} keys equal to ansible-core's`);
+});
+
+/** Accounts and keys from one playbook, run by hoist on node1 and by ansible-playbook on node2. */
+const ACCOUNTS = (host: string) => `- hosts: ${host}
+  gather_facts: false
+  tasks:
+    - group: { name: robertdb, gid: 1024 }
+    - group: { name: mywheel }
+    - group: { name: sysgrp, system: true }
+    - user: { name: robertdb, uid: 1024, group: robertdb, groups: users, comment: Robert de Bock, expires: -1, shell: /bin/bash }
+    - user: { name: robert.d.b, uid: 1025, group: robertdb, groups: [users, mywheel], append: true, password_expire_max: 9 }
+    - user: { name: passuser, password: "$6$mysecretsalt$qJbapG68nyRab3gxvKWPUcs2g3t0oMHSHMnSKecYNpSi3CuZm.GbBqXO8BE6EI6P1JUefhA0qvD7b5LSh./PU1", update_password: on_create }
+    - user: { name: systemuser, system: true, create_home: false, shell: /usr/sbin/nologin }
+    - user: { name: deep, home: /srv/people/deep, expires: 1893456000 }
+    - user: { name: locked, password_lock: true, groups: "users,mywheel" }
+    - getent: { database: passwd, key: robertdb }
+    - file: { path: "{{ ansible_facts.getent_passwd.robertdb[4] }}/.ssh", state: directory, mode: "0700", owner: robertdb }
+    - authorized_key: { user: robertdb, key: "ssh-rsa ABC123" }
+    - authorized_key: { user: robertdb, key: "ssh-ed25519 AAAAC3Nza1 laptop", key_options: 'no-port-forwarding,from="10.0.0.0/8"' }
+    - authorized_key: { user: deep, key: "ssh-rsa ABC1234\\nssh-rsa ABC12345 second", exclusive: true }
+    - authorized_key: { user: robertdb, key: "ssh-rsa XYZYX54321", state: absent }
+    - user: { name: gone, state: absent, remove: true }
+`;
+
+/** The accounts as plain commands read them back (the password hash by digest: the same on both hosts or not). */
+async function accounts(host: string): Promise<string> {
+  const names = "robertdb robert.d.b passuser systemuser deep locked gone";
+  return lab.sh(
+    host,
+    `for u in ${names}; do getent passwd $u || echo "no $u"; getent shadow $u | awk -F: '{ print $1, substr($2, 1, 1), length($2), $4, $5, $6, $7, $8 }'; id $u 2>/dev/null; done;
+     getent shadow passuser | cut -d: -f2 | sha256sum; getent group robertdb mywheel sysgrp users;
+     for d in /home/robertdb /home/robertdb/.ssh /home/robertdb/.ssh/authorized_keys /srv/people /srv/people/deep /home/deep /home/systemuser /home/locked; do
+       [ -e $d ] && stat -c '%n %a %U %G' $d || echo "no $d"; done;
+     sha256sum /home/robertdb/.ssh/authorized_keys /srv/people/deep/.ssh/authorized_keys; ls -a /srv/people/deep`,
+  );
+}
+
+labTest("accounts and keys (group, user, getent, authorized_key) end as ansible-core leaves them, with check mode, run and re-run", async () => {
+  // Two accounts to remove and change that exist before, as on a host in service.
+  for (const h of ["node1", "node2"]) await lab.sh(h, "useradd -m gone && useradd -m -s /bin/sh -G users locked");
+  const check = await lab.run(ACCOUNTS("node1"), { check: true });
+  const run = await lab.run(ACCOUNTS("node1"));
+  const again = await lab.run(ACCOUNTS("node1"));
+  const theirs = await ansiblePlaybook(lab.lab.inventory, ACCOUNTS("node2"), "/nonexistent", String(lab.vars("node1").hoist_known_hosts));
+  assert.equal(theirs.code, 0, theirs.output.slice(-3000));
+  const againAnsible = await ansiblePlaybook(lab.lab.inventory, ACCOUNTS("node2"), "/nonexistent", String(lab.vars("node1").hoist_known_hosts));
+  assert.match(againAnsible.output, /node2\s+: ok=\d+\s+changed=0 /, "ansible-core's re-run changes nothing");
+  assert.deepEqual(
+    run.results.filter((r) => r.result.status === "failed").map((r) => `${r.task}: ${r.result.msg}`),
+    [],
+  );
+  assert.deepEqual(
+    again.results.filter((r) => r.result.changed).map((r) => r.task),
+    [],
+    "hoist's re-run changes nothing",
+  );
+  // Check mode: each task that the run changed was predicted changed, or said unknown; none that did not.
+  run.results.forEach((r, i) => {
+    const predicted = check.results[i].result;
+    assert.ok(predicted.status !== "failed", `check mode failed ${r.task}: ${predicted.msg}`);
+    if (predicted.status !== "unknown")
+      assert.equal(predicted.changed, r.result.changed, `check mode on ${r.task}: ${predicted.status}, the run: ${r.result.status}`);
+  });
+  const mine = await accounts("node1");
+  const ansibles = await accounts("node2");
+  assert.equal(mine, ansibles);
+  const unknown = check.results.filter((r) => r.result.status === "unknown").length;
+  console.log(
+    `ansible oracle: accounts: ${run.results.length} tasks, end state equal to ansible-core's (${mine.split("\n").length} lines compared), check mode: ${unknown} unknown`,
+  );
 });
