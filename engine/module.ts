@@ -59,3 +59,5 @@ export {
   type Plan,
 } from "./contract/plan.ts";
 export { defineModule, type Module, type PlanContext, type ValidateContext } from "./contract/module.ts";
+/** Python's `re` syntax, which Ansible's modules take (`regexp:`), as JavaScript's RegExp and replacement. */
+export { pythonRegex, pythonReplacement } from "./template/jinja/python-regex.ts";

@@ -55,8 +55,11 @@ export class BlockRunner {
       if (!ok && task.rescue?.length) {
         host.failed = false;
         ok = true;
+        // As Ansible's recap: the failure a rescue takes over counts as rescued, not failed.
+        const stats = this.ctx.stats.get(host.name)!;
+        stats.failed = Math.max(0, stats.failed - 1);
         for (const t of task.rescue) if (!(ok = await this.runItem(t, host, batch, inner, kind))) break;
-        if (ok) this.ctx.stats.get(host.name)!.rescued++;
+        stats.rescued++;
       }
       const failedBeforeAlways = host.failed;
       host.failed = false;

@@ -20,6 +20,9 @@ import type { RunContext } from "./context.ts";
 import type { TaskEnvironment } from "./host-run.ts";
 import type { TaskResult } from "../outcome/result.ts";
 
+/** A user sudo's `-u` may be given: a name as useradd allows it, or `#UID`-free digits (never an option). */
+const ACCOUNT = /^([A-Za-z_][A-Za-z0-9_.-]*\$?|[0-9]+)$/;
+
 /**
  * `ansible_version`: the ansible-core whose templating and module semantics hoist follows (its
  * differential suites run against 2.19), so that roles gating on a version take the current path.
@@ -161,7 +164,10 @@ export class PlayVars {
   private become(task: Task, vars: Vars, inherited: Omit<Inherited, "when" | "vars">): Become | undefined {
     const on = task.become ?? inherited.become ?? this.play.become ?? vars.ansible_become;
     if (!on || on === "false") return undefined;
-    const user = task.becomeUser ?? inherited.becomeUser ?? this.play.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? "root";
+    const declared = task.becomeUser ?? inherited.becomeUser ?? this.play.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? "root";
+    // `become_user: "{{ user.name }}"` renders per task (and item); what reaches sudo's -u must be a user's name.
+    const user = String(renderText(String(declared), vars));
+    if (!ACCOUNT.test(user)) throw new Error(`become_user ${JSON.stringify(user)} is not a user name`);
     const password = (vars.ansible_become_password ?? vars.ansible_become_pass ?? this.ctx.options.becomePassword) as string | undefined;
     return { user, ...(password !== undefined ? { password: String(password) } : {}) };
   }

@@ -7,7 +7,8 @@
  * const result = await runTask(task, host, env);
  */
 import type { Task } from "../load/playbook.ts";
-import { condition, renderText, render } from "../template/template.ts";
+import { condition, renderText, render, TemplateError } from "../template/template.ts";
+import { unavailableIn } from "../template/unavailable.ts";
 import type { Vars } from "../vars.ts";
 import { failed, skipped, type Status, type TaskResult } from "../outcome/result.ts";
 import type { HostRun, TaskEnvironment } from "./host-run.ts";
@@ -32,7 +33,8 @@ export async function includePasses(task: Task, host: HostRun, env: TaskEnvironm
     const vars = env.vars(host, task.vars);
     const conditions = conditionsOf(task, env);
     if (task.loop === undefined) return (await withFacts(env, () => condition(conditions, vars))) ? { passes: [{}] } : { result: skipped() };
-    const items = await withFacts(env, () => loopItems(task, vars));
+    const items = await itemsUnlessGuarded(task, vars, env);
+    if (items === undefined) return { result: skipped() };
     if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
     const passes: Vars[] = [];
     for (const item of items) {
@@ -61,9 +63,31 @@ function loopStatus(results: TaskResult[]): Status {
   return results.some((r) => r.changed) ? "changed" : "ok";
 }
 
+/**
+ * The loop's items; undefined when they do not render and the task's
+ * conditions, without an item, say it does not run. As Ansible does: a loop's
+ * error waits for the conditions, so `when: x is defined` guards `loop: "{{ x }}"`.
+ */
+async function itemsUnlessGuarded(task: Task, vars: Vars, env: TaskEnvironment): Promise<unknown> {
+  try {
+    return await withFacts(env, () => loopItems(task, vars));
+  } catch (e) {
+    if (!(e instanceof TemplateError) || unavailableIn(e)) throw e;
+    let holds: boolean;
+    try {
+      holds = await withFacts(env, () => condition(conditionsOf(task, env), vars));
+    } catch {
+      throw e; // The conditions need the item (or fail themselves): the loop's own error is the one to tell.
+    }
+    if (holds) throw e;
+    return undefined;
+  }
+}
+
 /** Each item in turn (an unreachable host stops the loop), then the loop's own result. */
 async function runLoop(task: Task, host: HostRun, vars: Vars, env: TaskEnvironment): Promise<TaskResult> {
-  const items = await withFacts(env, () => loopItems(task, vars));
+  const items = await itemsUnlessGuarded(task, vars, env);
+  if (items === undefined) return skipped();
   if (!Array.isArray(items)) throw new Error(`loop needs a list, got ${JSON.stringify(items)}`);
   // Unless the play's prefetch still holds (nothing applied since), the items are planned
   // together first, only so that their reads reach the host as one batch; they then run one

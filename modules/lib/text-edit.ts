@@ -2,6 +2,7 @@
  * Pure text edits behind `file`'s `line` and `block` arguments, with
  * Ansible's lineinfile/blockinfile semantics.
  */
+import { pythonRegex } from "../../engine/module.ts";
 
 export interface LineEdit {
   line?: string;
@@ -26,7 +27,7 @@ const joinLines = (lines: string[]) => (lines.length ? lines.join("\n") + "\n" :
  */
 export function editLine(text: string, edit: LineEdit): string {
   const lines = splitLines(text);
-  const re = edit.regexp !== undefined ? new RegExp(edit.regexp) : undefined;
+  const re = edit.regexp !== undefined ? pythonRegex(edit.regexp, "") : undefined;
   const matches = (l: string) => (re ? re.test(l) : l === edit.line);
   if (edit.state === "absent") return joinLines(lines.filter((l) => !matches(l)));
   const line = edit.line!;
@@ -40,7 +41,7 @@ export function editLine(text: string, edit: LineEdit): string {
   const anchor = edit.insertbefore ?? edit.insertafter;
   if (anchor === "BOF") return joinLines([line, ...lines]);
   if (anchor && anchor !== "EOF") {
-    const anchorRe = new RegExp(anchor);
+    const anchorRe = pythonRegex(anchor, "");
     let at = -1;
     lines.forEach((l, i) => anchorRe.test(l) && (at = edit.insertbefore !== undefined && at >= 0 ? at : i));
     if (at >= 0) {
@@ -81,7 +82,7 @@ export function editBlock(text: string, edit: BlockEdit): string {
   const anchor = edit.insertbefore ?? edit.insertafter;
   if (anchor === "BOF") return joinLines([...body, ...lines]);
   if (anchor && anchor !== "EOF") {
-    const re = new RegExp(anchor);
+    const re = pythonRegex(anchor, "");
     const idx = edit.insertbefore !== undefined ? lines.findIndex((l) => re.test(l)) : lines.findLastIndex((l) => re.test(l));
     if (idx >= 0) {
       lines.splice(edit.insertbefore !== undefined ? idx : idx + 1, 0, ...body);
