@@ -1,9 +1,16 @@
 /**
  * Pure text edits behind `file`'s `line` and `block` arguments, with
- * Ansible's lineinfile/blockinfile semantics.
+ * Ansible's lineinfile/blockinfile semantics; their expressions are Python's
+ * (`(?P<name>…)`), as Ansible's.
  */
 import { pythonRegex } from "../../engine/module.ts";
 
+/**
+ * One lineinfile edit: the line wanted (or, absent, the lines `regexp` matches removed), and where a new line goes.
+ *
+ * @example
+ * const edit: LineEdit = { line: "port 6380", regexp: "^port (?P<n>\\d+)$", state: "present" };
+ */
 export interface LineEdit {
   line?: string;
   regexp?: string;
