@@ -59,13 +59,18 @@ export function ansibleModule(
     ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o ControlMaster=no`,
   };
   return new Promise((resolve, reject) =>
-    execFile(ansible, [host, "-i", inventory, "-m", module, "-a", JSON.stringify(args)], { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      try {
-        resolve(JSON.parse(stdout.slice(stdout.indexOf("=>") + 2)) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`ansible ${module} on ${host} gave no JSON: ${error?.message ?? ""} ${stderr.slice(0, 500)}`));
-      }
-    }),
+    execFile(
+      ansible,
+      [host, "-i", inventory, "-m", module, ...(Object.keys(args).length ? ["-a", JSON.stringify(args)] : [])],
+      { env, maxBuffer: 1 << 24 },
+      (error, stdout, stderr) => {
+        try {
+          resolve(JSON.parse(stdout.slice(stdout.indexOf("=>") + 2)) as Record<string, unknown>);
+        } catch {
+          reject(new Error(`ansible ${module} on ${host} gave no JSON: ${error?.message ?? ""} ${stderr.slice(0, 500)}`));
+        }
+      },
+    ),
   );
 }
 
