@@ -5,6 +5,7 @@
  * A role becomes a block of tasks (its dependencies' first) whose tasks know
  * their role, for its variables and its files; its handlers join the play's.
  */
+import type { EntryPointSpec } from "./argument-spec.ts";
 import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, isAbsolute, join, resolve } from "node:path";
@@ -181,16 +182,40 @@ function checkedName(name: string, where: Where): string {
   return name;
 }
 
-/** A role's meta: its dependencies and whether it may run twice. */
-function readMeta(dir: string): { dependencies: RoleSpec[]; allowDuplicates: boolean } {
+/** A role's argument specification, by entry point: meta/argument_specs.yml, else `argument_specs` in meta/main.yml. */
+function readArgumentSpecs(dir: string, meta: Vars): { specs: Record<string, EntryPointSpec>; where: Where } | undefined {
+  const file = rolePart(dir, "meta", "argument_specs");
+  const doc = file ? loadYamlFile<Vars | null>(file) : undefined;
+  const specs = doc ? doc.value?.argument_specs : meta.argument_specs;
+  if (specs === undefined || specs === null) return undefined;
+  const where = doc ? doc.valueAt(["argument_specs"]) : { file: rolePart(dir, "meta")! };
+  if (typeof specs !== "object" || Array.isArray(specs)) throw new InputError("argument_specs must map entry points to their options", where);
+  for (const [entry, spec] of Object.entries(specs as Vars)) {
+    const options = (spec as Vars | null)?.options ?? {};
+    if (typeof options !== "object" || Array.isArray(options))
+      throw new InputError(`argument_specs.${entry}.options must map option names to their specs`, where);
+  }
+  return { specs: specs as Record<string, EntryPointSpec>, where };
+}
+
+/** A role's meta: its dependencies, whether it may run twice, and its argument specification. */
+function readMeta(dir: string): {
+  dependencies: RoleSpec[];
+  allowDuplicates: boolean;
+  argumentSpecs?: { specs: Record<string, EntryPointSpec>; where: Where };
+} {
   const file = rolePart(dir, "meta");
-  if (!file) return { dependencies: [], allowDuplicates: false };
+  if (!file) return { dependencies: [], allowDuplicates: false, argumentSpecs: readArgumentSpecs(dir, {}) };
   const doc = loadYamlFile<Vars | null>(file);
   const meta = doc.value ?? {};
   if (typeof meta !== "object" || Array.isArray(meta)) throw new InputError("meta/main.yml must hold a mapping", doc.at([]));
   const deps = meta.dependencies ?? [];
   if (!Array.isArray(deps)) throw new InputError("dependencies must be a list of roles", doc.valueAt(["dependencies"]));
-  return { dependencies: deps.map((d, i) => parseRoleEntry(d, doc, ["dependencies", i])), allowDuplicates: meta.allow_duplicates === true };
+  return {
+    dependencies: deps.map((d, i) => parseRoleEntry(d, doc, ["dependencies", i])),
+    allowDuplicates: meta.allow_duplicates === true,
+    argumentSpecs: readArgumentSpecs(dir, meta),
+  };
 }
 
 /**
@@ -228,7 +253,7 @@ export function expandRole(spec: RoleSpec, ctx: RolesContext, parse: TaskFilePar
   return {
     name: `role ${role.name}`,
     where: spec.where,
-    block: [...dependencies, ...(tasksFile ? parse(tasksFile, role, tags) : [])],
+    block: [...dependencies, ...validation(meta.argumentSpecs, spec.tasksFrom ?? "main", role, tags), ...(tasksFile ? parse(tasksFile, role, tags) : [])],
     rescue: [],
     always: [],
     when: spec.when,
@@ -241,4 +266,27 @@ export function expandRole(spec: RoleSpec, ctx: RolesContext, parse: TaskFilePar
     vars: spec.params,
     role,
   };
+}
+
+/**
+ * The task Ansible puts first in a role whose spec has the entry point: named as Ansible names it,
+ * tagged `always`, checked by the engine (blocks.ts).
+ */
+function validation(specs: { specs: Record<string, EntryPointSpec>; where: Where } | undefined, entry: string, role: Role, tags: string[]): Task[] {
+  const spec = specs?.specs[entry];
+  if (!specs || !spec) return [];
+  const name = `Validating arguments against arg spec '${entry}'${spec.short_description ? ` - ${spec.short_description}` : ""}`;
+  return [
+    {
+      name,
+      where: specs.where,
+      argumentSpec: { entry, options: spec.options ?? {} },
+      loopVar: "item",
+      notify: [],
+      listen: [],
+      tags: [...tags, "always"],
+      vars: {},
+      role,
+    },
+  ];
 }

@@ -12,6 +12,7 @@
  */
 import type { Where } from "../errors.ts";
 import type { Vars } from "../vars.ts";
+import type { OptionSpec } from "./argument-spec.ts";
 
 /**
  * A role as its tasks see it: where it is and its two layers of variables.
@@ -42,6 +43,11 @@ export interface Task {
   environment?: unknown;
   /** `with_<lookup>` (and with_items): the lookup whose answer for the `loop` terms is the items. */
   loopLookup?: string;
+  /**
+   * A role's argument specification for this entry point (meta/argument_specs.yml): the engine
+   * checks the role's variables against it before the role's first task, as Ansible does.
+   */
+  argumentSpec?: { entry: string; options: Record<string, OptionSpec> };
   /** `meta: flush_handlers` and the other meta actions: run by the engine itself, not a module. */
   meta?: string;
   /** An Ansible module hoist does not implement, named as the task names it: the task fails on a host that reaches it. */

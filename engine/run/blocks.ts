@@ -17,6 +17,9 @@ import type { IncludeChoices } from "../load/shapes.ts";
 import type { Vars } from "../vars.ts";
 import { renderText } from "../template/template.ts";
 import { failure } from "./unknown.ts";
+import { failed } from "../outcome/result.ts";
+import { validateOptions, type OptionSpec } from "../load/argument-spec.ts";
+import { errorMessage } from "../errors.ts";
 
 /**
  * Runs a play's tasks on its hosts: blocks with rescue and always, includes, handlers, `serial`,
@@ -70,6 +73,7 @@ export class BlockRunner {
     }
     if (!selectedByTags(task, options.tags, options.skipTags)) return true;
     if (task.meta) return this.runMeta(task, host, batch, inherited, kind);
+    if (task.argumentSpec) return this.runArgumentSpec(task, task.argumentSpec.options, host, batch, inherited, kind);
     if (task.runOnce) {
       // Top-level tasks are run once by the play; inside a block or role, here: the first host runs it, the
       // others take its registered result (as Ansible does), and its result is reported once.
@@ -90,6 +94,36 @@ export class BlockRunner {
       }
     }
     return this.runSingle(task, host, batch, inherited, kind);
+  }
+
+  /**
+   * A role's argument check, before its first task: each option its spec names, taken from the
+   * role's variables as the task sees them (rendered), checked as Ansible checks them.
+   */
+  private async runArgumentSpec(
+    task: Task,
+    options: Record<string, OptionSpec>,
+    host: HostRun,
+    batch: string[],
+    inherited: Inherited,
+    kind: "task" | "handler",
+  ): Promise<boolean> {
+    const env = this.vars.environment(batch, inherited)(task);
+    const decided = await includePasses(task, host, env);
+    if ("result" in decided) return this.settle(task, host, batch, decided.result, kind);
+    let errors: string[];
+    try {
+      const vars = env.vars(host, task.vars);
+      const values: Vars = {};
+      for (const name of Object.keys(options)) if (vars[name] !== undefined) values[name] = vars[name];
+      errors = validateOptions(options, values);
+    } catch (e) {
+      errors = [errorMessage(e)];
+    }
+    const result: TaskResult = errors.length
+      ? failed(`Validation of arguments failed:\n${errors.join("\n")}`, { argument_errors: errors })
+      : { status: "ok", changed: false, msg: "The arg spec validation passed", changes: [], values: {}, durationMs: 0 };
+    return this.settle(task, host, batch, result, kind);
   }
 
   /**
