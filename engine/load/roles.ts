@@ -11,7 +11,7 @@ import { homedir } from "node:os";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { InputError, didYouMean, type Where } from "../errors.ts";
 import { loadVarsFile } from "./vars-file.ts";
-import { loadYamlFile, type Located, type Path } from "./yaml.ts";
+import { DOCUMENTATION_YAML_SCHEMA, loadYamlFile, type Located, type Path } from "./yaml.ts";
 import { validateSchema } from "./validate.ts";
 import type { Role, Task } from "./shapes.ts";
 import type { Vars } from "../vars.ts";
@@ -185,7 +185,7 @@ function checkedName(name: string, where: Where): string {
 /** A role's argument specification, by entry point: meta/argument_specs.yml, else `argument_specs` in meta/main.yml. */
 function readArgumentSpecs(dir: string, meta: Vars): { specs: Record<string, EntryPointSpec>; where: Where } | undefined {
   const file = rolePart(dir, "meta", "argument_specs");
-  const doc = file ? loadYamlFile<Vars | null>(file) : undefined;
+  const doc = file ? loadYamlFile<Vars | null>(file, DOCUMENTATION_YAML_SCHEMA) : undefined;
   const specs = doc ? doc.value?.argument_specs : meta.argument_specs;
   if (specs === undefined || specs === null) return undefined;
   const where = doc ? doc.valueAt(["argument_specs"]) : { file: rolePart(dir, "meta")! };

@@ -68,6 +68,18 @@ const pyyamlBool = defineScalarTag<boolean>("tag:yaml.org,2002:bool", {
  */
 export const ANSIBLE_YAML_SCHEMA = FAILSAFE_SCHEMA.withTags(nullYaml11Tag, pyyamlBool, intYaml11Tag, floatYaml11Tag, mergeTag);
 
+/**
+ * For files hoist reads as documentation, never renders (a role's argument_specs.yml): Ansible's
+ * `!unsafe` strings are their text. (In playbooks and vars files `!unsafe` is still refused: hoist
+ * would render them, which the tag forbids.)
+ *
+ * @example
+ * load('default: !unsafe "{{.Comm}}"', { schema: DOCUMENTATION_YAML_SCHEMA }) // { default: "{{.Comm}}" }
+ */
+export const DOCUMENTATION_YAML_SCHEMA = ANSIBLE_YAML_SCHEMA.withTags(
+  defineScalarTag<string>("!unsafe", { resolve: (source) => source, identify: () => false, represent: (v) => v }),
+);
+
 const pathKey = (path: Path) => JSON.stringify(path);
 
 function indexOffsets(source: string, events: Event[]): Map<string, number> {
@@ -176,11 +188,11 @@ function toWhere(file: string, starts: number[], offset: number): Where {
  * const doc = parseYaml("- hosts: all\n", "site.yaml");
  * doc.at([0, "hosts"]) // { file: "site.yaml", line: 1, col: 3 }
  */
-export function parseYaml<T = unknown>(source: string, file: string): Located<T> {
+export function parseYaml<T = unknown>(source: string, file: string, schema = ANSIBLE_YAML_SCHEMA): Located<T> {
   let value: unknown;
   let events: Event[];
   try {
-    value = load(source, { filename: file, schema: ANSIBLE_YAML_SCHEMA });
+    value = load(source, { filename: file, schema });
     events = parseEvents(source, { filename: file });
   } catch (e) {
     if (e instanceof YAMLException && e.mark) {
@@ -236,6 +248,6 @@ export function readUserText(file: string): string {
 }
 
 /** Read and parse a YAML file, keeping positions. */
-export function loadYamlFile<T = unknown>(file: string): Located<T> {
-  return parseYaml<T>(readUserText(file), file);
+export function loadYamlFile<T = unknown>(file: string, schema = ANSIBLE_YAML_SCHEMA): Located<T> {
+  return parseYaml<T>(readUserText(file), file, schema);
 }
