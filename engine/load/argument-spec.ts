@@ -26,6 +26,7 @@ export interface EntryPointSpec {
 }
 
 const TRUE = ["y", "yes", "on", "1", "true", "t", 1, 1.0, true];
+const FALSE = ["n", "no", "off", "0", "false", "f", 0, 0.0, false];
 const BOOLEAN_WORDS = "0, 't', 'true', 1, 'off', 'y', 'n', 'yes', 'f', 'no', '1', 'false', 'on', '0'";
 
 /** A dict given as text: JSON (`{…}`) or `key=value` words, as ansible-core's check_type_dict reads it. */
@@ -41,7 +42,6 @@ function dictFromText(text: string): Vars {
   if (!words.length || !words.every((w) => w.includes("="))) throw new TypeError("dictionary requested, could not parse JSON or key=value");
   return Object.fromEntries(words.map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
 }
-const FALSE = ["n", "no", "off", "0", "false", "f", 0, 0.0, false];
 
 /** Python's type name of a value, as ansible-core 2.19's messages print it. */
 function pyType(v: unknown): string {

@@ -117,7 +117,7 @@ labTest("accounts and keys (group, user, getent, authorized_key) end as ansible-
   console.log(`ansible oracle: accounts: ${r.tasks} tasks, end state equal to ansible-core's (${r.lines} lines compared), check mode: ${r.unknown} unknown`);
 });
 
-/** Edits of text files with Python's regular expressions, and a temporary file. */
+/** Edits of text files (Python's regular expressions, INI files), and a temporary file. */
 const EDITS = (host: string) => `- hosts: ${host}
   gather_facts: false
   tasks:
@@ -127,6 +127,15 @@ const EDITS = (host: string) => `- hosts: ${host}
     - replace: { path: /srv/edit.conf, regexp: 'no such text', replace: 'x' }
     - lineinfile: { path: /srv/edit.conf, regexp: '^port (?P<n>\\d+)$', line: 'port 6380' }
     - lineinfile: { path: /srv/edit.conf, insertafter: '^(?P<s>#) settings', line: 'daemonize yes' }
+    - ini_file: { path: /srv/app.ini, section: PHP, option: memory_limit, value: 256M }
+    - ini_file: { path: /srv/app.ini, section: PHP, option: ";extension", value: "pdo", mode: "0600" }
+    - ini_file: { path: /srv/app.ini, section: mysqld, option: skip-name-resolve, allow_no_value: true }
+    - ini_file: { path: /srv/app.ini, section: mysqld, option: bind, values: ["127.0.0.1", "::1"] }
+    - ini_file: { path: /srv/app.ini, section: Date, option: date.timezone, value: UTC, no_extra_spaces: true }
+    - ini_file: { path: /srv/app.ini, section: old, state: absent }
+    - ini_file: { path: /srv/app.ini, option: global_opt, value: "1" }
+    - ini_file: { path: /srv/new.ini, section: s, option: a, value: b }
+    - ini_file: { path: /srv/app.ini, section: PHP, option: short_open_tag, state: absent }
     - name: scratch
       tempfile: { state: directory, suffix: .build }
       register: scratch
@@ -135,18 +144,24 @@ const EDITS = (host: string) => `- hosts: ${host}
       when: scratch.path is defined
 `;
 
-labTest("file edits (replace, lineinfile with Python's regular expressions) and tempfile end as ansible-core leaves them", async () => {
+labTest("file edits (replace, lineinfile with Python's regular expressions, ini_file) and tempfile end as ansible-core leaves them", async () => {
   // The file as a host has it before (0640), edited in place.
-  for (const h of ["node1", "node2"])
+  for (const h of ["node1", "node2"]) {
+    // An INI file with a comment on top, a commented-out option, a section to remove and no final newline.
+    await lab.sh(
+      h,
+      "printf '; top comment\\n[PHP]\\nengine = On\\n;memory_limit = 128M\\nshort_open_tag = Off\\n\\n[old]\\nx=1\\n[mysqld]\\nport=3306' > /srv/app.ini",
+    );
     await lab.sh(
       h,
       "printf '# settings\\nbind 127.0.0.1 ::1\\nport 6379\\n[mysqld]\\nmax_connections = 100\\n#max_connections = 5\\n[client]\\nmax_connections = 7\\nname=alpha beta\\n' > /srv/edit.conf && chmod 0640 /srv/edit.conf",
     );
+  }
   // A new temporary directory on every run, and a file in it: changed each time, by both tools.
   const read = (host: string) =>
     lab.sh(
       host,
-      "stat -c '%a %U %G' /srv/edit.conf; cat /srv/edit.conf; for d in /tmp/ansible.*.build; do stat -c '%a %U %G' $d; ls $d; done | sort | uniq -c",
+      "stat -c '%n %a %U %G' /srv/edit.conf /srv/app.ini /srv/new.ini; cat /srv/edit.conf /srv/app.ini /srv/new.ini; for d in /tmp/ansible.*.build; do stat -c '%a %U %G' $d; ls $d; done | sort | uniq -c",
     );
   const r = await sameAsAnsible(EDITS, read, ["scratch", "inside"]);
   console.log(`ansible oracle: edits: ${r.tasks} tasks, end state equal to ansible-core's (${r.lines} lines compared)`);
