@@ -4,6 +4,7 @@
  * /etc/group, which groupadd, groupmod and groupdel rewrite.
  */
 import { defineFact } from "../engine/fact.ts";
+import { getentFields } from "./getent-database.ts";
 
 /** One group: its name, GID and members (`getent group` fields 1, 3 and 4). */
 export interface Group {
@@ -20,10 +21,9 @@ export const GroupEntry = defineFact<{ key: string }, Group | null>({
   name: "GroupEntry",
   command: ({ key }) => ["getent", "group", "--", key],
   parse(r, { key }) {
-    // getent: 2, the key is not in the database.
-    if (r.code === 2) return null;
-    if (r.code !== 0) throw new Error(`getent group ${key} failed (exit ${r.code}): ${r.stderr.trim()}`);
-    const [name, , gid, members = ""] = r.stdout.split("\n")[0].split(":");
+    const fields = getentFields(r, "group", key);
+    if (fields === null) return null;
+    const [name, , gid, members = ""] = fields;
     if (!name || !/^\d+$/.test(gid ?? "")) throw new Error(`getent group ${key}: not a group entry: ${JSON.stringify(r.stdout.slice(0, 200))}`);
     return { name, gid: Number(gid), members: members.split(",").filter(Boolean) };
   },

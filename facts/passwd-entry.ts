@@ -4,6 +4,7 @@
  * /etc/passwd, which useradd, usermod and userdel rewrite.
  */
 import { defineFact } from "../engine/fact.ts";
+import { getentFields } from "./getent-database.ts";
 
 /** One user: the seven fields of a passwd line but the password placeholder. */
 export interface Passwd {
@@ -23,10 +24,8 @@ export const PasswdEntry = defineFact<{ key: string }, Passwd | null>({
   name: "PasswdEntry",
   command: ({ key }) => ["getent", "passwd", "--", key],
   parse(r, { key }) {
-    // getent: 2, the key is not in the database.
-    if (r.code === 2) return null;
-    if (r.code !== 0) throw new Error(`getent passwd ${key} failed (exit ${r.code}): ${r.stderr.trim()}`);
-    const fields = r.stdout.split("\n")[0].split(":");
+    const fields = getentFields(r, "passwd", key);
+    if (fields === null) return null;
     const [name, , uid, gid, comment, home, shell] = fields;
     if (fields.length !== 7 || !name || !/^\d+$/.test(uid) || !/^\d+$/.test(gid))
       throw new Error(`getent passwd ${key}: not a passwd entry: ${JSON.stringify(r.stdout.slice(0, 200))}`);

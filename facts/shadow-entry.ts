@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { defineFact } from "../engine/fact.ts";
+import { getentFields } from "./getent-database.ts";
 
 /** The fields of a shadow line that modules compare; a number is null where the field is empty. */
 export interface Shadow {
@@ -42,9 +43,8 @@ export const ShadowEntry = defineFact<{ name: string }, Shadow | null>({
   name: "ShadowEntry",
   command: ({ name }) => ["getent", "shadow", "--", name],
   parse(r, { name }) {
-    if (r.code === 2) return null;
-    if (r.code !== 0) throw new Error(`getent shadow ${name} failed (exit ${r.code}): ${r.stderr.trim()}`);
-    const fields = r.stdout.split("\n")[0].split(":");
+    const fields = getentFields(r, "shadow", name);
+    if (fields === null) return null;
     if (fields.length !== 9 || fields.slice(2, 8).some((f) => f !== "" && !/^-?\d+$/.test(f)))
       throw new Error(`getent shadow ${name}: not a shadow entry (${fields.length} fields)`);
     const [, password, , min, max, warn, inactive, expire] = fields;

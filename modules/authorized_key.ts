@@ -9,6 +9,7 @@ import { defineModule, noChange, planFailure, type Plan, type Probe, type Step }
 import { GroupEntry } from "../facts/group-entry.ts";
 import { PasswdEntry } from "../facts/passwd-entry.ts";
 import { absolutePath, accountName } from "./lib/argument-types.ts";
+import { linesWithEnds } from "./lib/text-edit.ts";
 
 interface Args {
   user: string;
@@ -80,7 +81,7 @@ function parseKey(raw: string, rank: number): Entry | null {
 /** The file's lines by identity, as Ansible's module holds them: a key by its blob, another line by itself (the last of equal ones wins). */
 function parseFile(text: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
-  (text.match(/[^\n]*\n|[^\n]+$/g) ?? []).forEach((line, rank) => {
+  linesWithEnds(text).forEach((line, rank) => {
     const key = parseKey(line, rank) ?? { id: line, type: null, options: [], comment: "", rank, line };
     entries.delete(key.id);
     entries.set(key.id, key);

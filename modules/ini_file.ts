@@ -7,6 +7,7 @@
  */
 import { defineModule, planFailure, type Plan, type PlanContext, type Probe } from "../engine/module.ts";
 import { absolutePath, accountName } from "./lib/argument-types.ts";
+import { linesWithEnds } from "./lib/text-edit.ts";
 import file from "./file.ts";
 
 interface Args {
@@ -52,7 +53,7 @@ const FAKE = "ad01e11446efb704fcdbdb21f2c43757423d91c5";
 function edit(text: string | null, args: Args): { text: string; changed: boolean } {
   const values = [...new Set(args.value !== undefined ? [args.value] : (args.values ?? []))];
   const format = (o: string, v: string) => (args.no_extra_spaces ? `${o}=${v}\n` : `${o} = ${v}\n`);
-  const lines: string[] = (text ?? "").match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const lines = linesWithEnds(text ?? "");
   let changed = false;
   if (!lines.length) lines.push("\n");
   if (!lines[lines.length - 1].endsWith("\n")) {

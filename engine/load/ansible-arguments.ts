@@ -15,6 +15,18 @@ import type { Vars } from "../vars.ts";
 const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
 const FALSE = new Set(["n", "no", "off", "0", "false", "f"]);
 
+/**
+ * A word as Ansible's `boolean()` reads it (`BOOLEANS_TRUE`/`BOOLEANS_FALSE`, any case, spaces
+ * around ignored); undefined for a word that is neither.
+ *
+ * @example
+ * booleanWord(" Yes ") // true
+ */
+export function booleanWord(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  return TRUE.has(word) ? true : FALSE.has(word) ? false : undefined;
+}
+
 type Schema = {
   type?: string | string[];
   properties?: Record<string, Schema>;
@@ -66,9 +78,8 @@ function typesOf(schema: Schema | undefined): Set<string> {
 function convert(value: unknown, schema: Schema | undefined): unknown {
   const types = typesOf(schema);
   if (typeof value === "string" && !types.has("string") && !value.includes("{{")) {
-    const word = value.trim().toLowerCase();
-    if (types.has("boolean") && TRUE.has(word)) return true;
-    if (types.has("boolean") && FALSE.has(word)) return false;
+    const word = booleanWord(value);
+    if (types.has("boolean") && word !== undefined) return word;
     if (types.has("integer") && /^[+-]?\d+$/.test(value.trim())) return Number(value.trim());
     if (types.has("number") && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
   }

@@ -8,6 +8,8 @@
  * messages are ansible-core's (module_utils/common/parameters.py).
  */
 import type { Vars } from "../vars.ts";
+import { repr, str } from "../template/jinja/values.ts";
+import { booleanWord } from "./ansible-arguments.ts";
 
 /** One option of a spec, as Ansible's argument spec writes it. */
 export interface OptionSpec {
@@ -25,8 +27,6 @@ export interface EntryPointSpec {
   options?: Record<string, OptionSpec>;
 }
 
-const TRUE = ["y", "yes", "on", "1", "true", "t", 1, 1.0, true];
-const FALSE = ["n", "no", "off", "0", "false", "f", 0, 0.0, false];
 const BOOLEAN_WORDS = "0, 't', 'true', 1, 'off', 'y', 'n', 'yes', 'f', 'no', '1', 'false', 'on', '0'";
 
 /** A dict given as text: JSON (`{…}`) or `key=value` words, as ansible-core's check_type_dict reads it. */
@@ -52,19 +52,8 @@ function pyType(v: unknown): string {
   return Array.isArray(v) ? "list" : "dict";
 }
 
-/** Python's repr() of a scalar, for "… cannot be converted" messages. */
-function pyRepr(v: unknown): string {
-  return typeof v === "string" ? `'${v}'` : pyStr(v);
-}
-
 /** ansible-core's refusal of a conversion. */
-const refuse = (v: unknown, to: string) => new TypeError(`"${pyRepr(v)}" cannot be converted to ${to}`);
-
-/** Python's str() of a value, for a conversion to str. */
-function pyStr(v: unknown): string {
-  if (typeof v === "boolean") return v ? "True" : "False";
-  return typeof v === "string" ? v : typeof v === "number" ? String(v) : JSON.stringify(v);
-}
+const refuse = (v: unknown, to: string) => new TypeError(`"${repr(v)}" cannot be converted to ${to}`);
 
 /** Ansible's `check_type_*`: the converted value, or throws the reason it cannot be. */
 function convert(value: unknown, type: string): unknown {
@@ -76,7 +65,7 @@ function convert(value: unknown, type: string): unknown {
     case "jsonarg":
     case "bytes":
     case "bits":
-      return type === "raw" ? value : typeof value === "string" ? value : pyStr(value);
+      return type === "raw" ? value : typeof value === "string" ? value : str(value);
     case "int":
       if (typeof value === "boolean") return value;
       if (typeof value === "number" && Number.isInteger(value)) return value;
@@ -88,12 +77,12 @@ function convert(value: unknown, type: string): unknown {
       // ansible-core's check_type_float names the value's class, not its value.
       throw new TypeError(`<class '${pyType(value)}'> cannot be converted to a float`);
     case "bool": {
-      const v = typeof value === "string" ? value.toLowerCase() : value;
-      if (TRUE.includes(v as never)) return true;
-      if (FALSE.includes(v as never)) return false;
+      if (typeof value === "boolean") return value;
+      const word = typeof value === "string" ? booleanWord(value) : value === 1 ? true : value === 0 ? false : undefined;
+      if (word !== undefined) return word;
       // ansible-core lists the valid words in a Python set's order, which changes from run to run.
       if (typeof value === "string" || typeof value === "number")
-        throw new TypeError(`The value ${pyRepr(value)} is not a valid boolean. Valid booleans include: ${BOOLEAN_WORDS}`);
+        throw new TypeError(`The value ${repr(value)} is not a valid boolean. Valid booleans include: ${BOOLEAN_WORDS}`);
       throw refuse(value, "a bool");
     }
     case "list":
@@ -153,11 +142,11 @@ export function validateOptions(options: Record<string, OptionSpec>, values: Var
   for (const [name, o] of Object.entries(options)) {
     if (!(name in checked) || !o.choices) continue;
     const v = checked[name];
-    const shown = o.choices.map(pyStr).join(", ");
+    const shown = o.choices.map((c) => str(c)).join(", ");
     if (Array.isArray(v)) {
-      const bad = v.filter((e) => !o.choices!.some((c) => pyStr(c) === pyStr(e)));
-      if (bad.length) errors.push(`value of ${name} must be one or more of: ${shown}. Got no match for: ${bad.map(pyStr).join(", ")}${found}`);
-    } else if (!o.choices.some((c) => c === v || pyStr(c) === pyStr(v))) errors.push(`value of ${name} must be one of: ${shown}, got: ${pyStr(v)}${found}`);
+      const bad = v.filter((e) => !o.choices!.some((c) => str(c) === str(e)));
+      if (bad.length) errors.push(`value of ${name} must be one or more of: ${shown}. Got no match for: ${bad.map((b) => str(b)).join(", ")}${found}`);
+    } else if (!o.choices.some((c) => c === v || str(c) === str(v))) errors.push(`value of ${name} must be one of: ${shown}, got: ${str(v)}${found}`);
   }
   for (const [name, o] of Object.entries(options)) {
     if (!o.options || !(name in checked)) continue;

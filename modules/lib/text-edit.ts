@@ -6,6 +6,17 @@
 import { pythonRegex } from "../../engine/module.ts";
 
 /**
+ * A file's lines with their newlines, as Python's `readlines()` gives them (the last may lack one):
+ * for edits that keep every other line byte for byte.
+ *
+ * @example
+ * linesWithEnds("a\nb") // ["a\n", "b"]
+ */
+export function linesWithEnds(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+/**
  * One lineinfile edit: the line wanted (or, absent, the lines `regexp` matches removed), and where a new line goes.
  *
  * @example
